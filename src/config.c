@@ -1,0 +1,539 @@
+/*
+ * The huskyhook.conf reader: `key = value` lines, `#` comments. Every key
+ * is known here; anything else is an error naming the file and the line.
+ * Relative paths are taken from the config file's own directory, so a
+ * layout made by `huskyhook init` can be moved as a whole.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+struct config_ctx {
+	struct config	*cfg;
+	const char	*file;
+	char		*dir;
+	int		 line;
+	char		*err;
+	size_t		 errlen;
+	int		 seen_keep_days, seen_max_age;
+	int		 keep_days_line;
+};
+
+static int config_fail(struct config_ctx *, const char *, ...)
+    __attribute__((format(__printf__, 2, 3)));
+
+const char *
+config_default_path(void)
+{
+	const char *p = getenv("HUSKYHOOK_CONFIG");
+
+	if (p != NULL && *p != '\0')
+		return p;
+	return SYSCONFDIR "/huskyhook.conf";
+}
+
+static int
+config_fail(struct config_ctx *ctx, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (ctx->line > 0)
+		snprintf(ctx->err, ctx->errlen, "%s:%d: %s", ctx->file,
+		    ctx->line, msg);
+	else
+		snprintf(ctx->err, ctx->errlen, "%s: %s", ctx->file, msg);
+	return -1;
+}
+
+/* Digits, then one optional unit letter from units (multipliers mult). */
+static int
+config_parse_number(const char *s, const char *units, const long *mult,
+    long *out)
+{
+	char *end;
+	long long v;
+	const char *u;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || v < 0)
+		return -1;
+	if (*end != '\0') {
+		u = strchr(units, *end);
+		if (u == NULL || end[1] != '\0')
+			return -1;
+		if (v > LONG_MAX / mult[u - units])
+			return -1;
+		v *= mult[u - units];
+	}
+	if (v > LONG_MAX)
+		return -1;
+	*out = (long)v;
+	return 0;
+}
+
+int
+config_parse_duration(const char *s, long *out)
+{
+	static const long mult[] = { 1, 60, 3600, 86400 };
+
+	return config_parse_number(s, "smhd", mult, out);
+}
+
+int
+config_parse_size(const char *s, long *out)
+{
+	static const long mult[] = { 1024, 1024L * 1024, 1024, 1024L * 1024 };
+
+	return config_parse_number(s, "KMkm", mult, out);
+}
+
+static char *
+config_resolve_path(struct config_ctx *ctx, const char *value)
+{
+	char *p;
+	size_t n;
+
+	if (value[0] == '/' || ctx->dir == NULL)
+		return strdup(value);
+	n = strlen(ctx->dir) + 1 + strlen(value) + 1;
+	if ((p = malloc(n)) != NULL)
+		snprintf(p, n, "%s/%s", ctx->dir, value);
+	return p;
+}
+
+static int
+config_watch_add(struct config *cfg, const char *path)
+{
+	struct config_watch *w = &cfg->watch[cfg->nwatch];
+	struct stat st;
+
+	memset(w, 0, sizeof *w);
+	if ((w->path = strdup(path)) == NULL)
+		return -1;
+	cfg->nwatch++;
+	if (stat(path, &st) == -1) {
+		w->missing = 1;
+		return 0;
+	}
+	w->dev = st.st_dev;
+	w->ino = st.st_ino;
+	w->size = st.st_size;
+	w->mtime = st.st_mtim;
+	w->ctime = st.st_ctim;
+	return 0;
+}
+
+int
+config_is_stale(const struct config *cfg)
+{
+	const struct config_watch *w;
+	struct stat st;
+	int i;
+
+	for (i = 0; i < cfg->nwatch; i++) {
+		w = &cfg->watch[i];
+		if (stat(w->path, &st) == -1) {
+			if (!w->missing)
+				return 1;
+			continue;
+		}
+		if (w->missing || st.st_dev != w->dev || st.st_ino != w->ino ||
+		    st.st_size != w->size ||
+		    st.st_mtim.tv_sec != w->mtime.tv_sec ||
+		    st.st_mtim.tv_nsec != w->mtime.tv_nsec ||
+		    st.st_ctim.tv_sec != w->ctime.tv_sec ||
+		    st.st_ctim.tv_nsec != w->ctime.tv_nsec)
+			return 1;
+	}
+	return 0;
+}
+
+/* Reads a secret file: at most SECRET_MAX_BYTES, one trailing newline
+ * (or CRLF) dropped. */
+static int
+config_read_secret(struct config_ctx *ctx, const char *path,
+    struct config_secret *sec)
+{
+	unsigned char buf[SECRET_MAX_BYTES + 2];
+	size_t len = 0;
+	ssize_t n;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return config_fail(ctx, "secret_file %s: %s", path,
+		    strerror(errno));
+	for (;;) {
+		n = read(fd, buf + len, sizeof buf - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			config_fail(ctx, "secret_file %s: %s", path,
+			    strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == sizeof buf) {
+			config_fail(ctx, "secret_file %s: longer than %d bytes",
+			    path, SECRET_MAX_BYTES);
+			goto done;
+		}
+	}
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	if (len == 0) {
+		config_fail(ctx, "secret_file %s is empty", path);
+		goto done;
+	}
+	if (len > SECRET_MAX_BYTES) {
+		config_fail(ctx, "secret_file %s: longer than %d bytes", path,
+		    SECRET_MAX_BYTES);
+		goto done;
+	}
+	if ((sec->key = malloc(len)) == NULL) {
+		config_fail(ctx, "out of memory");
+		goto done;
+	}
+	memcpy(sec->key, buf, len);
+	sec->len = len;
+	rc = 0;
+done:
+	explicit_bzero(buf, sizeof buf);
+	close(fd);
+	return rc;
+}
+
+static int
+config_set_string(struct config_ctx *ctx, char **slot, const char *value,
+    int is_path)
+{
+	free(*slot);
+	*slot = is_path ? config_resolve_path(ctx, value) : strdup(value);
+	if (*slot == NULL)
+		return config_fail(ctx, "out of memory");
+	return 0;
+}
+
+static int
+config_set_duration(struct config_ctx *ctx, const char *key,
+    const char *value, long *slot)
+{
+	if (config_parse_duration(value, slot) == -1)
+		return config_fail(ctx, "%s: '%s' is not a duration "
+		    "(a number with an optional s, m, h or d)", key, value);
+	return 0;
+}
+
+static int
+config_set_count(struct config_ctx *ctx, const char *key, const char *value,
+    long min, long max, long *slot)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (!isdigit((unsigned char)*value) || *end != '\0' || errno != 0 ||
+	    v < min || v > max)
+		return config_fail(ctx, "%s: '%s' is not a whole number "
+		    "from %ld to %ld", key, value, min, max);
+	*slot = v;
+	return 0;
+}
+
+static int
+config_apply(struct config_ctx *ctx, const char *key, const char *value)
+{
+	struct config *cfg = ctx->cfg;
+	struct config_secret *sec;
+	char *path, *end;
+	long v;
+
+	if (strcmp(key, "secret_file") == 0 || strcmp(key, "secret") == 0) {
+		if (cfg->nsecrets == CONFIG_MAX_SECRETS)
+			return config_fail(ctx, "more than %d secrets",
+			    CONFIG_MAX_SECRETS);
+		sec = &cfg->secrets[cfg->nsecrets];
+		sec->line = ctx->line;
+		if (key[6] == '\0') {
+			if (*value == '\0' || strlen(value) > SECRET_MAX_BYTES)
+				return config_fail(ctx, "secret: empty or "
+				    "longer than %d bytes", SECRET_MAX_BYTES);
+			sec->len = strlen(value);
+			if ((sec->key = malloc(sec->len)) == NULL)
+				return config_fail(ctx, "out of memory");
+			memcpy(sec->key, value, sec->len);
+			if (cfg->inline_secret_line == 0)
+				cfg->inline_secret_line = ctx->line;
+		} else {
+			if ((path = config_resolve_path(ctx, value)) == NULL)
+				return config_fail(ctx, "out of memory");
+			sec->file = path;
+			if (config_read_secret(ctx, path, sec) == -1)
+				return -1;
+			if (config_watch_add(cfg, path) == -1)
+				return config_fail(ctx, "out of memory");
+		}
+		cfg->nsecrets++;
+		return 0;
+	}
+	if (strcmp(key, "spool") == 0)
+		return config_set_string(ctx, &cfg->spool, value, 1);
+	if (strcmp(key, "hooks") == 0)
+		return config_set_string(ctx, &cfg->hooks, value, 1);
+	if (strcmp(key, "hook_path") == 0)
+		return config_set_string(ctx, &cfg->hook_path, value, 0);
+	if (strcmp(key, "log") == 0) {
+		if (strcmp(value, "stderr") == 0 || strcmp(value, "syslog") == 0)
+			return config_set_string(ctx, &cfg->log, value, 0);
+		return config_set_string(ctx, &cfg->log, value, 1);
+	}
+	if (strcmp(key, "max_body") == 0) {
+		if (config_parse_size(value, &v) == -1 || v < 1 ||
+		    v > MAX_BODY_BYTES_LIMIT)
+			return config_fail(ctx, "max_body: '%s' is not a size "
+			    "from 1 to 64M (a number with an optional K or M)",
+			    value);
+		cfg->max_body = v;
+		return 0;
+	}
+	if (strcmp(key, "org_id") == 0) {
+		if (cfg->norg_ids == CONFIG_MAX_ORG_IDS)
+			return config_fail(ctx, "more than %d org_id lines",
+			    CONFIG_MAX_ORG_IDS);
+		if ((cfg->org_ids[cfg->norg_ids] = strdup(value)) == NULL)
+			return config_fail(ctx, "out of memory");
+		cfg->norg_ids++;
+		return 0;
+	}
+	if (strcmp(key, "max_age") == 0) {
+		ctx->seen_max_age = ctx->line;
+		return config_set_duration(ctx, key, value, &cfg->max_age);
+	}
+	if (strcmp(key, "max_skew") == 0)
+		return config_set_duration(ctx, key, value, &cfg->max_skew);
+	if (strcmp(key, "hook_timeout") == 0) {
+		if (config_set_duration(ctx, key, value, &cfg->hook_timeout))
+			return -1;
+		if (cfg->hook_timeout < 1)
+			return config_fail(ctx, "hook_timeout must be at "
+			    "least 1s");
+		return 0;
+	}
+	if (strcmp(key, "retry_base") == 0)
+		return config_set_duration(ctx, key, value, &cfg->retry_base);
+	if (strcmp(key, "retry_max") == 0)
+		return config_set_duration(ctx, key, value, &cfg->retry_max);
+	if (strcmp(key, "keep_days") == 0) {
+		ctx->keep_days_line = ctx->line;
+		return config_set_count(ctx, key, value, 1, 36500,
+		    &cfg->keep_days);
+	}
+	if (strcmp(key, "max_attempts") == 0)
+		return config_set_count(ctx, key, value, 1, 1000,
+		    &cfg->max_attempts);
+	if (strcmp(key, "require_https") == 0) {
+		if (strcmp(value, "yes") == 0)
+			cfg->require_https = 1;
+		else if (strcmp(value, "no") == 0)
+			cfg->require_https = 0;
+		else
+			return config_fail(ctx, "require_https: '%s' is "
+			    "neither yes nor no", value);
+		return 0;
+	}
+	if (strcmp(key, "umask") == 0) {
+		errno = 0;
+		v = strtol(value, &end, 8);
+		if (*value < '0' || *value > '7' || *end != '\0' || v > 0777)
+			return config_fail(ctx, "umask: '%s' is not an octal "
+			    "mode such as 077", value);
+		cfg->umask = (mode_t)v;
+		return 0;
+	}
+	return config_fail(ctx, "unknown key '%s'", key);
+}
+
+static char *
+config_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+static void
+config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->max_body = DEFAULT_MAX_BODY_BYTES;
+	cfg->max_age = DEFAULT_MAX_AGE_SEC;
+	cfg->max_skew = DEFAULT_MAX_SKEW_SEC;
+	cfg->keep_days = DEFAULT_KEEP_DAYS;
+	cfg->hook_timeout = DEFAULT_HOOK_TIMEOUT_SEC;
+	cfg->max_attempts = DEFAULT_MAX_ATTEMPTS;
+	cfg->retry_base = DEFAULT_RETRY_BASE_SEC;
+	cfg->retry_max = DEFAULT_RETRY_MAX_SEC;
+	cfg->umask = DEFAULT_UMASK;
+}
+
+int
+config_load(const char *path, struct config *cfg, char *err, size_t errlen)
+{
+	struct config_ctx ctx;
+	char buf[CONFIG_LINE_BYTES + 2], *line, *eq, *key, *value, *slash;
+	FILE *fp = NULL;
+	int rc = -1;
+
+	config_defaults(cfg);
+	memset(&ctx, 0, sizeof ctx);
+	ctx.cfg = cfg;
+	ctx.file = path;
+	ctx.err = err;
+	ctx.errlen = errlen;
+
+	if ((cfg->path = strdup(path)) == NULL ||
+	    (ctx.dir = strdup(path)) == NULL) {
+		config_fail(&ctx, "out of memory");
+		goto done;
+	}
+	if ((slash = strrchr(ctx.dir, '/')) != NULL) {
+		slash[slash == ctx.dir ? 1 : 0] = '\0';
+	} else {
+		free(ctx.dir);
+		ctx.dir = NULL;
+	}
+	if (config_watch_add(cfg, path) == -1) {
+		config_fail(&ctx, "out of memory");
+		goto done;
+	}
+	if ((fp = fopen(path, "re")) == NULL) {
+		config_fail(&ctx, "%s", strerror(errno));
+		goto done;
+	}
+	while (fgets(buf, sizeof buf, fp) != NULL) {
+		ctx.line++;
+		if (strchr(buf, '\n') == NULL && !feof(fp)) {
+			config_fail(&ctx, "line longer than %d bytes",
+			    CONFIG_LINE_BYTES);
+			goto done;
+		}
+		line = config_trim(buf);
+		if (*line == '\0' || *line == '#')
+			continue;
+		if ((eq = strchr(line, '=')) == NULL) {
+			config_fail(&ctx, "expected 'key = value'");
+			goto done;
+		}
+		*eq = '\0';
+		key = config_trim(line);
+		value = config_trim(eq + 1);
+		if (*key == '\0') {
+			config_fail(&ctx, "missing key before '='");
+			goto done;
+		}
+		if (*value == '\0') {
+			config_fail(&ctx, "%s: missing value", key);
+			goto done;
+		}
+		if (config_apply(&ctx, key, value) == -1)
+			goto done;
+	}
+	if (ferror(fp)) {
+		config_fail(&ctx, "%s", strerror(errno));
+		goto done;
+	}
+	ctx.line = 0;
+	if (cfg->nsecrets == 0) {
+		config_fail(&ctx, "no secret: add a secret_file line");
+		goto done;
+	}
+	if (cfg->spool == NULL) {
+		config_fail(&ctx, "required key 'spool' is missing");
+		goto done;
+	}
+	if (cfg->max_age > 0 && cfg->keep_days * 86400L < cfg->max_age) {
+		ctx.line = ctx.keep_days_line ? ctx.keep_days_line :
+		    ctx.seen_max_age;
+		config_fail(&ctx, "keep_days (%ld) is shorter than max_age "
+		    "(%lds): a redelivery could then be stored twice",
+		    cfg->keep_days, cfg->max_age);
+		goto done;
+	}
+	if (cfg->retry_max < cfg->retry_base) {
+		config_fail(&ctx, "retry_max is shorter than retry_base");
+		goto done;
+	}
+	if (cfg->hook_path == NULL &&
+	    (cfg->hook_path = strdup(DEFAULT_HOOK_PATH)) == NULL) {
+		config_fail(&ctx, "out of memory");
+		goto done;
+	}
+	if (cfg->log == NULL && (cfg->log = strdup("stderr")) == NULL) {
+		config_fail(&ctx, "out of memory");
+		goto done;
+	}
+	rc = 0;
+done:
+	if (fp != NULL)
+		fclose(fp);
+	explicit_bzero(buf, sizeof buf);
+	free(ctx.dir);
+	if (rc == -1)
+		config_free(cfg);
+	return rc;
+}
+
+void
+config_free(struct config *cfg)
+{
+	int i;
+
+	for (i = 0; i < cfg->nsecrets; i++) {
+		if (cfg->secrets[i].key != NULL)
+			explicit_bzero(cfg->secrets[i].key, cfg->secrets[i].len);
+		free(cfg->secrets[i].key);
+		free(cfg->secrets[i].file);
+	}
+	/* A secret that failed to load may have its file set. */
+	if (cfg->nsecrets < CONFIG_MAX_SECRETS)
+		free(cfg->secrets[cfg->nsecrets].file);
+	for (i = 0; i < cfg->norg_ids; i++)
+		free(cfg->org_ids[i]);
+	for (i = 0; i < cfg->nwatch; i++)
+		free(cfg->watch[i].path);
+	free(cfg->path);
+	free(cfg->spool);
+	free(cfg->hooks);
+	free(cfg->hook_path);
+	free(cfg->log);
+	memset(cfg, 0, sizeof *cfg);
+}

@@ -1,0 +1,58 @@
+/* A HuskyVoice event: the JSON envelope, validated. json-c stays here. */
+#ifndef HUSKYHOOK_EVENT_H
+#define HUSKYHOOK_EVENT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "bounds.h"
+
+struct json_object;
+
+struct event {
+	char		 id[EVENT_ID_MAX_CHARS + 1];
+	char		 type[EVENT_TYPE_MAX_CHARS + 1];
+	char		 created_at[CREATED_AT_MAX_BYTES + 1];
+	time_t		 created;		/* created_at as Unix time */
+	char		 org_id[ORG_ID_MAX_BYTES + 1];
+	struct json_object *root;		/* the parsed body */
+};
+
+enum event_status {
+	EVENT_OK,
+	EVENT_INVALID,		/* 400 */
+	EVENT_ORG_REFUSED,	/* 403 */
+	EVENT_NO_MEMORY		/* 500 */
+};
+
+/* What event_parse checks beyond the shape of the envelope. */
+struct event_rules {
+	time_t		 now;
+	long		 max_age;	/* 0: off */
+	long		 max_skew;
+	char *const	*org_ids;	/* allowed orgs; none: any */
+	int		 norg_ids;
+};
+
+/* Parses body (strict JSON, valid UTF-8, one object, depth-limited) and
+ * checks the envelope's fields in the order of SPEC section 3. rules may
+ * be NULL to skip the age and org checks (for events already stored).
+ * err gets a reason fit to send back; the event id is set as soon as it
+ * is known to be valid (for the log). */
+enum event_status event_parse(const char *body, size_t len, struct event *ev,
+    const struct event_rules *rules, char *err, size_t errlen);
+void event_free(struct event *ev);
+
+int event_id_is_valid(const char *s, size_t len);
+int event_type_is_valid(const char *s, size_t len);
+/* RFC 3339 date-time to Unix time; -1 when s is not one. */
+int event_parse_time(const char *s, time_t *out);
+
+/* Calls fn for each member of the event's `data` whose value is a string,
+ * number or boolean, with its text (numbers and booleans as written by
+ * json-c). Used to build HUSKY_DATA_* for hooks. */
+typedef int (*event_data_fn)(const char *key, const char *value, size_t len,
+    void *arg);
+int event_each_data_scalar(const struct event *ev, event_data_fn fn, void *arg);
+
+#endif

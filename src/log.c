@@ -1,0 +1,134 @@
+/*
+ * Logging. The receiver's stderr is the web server's error log, so the
+ * default target is stderr; syslog and a plain file are the alternatives.
+ * Client strings must pass through log_escape before they reach a log.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "log.h"
+
+enum log_kind { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_FILE };
+
+static const char *log_progname = "huskyhook";
+static enum log_kind log_kind = LOG_TO_STDERR;
+static int log_fd = -1;
+static char log_current_target[1024] = "stderr";
+
+void
+log_init(const char *progname)
+{
+	log_progname = progname;
+}
+
+int
+log_set_target(const char *target)
+{
+	int fd;
+
+	if (strcmp(target, log_current_target) == 0)
+		return 0;
+	if (strcmp(target, "stderr") == 0) {
+		log_kind = LOG_TO_STDERR;
+	} else if (strcmp(target, "syslog") == 0) {
+		openlog(log_progname, LOG_PID, LOG_DAEMON);
+		log_kind = LOG_TO_SYSLOG;
+	} else {
+		fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (fd == -1)
+			return -1;
+		if (log_fd != -1)
+			close(log_fd);
+		log_fd = fd;
+		log_kind = LOG_TO_FILE;
+	}
+	snprintf(log_current_target, sizeof log_current_target, "%s", target);
+	return 0;
+}
+
+static const char *
+log_level_name(enum log_level level)
+{
+	switch (level) {
+	case LOG_LEVEL_ERR:  return "error";
+	case LOG_LEVEL_WARN: return "warning";
+	default:             return "info";
+	}
+}
+
+void
+log_msg(enum log_level level, const char *fmt, ...)
+{
+	int saved_errno = errno;
+	char msg[LOG_LINE_BYTES], line[LOG_LINE_BYTES + 128], stamp[32];
+	va_list ap;
+	struct tm tm;
+	time_t now;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+
+	if (log_kind == LOG_TO_SYSLOG) {
+		syslog(level == LOG_LEVEL_ERR ? LOG_ERR :
+		    level == LOG_LEVEL_WARN ? LOG_WARNING : LOG_INFO, "%s", msg);
+		errno = saved_errno;
+		return;
+	}
+	if (log_kind == LOG_TO_FILE) {
+		now = time(NULL);
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		n = snprintf(line, sizeof line, "%s %s[%ld]: %s: %s\n", stamp,
+		    log_progname, (long)getpid(), log_level_name(level), msg);
+	} else {
+		n = snprintf(line, sizeof line, "%s: %s: %s\n", log_progname,
+		    log_level_name(level), msg);
+	}
+	if (n > (int)sizeof line - 1)
+		n = (int)sizeof line - 1;
+	/* One write per line keeps lines whole when processes share a log. */
+	if (write(log_kind == LOG_TO_FILE ? log_fd : STDERR_FILENO, line,
+	    (size_t)n) == -1) {
+		/* Nowhere left to report it. */
+	}
+	errno = saved_errno;
+}
+
+const char *
+log_escape(char *dst, size_t n, const char *src, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+	unsigned char c;
+
+	if (n == 0)
+		return dst;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)src[i];
+		if (o + 8 >= n) {
+			if (n >= 4)
+				memcpy(dst + (o < n - 4 ? o : n - 4), "...", 3),
+				o = (o < n - 4 ? o : n - 4) + 3;
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			dst[o++] = (char)c;
+		} else {
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
+		}
+	}
+	dst[o] = '\0';
+	return dst;
+}

@@ -1,0 +1,113 @@
+/*
+ * huskyhook-receive: the webhook endpoint. libfcgi's accept loop makes it
+ * a FastCGI responder when a FastCGI server started it, and a plain CGI
+ * program (one pass of the same loop) otherwise. All decisions are in
+ * request.c; this file only moves bytes between libfcgi and it.
+ */
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgi_stdio.h>
+
+#include "log.h"
+#include "request.h"
+
+static const char *
+receive_param(void *arg, const char *name)
+{
+	(void)arg;
+	return getenv(name);
+}
+
+static ssize_t
+receive_read(void *arg, void *buf, size_t n)
+{
+	size_t got;
+
+	(void)arg;
+	got = FCGI_fread(buf, 1, n, FCGI_stdin);
+	if (got == 0)
+		return FCGI_ferror(FCGI_stdin) ? -1 : 0;
+	return (ssize_t)got;
+}
+
+static void
+receive_answer(const struct response *resp)
+{
+	FCGI_printf("Status: %d %s\r\n", resp->status,
+	    response_status_text(resp->status));
+	FCGI_printf("Content-Type: application/json\r\n");
+	FCGI_printf("Cache-Control: no-store\r\n");
+	FCGI_printf("Content-Length: %zu\r\n", strlen(resp->body));
+	if (resp->allow_post)
+		FCGI_printf("Allow: POST\r\n");
+	if (resp->retry_after_sec > 0)
+		FCGI_printf("Retry-After: %d\r\n", resp->retry_after_sec);
+	FCGI_printf("\r\n%s", resp->body);
+}
+
+/* A program started with fd 0, 1 or 2 closed would later hand out that
+ * number for a spool file, and a stray write could land in an event. */
+static void
+receive_sanitize_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) == -1)
+			_exit(111);
+}
+
+/* Outside a request libfcgi's stdio is not set up: plain fds here. */
+static int
+receive_usage(const char *arg)
+{
+	if (strcmp(arg, "--version") == 0) {
+		dprintf(STDOUT_FILENO, "huskyhook-receive %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	dprintf(strcmp(arg, "--help") == 0 ? STDOUT_FILENO : STDERR_FILENO,
+	    "usage: huskyhook-receive\n"
+	    "A CGI or FastCGI program, started by the web server; its config\n"
+	    "comes from HUSKYHOOK_CONFIG (default %s).\n",
+	    SYSCONFDIR "/huskyhook.conf");
+	return strcmp(arg, "--help") == 0 ? 0 : 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct request_io io = { receive_param, receive_read, NULL };
+	struct response resp;
+	struct receiver *r;
+	const char *fallback;
+
+	receive_sanitize_fds();
+	log_init("huskyhook-receive");
+	/* A web server may pass words of a query string as arguments, so
+	 * options count only outside a request. */
+	if (argc > 1 && getenv("GATEWAY_INTERFACE") == NULL &&
+	    getenv("FCGI_ROLE") == NULL)
+		return receive_usage(argv[1]);
+
+	/* FastCGI replaces the environment with each request's; keep the
+	 * process's own config path as the fallback. */
+	fallback = getenv("HUSKYHOOK_CONFIG");
+	if (fallback == NULL || *fallback == '\0')
+		fallback = SYSCONFDIR "/huskyhook.conf";
+	if ((r = receiver_new(fallback)) == NULL) {
+		log_msg(LOG_LEVEL_ERR, "out of memory");
+		return 111;
+	}
+	while (FCGI_Accept() >= 0) {
+		receiver_handle(r, &io, &resp);
+		receive_answer(&resp);
+	}
+	receiver_free(r);
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* One webhook request, from CGI variables and body to an answer,
+ * independent of how they arrive (CGI, FastCGI, a fuzzer). */
+#ifndef HUSKYHOOK_REQUEST_H
+#define HUSKYHOOK_REQUEST_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct request_io {
+	/* A CGI variable of this request, or NULL. */
+	const char	*(*param)(void *arg, const char *name);
+	/* Reads up to n body bytes: >0 bytes read, 0 end, -1 error. */
+	ssize_t		 (*read)(void *arg, void *buf, size_t n);
+	void		*arg;
+};
+
+#define RESPONSE_BODY_BYTES	512
+
+struct response {
+	int	 status;
+	int	 allow_post;		/* send Allow: POST */
+	int	 retry_after_sec;	/* >0: send Retry-After */
+	char	 body[RESPONSE_BODY_BYTES];	/* JSON, ends in newline */
+};
+
+struct receiver;
+
+/* fallback_config: the config path to use when the request names none
+ * (the process's own HUSKYHOOK_CONFIG, or the default). */
+struct receiver *receiver_new(const char *fallback_config);
+void receiver_free(struct receiver *r);
+void receiver_handle(struct receiver *r, const struct request_io *io,
+    struct response *resp);
+const char *response_status_text(int status);
+
+#endif

@@ -1,0 +1,539 @@
+/*
+ * The spool, described as which files exist (qmail's way):
+ *
+ *   tmp/<unique>         being written; never read as an event. Leftovers
+ *                        of a killed writer, removed after 36 hours.
+ *   events/<id>.json     the body, byte for byte as signed. Created by
+ *                        link(2) of a complete, fsync'd file: that one
+ *                        call is the acceptance and the dedupe record,
+ *                        kept keep_days whatever the state.
+ *   pending/<id>         meta (key=value lines): not yet done; attempts
+ *                        and the next due time once a hook has failed.
+ *   done/<id>            meta of an event whose hooks all succeeded.
+ *   failed/<id>          meta of an event that gave up.
+ *   logs/<id>.log        what the hooks printed.
+ *
+ * Every transition is one rename(2) or link(2). An events/<id>.json with
+ * no meta anywhere (a writer killed between its link and its rename) is
+ * pending; the processor restores its meta from the body, with the file's
+ * mtime as the time of receipt.
+ *
+ * Unique tmp names carry time, pid, a counter and the host name, and an
+ * EEXIST from link(2) is checked against the inode (Postfix's sane_link),
+ * so several hosts may share one spool over NFS.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "log.h"
+#include "spool.h"
+
+static const char *const spool_state_dirs[SPOOL_NSTATES] = {
+	"pending", "done", "failed"
+};
+
+struct spool {
+	char	*path;
+	int	 rootfd;
+	int	 tmpfd;
+	int	 eventsfd;
+	int	 logsfd;
+	int	 statefd[SPOOL_NSTATES];
+	char	 host[64];
+	unsigned long counter;
+};
+
+static int
+spool_subdir(struct spool *sp, const char *name, int *fdp, char *err,
+    size_t errlen)
+{
+	if (mkdirat(sp->rootfd, name, 0777) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s/%s: %s", sp->path,
+		    name, strerror(errno));
+		return -1;
+	}
+	*fdp = openat(sp->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW);
+	if (*fdp == -1) {
+		snprintf(err, errlen, "cannot open %s/%s: %s", sp->path, name,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct spool *
+spool_open(const char *path, char *err, size_t errlen)
+{
+	struct spool *sp;
+	char *c;
+	int i;
+
+	if ((sp = calloc(1, sizeof *sp)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	sp->rootfd = sp->tmpfd = sp->eventsfd = sp->logsfd = -1;
+	for (i = 0; i < SPOOL_NSTATES; i++)
+		sp->statefd[i] = -1;
+	if ((sp->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	sp->rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sp->rootfd == -1) {
+		snprintf(err, errlen, "cannot open spool %s: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (spool_subdir(sp, "tmp", &sp->tmpfd, err, errlen) == -1 ||
+	    spool_subdir(sp, "events", &sp->eventsfd, err, errlen) == -1 ||
+	    spool_subdir(sp, "logs", &sp->logsfd, err, errlen) == -1)
+		goto fail;
+	for (i = 0; i < SPOOL_NSTATES; i++)
+		if (spool_subdir(sp, spool_state_dirs[i], &sp->statefd[i], err,
+		    errlen) == -1)
+			goto fail;
+	if (gethostname(sp->host, sizeof sp->host) == -1)
+		snprintf(sp->host, sizeof sp->host, "localhost");
+	sp->host[sizeof sp->host - 1] = '\0';
+	for (c = sp->host; *c != '\0'; c++)
+		if (*c == '/' || *c == ':' || *c == '.')
+			*c = '_';
+	return sp;
+fail:
+	spool_close(sp);
+	return NULL;
+}
+
+void
+spool_close(struct spool *sp)
+{
+	int i;
+
+	if (sp == NULL)
+		return;
+	if (sp->rootfd != -1)
+		close(sp->rootfd);
+	if (sp->tmpfd != -1)
+		close(sp->tmpfd);
+	if (sp->eventsfd != -1)
+		close(sp->eventsfd);
+	if (sp->logsfd != -1)
+		close(sp->logsfd);
+	for (i = 0; i < SPOOL_NSTATES; i++)
+		if (sp->statefd[i] != -1)
+			close(sp->statefd[i]);
+	free(sp->path);
+	free(sp);
+}
+
+/* time.usec.Ppid_Ncounter.host: unique across processes and hosts. */
+static void
+spool_tmp_name(struct spool *sp, char *buf, size_t n)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(buf, n, "%lld.%06ld.P%ld_N%lu.%s", (long long)ts.tv_sec,
+	    ts.tv_nsec / 1000, (long)getpid(), ++sp->counter, sp->host);
+}
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Writes a new file tmp/<name> holding buf; fsync'd if durable. On
+ * failure nothing is left behind and errno says why. */
+static int
+spool_write_tmp(struct spool *sp, char *name, size_t namelen, const void *buf,
+    size_t len, int durable)
+{
+	int fd, saved;
+
+	spool_tmp_name(sp, name, namelen);
+	fd = openat(sp->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0666);
+	if (fd == -1)
+		return -1;
+	if (write_all(fd, buf, len) == -1 || (durable && fsync(fd) == -1))
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	unlinkat(sp->tmpfd, name, 0);
+	errno = saved;
+	return -1;
+}
+
+/* Compares the stored body of id with body; 1 if they differ. */
+static int
+spool_body_differs(struct spool *sp, const char *name, const void *body,
+    size_t len)
+{
+	char buf[8192];
+	const char *p = body;
+	size_t off = 0;
+	ssize_t n;
+	int fd, differs = 1;
+
+	fd = openat(sp->eventsfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		return 1;
+	for (;;) {
+		n = read(fd, buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			break;
+		if (n == 0) {
+			differs = off != len;
+			break;
+		}
+		if ((size_t)n > len - off || memcmp(buf, p + off, (size_t)n))
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	return differs;
+}
+
+/* link(2) that counts an EEXIST on the same inode as success: over NFS a
+ * link can be done on the server and its reply lost. */
+static int
+spool_sane_link(struct spool *sp, const char *tmpname, int dirfd,
+    const char *name)
+{
+	struct stat a, b;
+	int saved;
+
+	if (linkat(sp->tmpfd, tmpname, dirfd, name, 0) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	saved = errno;
+	if (fstatat(sp->tmpfd, tmpname, &a, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return 0;
+	errno = saved;
+	return -1;
+}
+
+static void
+spool_meta_from_event(struct spool_meta *m, const struct event *ev,
+    const char *remote_addr)
+{
+	memset(m, 0, sizeof *m);
+	snprintf(m->id, sizeof m->id, "%s", ev->id);
+	snprintf(m->type, sizeof m->type, "%s", ev->type);
+	snprintf(m->created_at, sizeof m->created_at, "%s", ev->created_at);
+	m->created = ev->created;
+	snprintf(m->org_id, sizeof m->org_id, "%s", ev->org_id);
+	snprintf(m->remote_addr, sizeof m->remote_addr, "%s",
+	    remote_addr != NULL ? remote_addr : "");
+	clock_gettime(CLOCK_REALTIME, &m->received);
+}
+
+enum spool_result
+spool_commit(struct spool *sp, const struct event *ev, const char *remote_addr,
+    const void *body, size_t len, int *differs)
+{
+	char bodytmp[256], metatmp[256], name[EVENT_ID_MAX_CHARS + 8];
+	char meta[SPOOL_META_MAX_BYTES];
+	struct spool_meta m;
+	int n, saved, have_meta = 0;
+
+	*differs = 0;
+	if (!event_id_is_valid(ev->id, strlen(ev->id))) {
+		errno = EINVAL;
+		return SPOOL_ERROR;
+	}
+	snprintf(name, sizeof name, "%s.json", ev->id);
+	spool_meta_from_event(&m, ev, remote_addr);
+	n = spool_meta_format(&m, meta, sizeof meta);
+	if (n < 0) {
+		errno = ENAMETOOLONG;
+		return SPOOL_ERROR;
+	}
+
+	/* The body must be on disk before its name exists. */
+	if (spool_write_tmp(sp, bodytmp, sizeof bodytmp, body, len, 1) == -1)
+		return SPOOL_ERROR;
+	/* The meta need not be durable: if a crash loses it, the processor
+	 * rebuilds it from the body. */
+	if (spool_write_tmp(sp, metatmp, sizeof metatmp, meta, (size_t)n, 0)
+	    == -1)
+		goto fail;
+	have_meta = 1;
+
+	if (spool_sane_link(sp, bodytmp, sp->eventsfd, name) == -1) {
+		if (errno != EEXIST)
+			goto fail;
+		*differs = spool_body_differs(sp, name, body, len);
+		unlinkat(sp->tmpfd, bodytmp, 0);
+		unlinkat(sp->tmpfd, metatmp, 0);
+		return SPOOL_DUPLICATE;
+	}
+	if (fsync(sp->eventsfd) == -1) {
+		saved = errno;
+		unlinkat(sp->eventsfd, name, 0);
+		errno = saved;
+		goto fail;
+	}
+	if (renameat(sp->tmpfd, metatmp, sp->statefd[SPOOL_PENDING], ev->id)
+	    == -1) {
+		/* The event is stored; its meta will be rebuilt. */
+		log_msg(LOG_LEVEL_WARN, "event %s: cannot record it as "
+		    "pending: %s", ev->id, strerror(errno));
+		unlinkat(sp->tmpfd, metatmp, 0);
+	}
+	if (unlinkat(sp->tmpfd, bodytmp, 0) == -1)
+		log_msg(LOG_LEVEL_WARN, "cannot remove tmp/%s: %s", bodytmp,
+		    strerror(errno));
+	return SPOOL_STORED;
+fail:
+	saved = errno;
+	unlinkat(sp->tmpfd, bodytmp, 0);
+	if (have_meta)
+		unlinkat(sp->tmpfd, metatmp, 0);
+	errno = saved;
+	return SPOOL_ERROR;
+}
+
+/* Meta values are one line each; bytes that could break a line or the
+ * format (control bytes, '%', DEL) are written as %HH. */
+static int
+meta_put(char *buf, size_t n, size_t *off, const char *key, const char *val)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = *off;
+	const unsigned char *p;
+	int k;
+
+	k = snprintf(buf + o, n - o, "%s=", key);
+	if (k < 0 || (size_t)k >= n - o)
+		return -1;
+	o += (size_t)k;
+	for (p = (const unsigned char *)val; *p != '\0'; p++) {
+		if (o + 4 >= n)
+			return -1;
+		if (*p < 0x20 || *p == '%' || *p == 0x7f) {
+			buf[o++] = '%';
+			buf[o++] = hex[*p >> 4];
+			buf[o++] = hex[*p & 15];
+		} else {
+			buf[o++] = (char)*p;
+		}
+	}
+	if (o + 1 >= n)
+		return -1;
+	buf[o++] = '\n';
+	buf[o] = '\0';
+	*off = o;
+	return 0;
+}
+
+static void
+format_utc(char *buf, size_t n, time_t t, long nsec)
+{
+	struct tm tm;
+	char base[32];
+
+	gmtime_r(&t, &tm);
+	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (nsec >= 0)
+		snprintf(buf, n, "%s.%06ldZ", base, nsec / 1000);
+	else
+		snprintf(buf, n, "%sZ", base);
+}
+
+int
+spool_meta_format(const struct spool_meta *m, char *buf, size_t n)
+{
+	char num[64], stamp[64];
+	size_t off = 0;
+
+	format_utc(stamp, sizeof stamp, m->received.tv_sec,
+	    m->received.tv_nsec);
+	if (meta_put(buf, n, &off, "event_id", m->id) ||
+	    meta_put(buf, n, &off, "event_type", m->type) ||
+	    meta_put(buf, n, &off, "created_at", m->created_at))
+		return -1;
+	snprintf(num, sizeof num, "%lld", (long long)m->created);
+	if (meta_put(buf, n, &off, "created", num) ||
+	    meta_put(buf, n, &off, "org_id", m->org_id) ||
+	    meta_put(buf, n, &off, "received_at", stamp))
+		return -1;
+	snprintf(num, sizeof num, "%lld.%09ld", (long long)m->received.tv_sec,
+	    m->received.tv_nsec);
+	if (meta_put(buf, n, &off, "received", num) ||
+	    meta_put(buf, n, &off, "remote_addr", m->remote_addr))
+		return -1;
+	snprintf(num, sizeof num, "%ld", m->attempts);
+	if (meta_put(buf, n, &off, "attempts", num))
+		return -1;
+	snprintf(num, sizeof num, "%lld", (long long)m->next_attempt);
+	if (meta_put(buf, n, &off, "next_attempt", num))
+		return -1;
+	snprintf(num, sizeof num, "%lld", (long long)m->finished);
+	if (meta_put(buf, n, &off, "finished", num) ||
+	    meta_put(buf, n, &off, "hooks_done", m->hooks_done) ||
+	    meta_put(buf, n, &off, "last_error", m->last_error))
+		return -1;
+	return (int)off;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Copies a %HH-encoded value of length len into dst (size n). */
+static int
+meta_get(char *dst, size_t n, const char *v, size_t len)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (o + 1 >= n)
+			return -1;
+		if (v[i] == '%') {
+			if (i + 2 >= len)
+				return -1;
+			hi = hexval((unsigned char)v[i + 1]);
+			lo = hexval((unsigned char)v[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			dst[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			dst[o++] = v[i];
+		}
+	}
+	dst[o] = '\0';
+	return 0;
+}
+
+/* A value too long for its field means the file is not ours. */
+#define META_COPY(dst, src) do {					\
+	if (strlen(src) >= sizeof(dst))					\
+		return -1;						\
+	memcpy((dst), (src), strlen(src) + 1);				\
+} while (0)
+
+static int
+meta_get_long(const char *v, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(v, &end, 10);
+	if (end == v || errno != 0)
+		return -1;
+	return 0;
+}
+
+int
+spool_meta_parse(const char *buf, size_t len, struct spool_meta *m)
+{
+	const char *p = buf, *end = buf + len, *nl, *eq;
+	char key[32], val[SPOOL_HOOKS_DONE_BYTES + ORG_ID_MAX_BYTES];
+	long long v;
+	size_t klen;
+	char *dot;
+
+	memset(m, 0, sizeof *m);
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			return -1;	/* a torn file */
+		eq = memchr(p, '=', (size_t)(nl - p));
+		if (eq == NULL || (klen = (size_t)(eq - p)) >= sizeof key)
+			return -1;
+		memcpy(key, p, klen);
+		key[klen] = '\0';
+		if (meta_get(val, sizeof val, eq + 1, (size_t)(nl - eq - 1)))
+			return -1;
+		if (strcmp(key, "event_id") == 0)
+			META_COPY(m->id, val);
+		else if (strcmp(key, "event_type") == 0)
+			META_COPY(m->type, val);
+		else if (strcmp(key, "created_at") == 0)
+			META_COPY(m->created_at, val);
+		else if (strcmp(key, "org_id") == 0)
+			META_COPY(m->org_id, val);
+		else if (strcmp(key, "remote_addr") == 0)
+			META_COPY(m->remote_addr, val);
+		else if (strcmp(key, "hooks_done") == 0)
+			META_COPY(m->hooks_done, val);
+		else if (strcmp(key, "last_error") == 0)
+			META_COPY(m->last_error, val);
+		else if (strcmp(key, "received") == 0) {
+			if (meta_get_long(val, &v) == -1)
+				return -1;
+			m->received.tv_sec = (time_t)v;
+			if ((dot = strchr(val, '.')) != NULL &&
+			    meta_get_long(dot + 1, &v) == 0 && v >= 0 &&
+			    v < 1000000000)
+				m->received.tv_nsec = (long)v;
+		} else if (strcmp(key, "created") == 0 ||
+		    strcmp(key, "attempts") == 0 ||
+		    strcmp(key, "next_attempt") == 0 ||
+		    strcmp(key, "finished") == 0) {
+			if (meta_get_long(val, &v) == -1)
+				return -1;
+			if (key[0] == 'c')
+				m->created = (time_t)v;
+			else if (key[0] == 'a')
+				m->attempts = (long)v;
+			else if (key[0] == 'n')
+				m->next_attempt = (time_t)v;
+			else
+				m->finished = (time_t)v;
+		}
+		/* received_at is derived from received; unknown keys are
+		 * kept forward compatible by being ignored. */
+		p = nl + 1;
+	}
+	if (!event_id_is_valid(m->id, strlen(m->id)))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,113 @@
+# Shared by the numbered shell tests: TAP output, a scratch layout, and
+# helpers that drive huskyhook-receive as a CGI program.
+# shellcheck shell=sh
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$(pwd)}"
+RECEIVE=$top_builddir/huskyhook-receive
+FAULTLIB=$top_builddir/tests/faultinject.so
+SECRET=test-secret-do-not-log-7f3a9c
+tap_n=0
+tap_failed=0
+
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1"
+}
+
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $1"
+}
+
+# check NAME COMMAND...: one test point from a command's exit status.
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n # SKIP $1"
+}
+
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+}
+
+diag() {
+	echo "$@" | sed 's/^/# /'
+}
+
+# A fresh layout under tests/tmp/<test>: secret, spool, config.
+setup() {
+	T=$top_builddir/tests/tmp/$(basename "$0" .sh)
+	rm -rf "$T"
+	mkdir -p "$T/spool"
+	printf '%s\n' "$SECRET" > "$T/secret"
+	chmod 600 "$T/secret"
+	CONF=$T/huskyhook.conf
+	write_conf
+}
+
+# write_conf [EXTRA LINES]: the test config, plus any lines given.
+write_conf() {
+	{
+		echo "secret_file = $T/secret"
+		echo "spool = $T/spool"
+		echo "log = $T/receive.log"
+		for line in "$@"; do echo "$line"; done
+	} > "$CONF"
+}
+
+now_utc() {
+	date -u +%Y-%m-%dT%H:%M:%SZ
+}
+
+# event ID [TYPE [CREATED_AT]]: a vendor-shaped event body on stdout.
+event() {
+	printf '{"event_id":"%s","event_type":"%s","created_at":"%s","org_id":"org_abc_123","data":{"call_id":"call_987654321","agent_id":"agent_alpha","status":"completed","duration_seconds":124,"summary":"Customer confirmed appointment."}}' \
+	    "$1" "${2:-call.completed}" "${3:-$(now_utc)}"
+}
+
+# sign FILE [SECRET]: the vendor doc's own openssl line.
+sign() {
+	openssl dgst -sha256 -hmac "${2:-$SECRET}" < "$1" | sed 's/^.*= //'
+}
+
+# post FILE [VAR=VALUE...]: the receiver as CGI; the answer in $T/out,
+# its status in $STATUS. The signature is right unless SIG is set.
+post() {
+	body=$1
+	shift
+	sig=${SIG-$(sign "$body")}
+	env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST \
+	    CONTENT_TYPE=application/json \
+	    CONTENT_LENGTH="$(wc -c < "$body" | tr -d ' ')" \
+	    HTTP_X_HUSKY_SIGNATURE="$sig" REMOTE_ADDR=192.0.2.7 \
+	    HUSKYHOOK_CONFIG="$CONF" "$@" "$RECEIVE" < "$body" > "$T/out" \
+	    2>> "$T/stderr"
+	STATUS=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' "$T/out" | head -n 1)
+}
+
+# The JSON body of the last answer.
+answer() {
+	sed '1,/^\r*$/d' "$T/out"
+}
+
+# stored ID: 0 if events/ID.json exists.
+stored() {
+	[ -f "$T/spool/events/$1.json" ]
+}
+
+count_files() {
+	find "$1" -type f | wc -l | tr -d ' '
+}
