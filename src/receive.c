@@ -6,6 +6,7 @@
  */
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,10 @@ main(int argc, char **argv)
 	const char *fallback;
 
 	receive_sanitize_fds();
+	/* A file size limit or a closed connection must surface as an error
+	 * from write(2), answered 503 or ignored, not kill us mid-commit. */
+	signal(SIGXFSZ, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
 	log_init("huskyhook-receive");
 	/* A web server may pass words of a query string as arguments, so
 	 * options count only outside a request. */

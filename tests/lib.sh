@@ -84,7 +84,9 @@ sign() {
 }
 
 # post FILE [VAR=VALUE...]: the receiver as CGI; the answer in $T/out,
-# its status in $STATUS. The signature is right unless SIG is set.
+# its status in $STATUS. The signature is right unless SIG is set;
+# RUN_AS may hold a command (setpriv ...) to run it as another user.
+# shellcheck disable=SC2086
 post() {
 	body=$1
 	shift
@@ -93,7 +95,7 @@ post() {
 	    CONTENT_TYPE=application/json \
 	    CONTENT_LENGTH="$(wc -c < "$body" | tr -d ' ')" \
 	    HTTP_X_HUSKY_SIGNATURE="$sig" REMOTE_ADDR=192.0.2.7 \
-	    HUSKYHOOK_CONFIG="$CONF" "$@" "$RECEIVE" < "$body" > "$T/out" \
+	    HUSKYHOOK_CONFIG="$CONF" "$@" $RUN_AS "$RECEIVE" < "$body" > "$T/out" \
 	    2>> "$T/stderr"
 	STATUS=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' "$T/out" | head -n 1)
 }
