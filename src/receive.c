@@ -36,19 +36,30 @@ receive_read(void *arg, void *buf, size_t n)
 	return (ssize_t)got;
 }
 
+/* The answer is formatted by the C library's snprintf (libfcgi's own
+ * printf knows no %zu) and handed to libfcgi in one write. */
 static void
 receive_answer(const struct response *resp)
 {
-	FCGI_printf("Status: %d %s\r\n", resp->status,
-	    response_status_text(resp->status));
-	FCGI_printf("Content-Type: application/json\r\n");
-	FCGI_printf("Cache-Control: no-store\r\n");
-	FCGI_printf("Content-Length: %zu\r\n", strlen(resp->body));
-	if (resp->allow_post)
-		FCGI_printf("Allow: POST\r\n");
-	if (resp->retry_after_sec > 0)
-		FCGI_printf("Retry-After: %d\r\n", resp->retry_after_sec);
-	FCGI_printf("\r\n%s", resp->body);
+	char head[512];
+	int n;
+
+	n = snprintf(head, sizeof head,
+	    "Status: %d %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "Content-Length: %zu\r\n"
+	    "%s",
+	    resp->status, response_status_text(resp->status),
+	    strlen(resp->body), resp->allow_post ? "Allow: POST\r\n" : "");
+	if (resp->retry_after_sec > 0 && n > 0 && (size_t)n < sizeof head)
+		n += snprintf(head + n, sizeof head - (size_t)n,
+		    "Retry-After: %d\r\n", resp->retry_after_sec);
+	if (n < 0 || (size_t)n >= sizeof head - 2)
+		return;
+	memcpy(head + n, "\r\n", 3);
+	FCGI_fwrite(head, 1, (size_t)n + 2, FCGI_stdout);
+	FCGI_fwrite((void *)resp->body, 1, strlen(resp->body), FCGI_stdout);
 }
 
 /* A program started with fd 0, 1 or 2 closed would later hand out that

@@ -113,3 +113,64 @@ stored() {
 count_files() {
 	find "$1" -type f | wc -l | tr -d ' '
 }
+
+# lighttpd_start SNIPPET: lighttpd -D on a free loopback port with the
+# shipped SNIPPET included, only paths and the port filled in. Sets
+# $URL and $LIGHTTPD_PID; stops it when the test exits.
+lighttpd_start() {
+	LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
+	[ -x "$LIGHTTPD" ] || return 1
+	mkdir -p "$T/www" "$T/run"
+	port=$((20000 + $$ % 20000))
+	tries=0
+	while [ $tries -lt 20 ]; do
+		cat > "$T/lighttpd.conf" <<EOF2
+server.document-root = "$T/www"
+server.bind = "127.0.0.1"
+server.port = $port
+server.pid-file = "$T/run/lighttpd.pid"
+server.errorlog = "$T/lighttpd-error.log"
+server.max-worker = 0
+var.huskyhook_receive = "$RECEIVE"
+var.huskyhook_config = "$CONF"
+var.huskyhook_socket = "$T/run/huskyhook.socket"
+include "$top_srcdir/lighttpd/$1"
+EOF2
+		"$LIGHTTPD" -D -f "$T/lighttpd.conf" 2>> "$T/lighttpd-stderr.log" &
+		LIGHTTPD_PID=$!
+		URL=http://127.0.0.1:$port/huskyhook
+		i=0
+		while [ $i -lt 50 ]; do
+			if curl -s -o /dev/null "$URL" 2>/dev/null; then
+				trap 'lighttpd_stop' EXIT
+				return 0
+			fi
+			kill -0 "$LIGHTTPD_PID" 2>/dev/null || break
+			sleep 0.1
+			i=$((i + 1))
+		done
+		lighttpd_stop
+		port=$((port + 1))
+		tries=$((tries + 1))
+	done
+	return 1
+}
+
+lighttpd_stop() {
+	if [ -n "${LIGHTTPD_PID:-}" ]; then
+		kill "$LIGHTTPD_PID" 2>/dev/null
+		wait "$LIGHTTPD_PID" 2>/dev/null
+		LIGHTTPD_PID=
+	fi
+}
+
+# curl_post FILE [CURL ARGS...]: POST FILE to $URL, signed unless SIG is
+# set; the status in $STATUS, the body in $T/out.
+curl_post() {
+	body=$1
+	shift
+	sig=${SIG-$(sign "$body")}
+	STATUS=$(curl -s -o "$T/out" -w '%{http_code}' -X POST \
+	    -H 'Content-Type: application/json' \
+	    -H "X-Husky-Signature: $sig" --data-binary "@$body" "$@" "$URL")
+}
