@@ -1,6 +1,6 @@
 # Shared by the numbered shell tests: TAP output, a scratch layout, and
 # helpers that drive huskyhook-receive as a CGI program.
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2034,SC2119,SC2120
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$(pwd)}"
@@ -9,6 +9,11 @@ FAULTLIB=$top_builddir/tests/faultinject.so
 SECRET=test-secret-do-not-log-7f3a9c
 tap_n=0
 tap_failed=0
+# Under --enable-asan: the fault shim is preloaded before the ASan
+# runtime, and any finding must fail the test.
+ASAN_OPTIONS=${ASAN_OPTIONS:-verify_asan_link_order=0:abort_on_error=1}
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export ASAN_OPTIONS UBSAN_OPTIONS
 
 ok() {
 	tap_n=$((tap_n + 1))
@@ -39,6 +44,17 @@ skip_all() {
 }
 
 done_testing() {
+	# A sanitizer report after the answer was sent would pass unseen.
+	if [ -n "${T:-}" ] && [ -d "$T" ]; then
+		if grep -rqsE 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+		    "$T" --include=stderr --include='*.log'; then
+			not_ok "no sanitizer reports"
+			grep -rhsE -A5 'Sanitizer|runtime error:' "$T" \
+			    --include=stderr --include='*.log' | head -40 | sed 's/^/# /'
+		else
+			ok "no sanitizer reports"
+		fi
+	fi
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
 }
@@ -92,6 +108,7 @@ post() {
 	shift
 	sig=${SIG-$(sign "$body")}
 	env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST \
+	    ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" \
 	    CONTENT_TYPE=application/json \
 	    CONTENT_LENGTH="$(wc -c < "$body" | tr -d ' ')" \
 	    HTTP_X_HUSKY_SIGNATURE="$sig" REMOTE_ADDR=192.0.2.7 \
@@ -141,7 +158,7 @@ EOF2
 		URL=http://127.0.0.1:$port/huskyhook
 		i=0
 		while [ $i -lt 50 ]; do
-			if curl -s -o /dev/null "$URL" 2>/dev/null; then
+			if curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; then
 				trap 'lighttpd_stop' EXIT
 				return 0
 			fi

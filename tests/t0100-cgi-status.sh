@@ -1,5 +1,6 @@
 #!/bin/sh
 # The receiver driven as CGI gives every answer of SPEC section 3.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 setup
 
@@ -62,7 +63,7 @@ post "$T/ok.json" CONTENT_LENGTH=5000
 check "body shorter than Content-Length: 400" [ "$STATUS" = 400 ]
 
 # 401
-SIG= post "$T/ok.json"
+SIG="" post "$T/ok.json"
 check "no signature: 401" [ "$STATUS" = 401 ] && answer | grep -q missing
 SIG=not-hex post "$T/ok.json"
 check "malformed signature: 401" [ "$STATUS" = 401 ]

@@ -2,12 +2,15 @@
 # Signatures through the CGI front end: rotation with two secrets, two
 # signatures in one header, a changed secret file taking effect, and the
 # vendor doc's openssl line producing what the receiver accepts.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 setup
 
 # The vendor doc's recipe, verbatim but for the payload and secret.
 event evt_doc > "$T/doc.json"
 PAYLOAD=$(cat "$T/doc.json")
+# The vendor doc\'s line, as it is written there.
+# shellcheck disable=SC3037
 doc_sig=$(echo -n "$PAYLOAD" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')
 SIG=$doc_sig post "$T/doc.json"
 check "the vendor doc's openssl line makes an accepted signature" [ "$STATUS" = 200 ]

@@ -1,6 +1,7 @@
 #!/bin/sh
 # S3 exactly one: many simultaneous deliveries of one event leave one
 # stored event, and every delivery is answered 200.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 setup
 N=64
@@ -8,6 +9,7 @@ N=64
 # deliver TAG BODY: one CGI delivery that starts when $T/go appears.
 deliver() {
 	while [ ! -e "$T/go" ]; do sleep 0.01; done
+	# shellcheck disable=SC2094
 	env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST \
 	    CONTENT_TYPE=application/json \
 	    CONTENT_LENGTH="$(wc -c < "$2" | tr -d ' ')" \
@@ -31,7 +33,7 @@ storm() {
 
 event evt_storm > "$T/storm.json"
 storm "$T/storm.json"
-check "$N answers" [ "$(ls "$T/answers" | wc -l)" = $N ]
+check "$N answers" [ "$(count_files "$T/answers")" = $N ]
 check "every answer is 200" [ "$(grep -l '^Status: 200' "$T"/answers/* | wc -l)" = $N ]
 check "exactly one says accepted" [ "$(grep -l '"accepted"' "$T"/answers/* | wc -l)" = 1 ]
 check "the rest say duplicate" [ "$(grep -l '"duplicate"' "$T"/answers/* | wc -l)" = $((N - 1)) ]

@@ -2,6 +2,7 @@
 # S2 never partial: a receiver killed (SIGKILL) at any moment leaves
 # either nothing or the complete event under its name, and a redelivery
 # afterwards is answered 200 with the complete event stored.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 setup
 [ -f "$FAULTLIB" ] || skip_all "tests/faultinject.so not built"
@@ -47,6 +48,7 @@ kills=0
 while [ $i -lt 150 ]; do
 	id="evt_r_$i"
 	big_event "$id" > "$T/r$i.json"
+	# shellcheck disable=SC2094
 	env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST \
 	    CONTENT_LENGTH="$(wc -c < "$T/r$i.json" | tr -d ' ')" \
 	    HTTP_X_HUSKY_SIGNATURE="$(sign "$T/r$i.json")" \
@@ -58,7 +60,7 @@ while [ $i -lt 150 ]; do
 	i=$((i + 1))
 done
 diag "$kills of 150 receivers were killed while running;" \
-    "$(ls "$T/spool/events" | grep -c '^evt_r_') had stored their event first"
+    "$(find "$T/spool/events" -name 'evt_r_*' | wc -l) had stored their event first"
 bad=0
 i=0
 while [ $i -lt 150 ]; do

@@ -3,6 +3,7 @@
 # read-only filesystem, no permission, a file size limit) gets 503 with
 # Retry-After, never 200; nothing is left half-made; and the next
 # delivery of the same event is accepted once the spool is fine again.
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 setup
 
@@ -30,8 +31,8 @@ if [ -f "$FAULTLIB" ]; then
 			n=${point#*:}
 			id="evt_f_${call}_${n}_$err"
 			event "$id" > "$T/f.json"
-			post "$T/f.json" LD_PRELOAD="$FAULTLIB" FAULT_CALL=$call \
-			    FAULT_NTH=$n FAULT_ERRNO=$err FAULT_MARK="$T/fired"
+			post "$T/f.json" LD_PRELOAD="$FAULTLIB" FAULT_CALL="$call" \
+			    FAULT_NTH="$n" FAULT_ERRNO="$err" FAULT_MARK="$T/fired"
 			check "$call #$n with $err: the fault fired" [ -e "$T/fired" ]
 			rm -f "$T/fired"
 			check "$call #$n fails with $err: 503, nothing half-made" refused_cleanly "$id"
@@ -43,8 +44,8 @@ if [ -f "$FAULTLIB" ]; then
 			n=${point#*:}
 			id="evt_f_${call}_${n}_$err"
 			event "$id" > "$T/f.json"
-			post "$T/f.json" LD_PRELOAD="$FAULTLIB" FAULT_CALL=$call \
-			    FAULT_NTH=$n FAULT_ERRNO=$err
+			post "$T/f.json" LD_PRELOAD="$FAULTLIB" FAULT_CALL="$call" \
+			    FAULT_NTH="$n" FAULT_ERRNO="$err"
 			check "$call #$n fails with $err after the commit: 200, stored whole" \
 			    sh -c "[ '$STATUS' = 200 ] && cmp -s '$T/f.json' '$SPOOL/events/$id.json'"
 			rm -f "$SPOOL"/tmp/*

@@ -1,0 +1,53 @@
+#!/bin/sh
+# The whole test suite: installs what it needs (as root, on Debian),
+# builds with warnings as errors, runs `make check`, runs it again under
+# AddressSanitizer and UndefinedBehaviorSanitizer, then `make distcheck`.
+# Ends with one line: "N passed, N failed".
+set -eu
+cd "$(dirname "$0")"
+top=$(pwd)
+# shellcheck source=scripts/deps.sh
+. ./scripts/deps.sh
+install_deps ""
+
+# make itself reruns autoconf and automake when their inputs change.
+[ -x configure ] || ./autogen.sh > /dev/null 2>&1
+jobs=$(nproc 2>/dev/null || echo 2)
+
+failed_builds=0
+run_suite() {
+	name=$1
+	shift
+	mkdir -p "build-$name"
+	(
+		cd "build-$name"
+		[ -f Makefile ] || "$top/configure" --enable-werror "$@" > configure.out
+		make -j"$jobs" > make.out 2>&1 || { cat make.out; exit 1; }
+		make -j"$jobs" check > check.out 2>&1 || { grep -E '^(FAIL|ERROR)' check.out; exit 1; }
+	) || failed_builds=$((failed_builds + 1))
+	grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "build-$name/check.out" 2>/dev/null |
+	    sed "s/^/$name: /" || true
+}
+
+run_suite plain
+run_suite asan --enable-asan
+
+echo "distcheck:"
+if (cd build-plain && make -j"$jobs" distcheck > distcheck.out 2>&1); then
+	echo "distcheck: passed"
+	distcheck_failed=0
+else
+	tail -n 30 build-plain/distcheck.out
+	distcheck_failed=1
+fi
+
+sum() {
+	cat build-*/check.out 2>/dev/null | sed -n "s/^# $1: *//p" |
+	    awk '{ n += $1 } END { print n + 0 }'
+}
+passed=$(sum PASS)
+failed=$(( $(sum FAIL) + $(sum ERROR) + distcheck_failed ))
+skipped=$(sum SKIP)
+[ "$failed_builds" -eq 0 ] || failed=$((failed + failed_builds))
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
