@@ -1,0 +1,69 @@
+/* huskyhook.conf: one reader for both programs. */
+#ifndef HUSKYHOOK_CONFIG_H
+#define HUSKYHOOK_CONFIG_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "bounds.h"
+
+struct config_secret {
+	unsigned char	*key;
+	size_t		 len;
+	char		*file;		/* NULL for an inline `secret` */
+	int		 line;
+};
+
+struct config_watch {
+	char		*path;
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtime;
+	struct timespec	 ctime;
+	int		 missing;
+};
+
+struct config {
+	char			*path;
+	struct config_secret	 secrets[CONFIG_MAX_SECRETS];
+	int			 nsecrets;
+	int			 inline_secret_line;	/* 0: none */
+	char			*spool;
+	char			*hooks;
+	long			 max_body;
+	char			*org_ids[CONFIG_MAX_ORG_IDS];
+	int			 norg_ids;
+	long			 max_age;
+	long			 max_skew;
+	long			 keep_days;
+	int			 require_https;
+	long			 hook_timeout;
+	long			 max_attempts;
+	long			 retry_base;
+	long			 retry_max;
+	char			*hook_path;
+	mode_t			 umask;
+	char			*log;
+	/* Files whose change means the config must be read again. */
+	struct config_watch	 watch[1 + CONFIG_MAX_SECRETS];
+	int			 nwatch;
+};
+
+/* The file to read: $HUSKYHOOK_CONFIG, else the compiled-in default. */
+const char *config_default_path(void);
+
+/* Reads path into cfg. On failure returns -1 with a message naming the
+ * file (and line, where there is one) in err; cfg is then left empty. */
+int  config_load(const char *path, struct config *cfg, char *err, size_t errlen);
+void config_free(struct config *cfg);
+/* 1 if any file the config was built from changed since it was loaded. */
+int  config_is_stale(const struct config *cfg);
+
+/* Value parsers, exposed for the command-line tool and the tests. */
+int  config_parse_duration(const char *s, long *out);
+int  config_parse_size(const char *s, long *out);
+
+#endif
