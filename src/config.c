@@ -409,7 +409,7 @@ int
 config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 {
 	struct config_ctx ctx;
-	char buf[CONFIG_LINE_BYTES + 2], *line, *eq, *key, *value, *slash;
+	char buf[CONFIG_LINE_BYTES + 2], *line, *eq, *key, *value, *slash, *abs;
 	FILE *fp = NULL;
 	int rc = -1;
 
@@ -425,11 +425,15 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 		config_fail(&ctx, "out of memory");
 		goto done;
 	}
-	if ((slash = strrchr(ctx.dir, '/')) != NULL) {
+	/* Relative paths in the file are taken from its directory, made
+	 * absolute so that hooks are given absolute paths. */
+	if ((slash = strrchr(ctx.dir, '/')) != NULL)
 		slash[slash == ctx.dir ? 1 : 0] = '\0';
-	} else {
+	else
+		snprintf(ctx.dir, strlen(ctx.dir) + 1, "%s", ".");
+	if ((abs = realpath(ctx.dir, NULL)) != NULL) {
 		free(ctx.dir);
-		ctx.dir = NULL;
+		ctx.dir = abs;
 	}
 	if (config_watch_add(cfg, path) == -1) {
 		config_fail(&ctx, "out of memory");

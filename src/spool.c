@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +44,7 @@ static const char *const spool_state_dirs[SPOOL_NSTATES] = {
 struct spool {
 	char	*path;
 	int	 rootfd;
+	int	 lockfd;
 	int	 tmpfd;
 	int	 eventsfd;
 	int	 logsfd;
@@ -80,7 +83,7 @@ spool_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	sp->rootfd = sp->tmpfd = sp->eventsfd = sp->logsfd = -1;
+	sp->rootfd = sp->lockfd = sp->tmpfd = sp->eventsfd = sp->logsfd = -1;
 	for (i = 0; i < SPOOL_NSTATES; i++)
 		sp->statefd[i] = -1;
 	if ((sp->path = strdup(path)) == NULL) {
@@ -122,6 +125,8 @@ spool_close(struct spool *sp)
 		return;
 	if (sp->rootfd != -1)
 		close(sp->rootfd);
+	if (sp->lockfd != -1)
+		close(sp->lockfd);
 	if (sp->tmpfd != -1)
 		close(sp->tmpfd);
 	if (sp->eventsfd != -1)
@@ -536,4 +541,514 @@ spool_meta_parse(const char *buf, size_t len, struct spool_meta *m)
 	if (!event_id_is_valid(m->id, strlen(m->id)))
 		return -1;
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The processor's side.                                               */
+
+const char *
+spool_state_name(enum spool_state st)
+{
+	return st < SPOOL_NSTATES ? spool_state_dirs[st] : "?";
+}
+
+int
+spool_lock(struct spool *sp)
+{
+	if (sp->lockfd == -1) {
+		sp->lockfd = openat(sp->rootfd, "run.lock", O_RDWR | O_CREAT |
+		    O_CLOEXEC | O_NOFOLLOW, 0666);
+		if (sp->lockfd == -1)
+			return -1;
+	}
+	if (flock(sp->lockfd, LOCK_EX | LOCK_NB) == -1)
+		return errno == EWOULDBLOCK ? 0 : -1;
+	return 1;
+}
+
+/* Reads a whole small file below dirfd into buf (size n). */
+static ssize_t
+read_small(int dirfd, const char *name, char *buf, size_t n)
+{
+	size_t off = 0;
+	ssize_t r;
+	int fd, saved;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		return -1;
+	while (off < n) {
+		r = read(fd, buf + off, n - off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		off += (size_t)r;
+	}
+	close(fd);
+	if (off == n) {
+		errno = EFBIG;
+		return -1;
+	}
+	return (ssize_t)off;
+}
+
+static int
+spool_meta_load(struct spool *sp, enum spool_state st, const char *id,
+    struct spool_meta *m)
+{
+	char buf[SPOOL_META_MAX_BYTES];
+	ssize_t n;
+
+	if ((n = read_small(sp->statefd[st], id, buf, sizeof buf)) == -1)
+		return -1;
+	if (spool_meta_parse(buf, (size_t)n, m) == -1 || strcmp(m->id, id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+spool_body_open(struct spool *sp, const char *id)
+{
+	char name[EVENT_ID_MAX_CHARS + 8];
+
+	if (!event_id_is_valid(id, strlen(id))) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(name, sizeof name, "%s.json", id);
+	return openat(sp->eventsfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+int
+spool_body_read(struct spool *sp, const char *id, char **body, size_t *len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t off = 0;
+	ssize_t r;
+	int fd, saved;
+
+	if ((fd = spool_body_open(sp, id)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
+		goto fail;
+	while (off < (size_t)st.st_size) {
+		r = read(fd, buf + off, (size_t)st.st_size - off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			goto fail;
+		off += (size_t)r;
+	}
+	buf[off] = '\0';
+	close(fd);
+	*body = buf;
+	*len = off;
+	return 0;
+fail:
+	saved = errno ? errno : EIO;
+	free(buf);
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int
+spool_body_path(struct spool *sp, const char *id, char *buf, size_t n)
+{
+	int k = snprintf(buf, n, "%s/events/%s.json", sp->path, id);
+
+	return k < 0 || (size_t)k >= n ? -1 : 0;
+}
+
+int
+spool_log_path(struct spool *sp, const char *id, char *buf, size_t n)
+{
+	int k = snprintf(buf, n, "%s/logs/%s.log", sp->path, id);
+
+	return k < 0 || (size_t)k >= n ? -1 : 0;
+}
+
+int
+spool_log_open(struct spool *sp, const char *id)
+{
+	char name[EVENT_ID_MAX_CHARS + 8];
+
+	snprintf(name, sizeof name, "%s.log", id);
+	return openat(sp->logsfd, name, O_WRONLY | O_APPEND | O_CREAT |
+	    O_CLOEXEC | O_NOFOLLOW, 0666);
+}
+
+/* Meta for a stored body that has none. A body that is not an event
+ * (put there by hand) is given to the failed state. */
+static int
+spool_meta_rebuild(struct spool *sp, const char *id, struct spool_meta *m,
+    enum spool_state *st)
+{
+	char name[EVENT_ID_MAX_CHARS + 8], err[256];
+	struct event ev;
+	struct stat sb;
+	char *body;
+	size_t len;
+
+	snprintf(name, sizeof name, "%s.json", id);
+	if (fstatat(sp->eventsfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
+		return -1;
+	if (spool_body_read(sp, id, &body, &len) == -1)
+		return -1;
+	memset(m, 0, sizeof *m);
+	*st = SPOOL_PENDING;
+	if (event_parse(body, len, &ev, NULL, err, sizeof err) == EVENT_OK &&
+	    strcmp(ev.id, id) == 0) {
+		spool_meta_from_event(m, &ev, "");
+	} else {
+		snprintf(m->id, sizeof m->id, "%s", id);
+		snprintf(m->last_error, sizeof m->last_error,
+		    "the stored body is not a valid event: %s", err);
+		*st = SPOOL_FAILED;
+	}
+	m->received = sb.st_mtim;
+	event_free(&ev);
+	free(body);
+	return 0;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every valid event id named in dirfd (suffix stripped), appended to
+ * *names. */
+static int
+spool_scan(int dirfd, const char *suffix, char ***names, size_t *n,
+    size_t *cap)
+{
+	struct dirent *de;
+	size_t len, slen = suffix ? strlen(suffix) : 0;
+	char **grown;
+	DIR *d;
+	int fd;
+
+	if ((fd = dup(dirfd)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len <= slen || (suffix != NULL &&
+		    strcmp(de->d_name + len - slen, suffix) != 0))
+			continue;
+		len -= slen;
+		if (!event_id_is_valid(de->d_name, len))
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 256;
+			grown = realloc(*names, *cap * sizeof **names);
+			if (grown == NULL)
+				goto fail;
+			*names = grown;
+		}
+		if (((*names)[*n] = strndup(de->d_name, len)) == NULL)
+			goto fail;
+		(*n)++;
+	}
+	closedir(d);
+	return 0;
+fail:
+	closedir(d);
+	errno = ENOMEM;
+	return -1;
+}
+
+static void
+names_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Writes meta into state st under its id only if there is none yet. */
+static int
+spool_meta_create(struct spool *sp, enum spool_state st,
+    const struct spool_meta *m)
+{
+	char tmp[256], buf[SPOOL_META_MAX_BYTES];
+	int n, rc;
+
+	if ((n = spool_meta_format(m, buf, sizeof buf)) < 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (spool_write_tmp(sp, tmp, sizeof tmp, buf, (size_t)n, 1) == -1)
+		return -1;
+	rc = linkat(sp->tmpfd, tmp, sp->statefd[st], m->id, 0);
+	if (rc == -1 && errno == EEXIST)
+		rc = 0;
+	unlinkat(sp->tmpfd, tmp, 0);
+	return rc;
+}
+
+int
+spool_recover(struct spool *sp, time_t now)
+{
+	char **have = NULL, **events = NULL, name[EVENT_ID_MAX_CHARS + 8];
+	size_t nhave = 0, caphave = 0, nev = 0, capev = 0, i;
+	struct spool_meta m;
+	enum spool_state st;
+	struct stat sb;
+	int s, recovered = 0;
+
+	for (s = 0; s < SPOOL_NSTATES; s++)
+		if (spool_scan(sp->statefd[s], NULL, &have, &nhave,
+		    &caphave) == -1)
+			goto fail;
+	if (spool_scan(sp->eventsfd, ".json", &events, &nev, &capev) == -1)
+		goto fail;
+	if (nev == nhave)
+		goto done;	/* the common case: nothing to look up */
+	qsort(have, nhave, sizeof *have, name_cmp);
+	for (i = 0; i < nev; i++) {
+		if (bsearch(&events[i], have, nhave, sizeof *have,
+		    name_cmp) != NULL)
+			continue;
+		snprintf(name, sizeof name, "%s.json", events[i]);
+		if (fstatat(sp->eventsfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    sb.st_mtime > now - SPOOL_ORPHAN_MIN_AGE_SEC)
+			continue;
+		if (spool_meta_rebuild(sp, events[i], &m, &st) == -1 ||
+		    spool_meta_create(sp, st, &m) == -1) {
+			log_msg(LOG_LEVEL_ERR, "event %s: cannot restore its "
+			    "meta: %s", events[i], strerror(errno));
+			continue;
+		}
+		log_msg(LOG_LEVEL_INFO, "event %s: stored without meta; "
+		    "restored as %s", events[i], spool_state_name(st));
+		recovered++;
+	}
+done:
+	names_free(have, nhave);
+	names_free(events, nev);
+	return recovered;
+fail:
+	names_free(have, nhave);
+	names_free(events, nev);
+	return -1;
+}
+
+int
+spool_list(struct spool *sp, enum spool_state st, struct spool_meta **out,
+    size_t *n)
+{
+	char **names = NULL;
+	size_t nnames = 0, cap = 0, i;
+	struct spool_meta *list = NULL;
+	enum spool_state rst;
+
+	*out = NULL;
+	*n = 0;
+	if (spool_scan(sp->statefd[st], NULL, &names, &nnames, &cap) == -1)
+		return -1;
+	if (nnames > 0 && (list = calloc(nnames, sizeof *list)) == NULL) {
+		names_free(names, nnames);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < nnames; i++) {
+		if (spool_meta_load(sp, st, names[i], &list[*n]) == 0) {
+			(*n)++;
+			continue;
+		}
+		if (errno == ENOENT)
+			continue;	/* moved meanwhile */
+		/* A torn meta file (a crash while it was being replaced
+		 * without fsync): rebuilt from the body. */
+		if (st == SPOOL_PENDING &&
+		    spool_meta_rebuild(sp, names[i], &list[*n], &rst) == 0 &&
+		    rst == SPOOL_PENDING &&
+		    spool_meta_save(sp, st, &list[*n], 1) == 0) {
+			(*n)++;
+			continue;
+		}
+		log_msg(LOG_LEVEL_WARN, "%s/%s: unreadable meta, skipped",
+		    spool_state_name(st), names[i]);
+	}
+	names_free(names, nnames);
+	*out = list;
+	return 0;
+}
+
+long
+spool_count(struct spool *sp, enum spool_state st)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+
+	if (spool_scan(sp->statefd[st], NULL, &names, &n, &cap) == -1)
+		return -1;
+	names_free(names, n);
+	return (long)n;
+}
+
+int
+spool_find(struct spool *sp, const char *id, struct spool_meta *m)
+{
+	int s;
+
+	if (!event_id_is_valid(id, strlen(id))) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (s = 0; s < SPOOL_NSTATES; s++)
+		if (spool_meta_load(sp, (enum spool_state)s, id, m) == 0)
+			return s;
+	errno = ENOENT;
+	return -1;
+}
+
+int
+spool_meta_save(struct spool *sp, enum spool_state st,
+    const struct spool_meta *m, int durable)
+{
+	char tmp[256], buf[SPOOL_META_MAX_BYTES];
+	int n, saved;
+
+	if ((n = spool_meta_format(m, buf, sizeof buf)) < 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (spool_write_tmp(sp, tmp, sizeof tmp, buf, (size_t)n, durable) == -1)
+		return -1;
+	if (renameat(sp->tmpfd, tmp, sp->statefd[st], m->id) == -1) {
+		saved = errno;
+		unlinkat(sp->tmpfd, tmp, 0);
+		errno = saved;
+		return -1;
+	}
+	if (durable && fsync(sp->statefd[st]) == -1)
+		return -1;
+	return 0;
+}
+
+int
+spool_move(struct spool *sp, const struct spool_meta *m,
+    enum spool_state from, enum spool_state to, int durable)
+{
+	if (spool_meta_save(sp, from, m, durable) == -1)
+		return -1;
+	if (renameat(sp->statefd[from], m->id, sp->statefd[to], m->id) == -1)
+		return -1;
+	if (durable && (fsync(sp->statefd[to]) == -1 ||
+	    fsync(sp->statefd[from]) == -1))
+		return -1;
+	return 0;
+}
+
+int
+spool_sync(struct spool *sp)
+{
+	int s, rc = 0;
+
+	for (s = 0; s < SPOOL_NSTATES; s++)
+		if (fsync(sp->statefd[s]) == -1)
+			rc = -1;
+	if (fsync(sp->logsfd) == -1 || fsync(sp->eventsfd) == -1)
+		rc = -1;
+	return rc;
+}
+
+int
+spool_remove(struct spool *sp, const char *id, enum spool_state st)
+{
+	char name[EVENT_ID_MAX_CHARS + 8];
+
+	if (!event_id_is_valid(id, strlen(id))) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(name, sizeof name, "%s.json", id);
+	if (unlinkat(sp->eventsfd, name, 0) == -1 && errno != ENOENT)
+		return -1;
+	snprintf(name, sizeof name, "%s.log", id);
+	if (unlinkat(sp->logsfd, name, 0) == -1 && errno != ENOENT)
+		return -1;
+	if (unlinkat(sp->statefd[st], id, 0) == -1 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+int
+spool_clean_tmp(struct spool *sp, time_t now, long max_age)
+{
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	int fd, removed = 0;
+
+	if ((fd = dup(sp->tmpfd)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(sp->tmpfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW)
+		    == -1 || !S_ISREG(sb.st_mode) || sb.st_mtime >= now - max_age)
+			continue;
+		if (unlinkat(sp->tmpfd, de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
+
+int
+spool_last_run_set(struct spool *sp, time_t t)
+{
+	char tmp[256], buf[32];
+	int n, saved;
+
+	n = snprintf(buf, sizeof buf, "%lld\n", (long long)t);
+	if (spool_write_tmp(sp, tmp, sizeof tmp, buf, (size_t)n, 0) == -1)
+		return -1;
+	if (renameat(sp->tmpfd, tmp, sp->rootfd, "last-run") == -1) {
+		saved = errno;
+		unlinkat(sp->tmpfd, tmp, 0);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+time_t
+spool_last_run_get(struct spool *sp)
+{
+	char buf[32];
+	ssize_t n;
+
+	if ((n = read_small(sp->rootfd, "last-run", buf, sizeof buf)) <= 0)
+		return 0;
+	buf[n] = '\0';
+	return (time_t)strtoll(buf, NULL, 10);
 }

@@ -54,6 +54,58 @@ void spool_close(struct spool *sp);
 enum spool_result spool_commit(struct spool *sp, const struct event *ev,
     const char *remote_addr, const void *body, size_t len, int *differs);
 
+/* --- For the processor and the command-line tool. --- */
+
+const char *spool_state_name(enum spool_state st);
+/* Takes the spool's run lock without waiting: 1 taken, 0 held by
+ * another process, -1 error. Released by spool_close. */
+int spool_lock(struct spool *sp);
+
+/* Gives every stored event without meta (a writer killed between its
+ * link and its rename, or a torn meta file) pending meta rebuilt from its
+ * body, received at the body's mtime. Leaves events younger than
+ * SPOOL_ORPHAN_MIN_AGE_SEC alone: their writer may still be at work.
+ * Returns how many were recovered, or -1. */
+int spool_recover(struct spool *sp, time_t now);
+
+/* The meta of every event in state st, unsorted; *out is malloc'd. */
+int spool_list(struct spool *sp, enum spool_state st, struct spool_meta **out,
+    size_t *n);
+/* How many events are in state st: a directory scan, no file read. */
+long spool_count(struct spool *sp, enum spool_state st);
+/* Finds id in any state. Returns the state, or -1 (errno ENOENT). */
+int spool_find(struct spool *sp, const char *id, struct spool_meta *m);
+
+/* Replaces the meta of m->id in state st (write, rename). fsync'd when
+ * durable. */
+int spool_meta_save(struct spool *sp, enum spool_state st,
+    const struct spool_meta *m, int durable);
+/* Moves m->id from one state to another, saving m first; one rename. */
+int spool_move(struct spool *sp, const struct spool_meta *m,
+    enum spool_state from, enum spool_state to, int durable);
+/* Removes an event entirely: body first (so it cannot come back as an
+ * orphan), then its log, then its meta. */
+int spool_remove(struct spool *sp, const char *id, enum spool_state st);
+/* fsync of the state directories, after a batch of non-durable moves. */
+int spool_sync(struct spool *sp);
+
+/* Reads the stored body of id; *body is malloc'd. */
+int spool_body_read(struct spool *sp, const char *id, char **body,
+    size_t *len);
+/* The path of the stored body, for HUSKY_EVENT_FILE. */
+int spool_body_path(struct spool *sp, const char *id, char *buf, size_t n);
+/* Opens events/<id>.json for reading. */
+int spool_body_open(struct spool *sp, const char *id);
+/* Opens logs/<id>.log for appending, creating it. */
+int spool_log_open(struct spool *sp, const char *id);
+int spool_log_path(struct spool *sp, const char *id, char *buf, size_t n);
+
+/* Removes tmp/ files older than max_age seconds; returns how many. */
+int spool_clean_tmp(struct spool *sp, time_t now, long max_age);
+/* The time of the last finished run, recorded in spool/last-run. */
+int spool_last_run_set(struct spool *sp, time_t t);
+time_t spool_last_run_get(struct spool *sp);
+
 /* The meta file format, exposed for the tests. */
 int spool_meta_format(const struct spool_meta *m, char *buf, size_t n);
 int spool_meta_parse(const char *buf, size_t len, struct spool_meta *m);
