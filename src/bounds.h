@@ -40,4 +40,14 @@
 #define SPOOL_ORPHAN_MIN_AGE_SEC    60
 #define SPOOL_META_MAX_BYTES        8192
 
+/* Hooks. */
+#define HOOK_MAX_PER_EVENT          64
+#define HOOK_NAME_MAX_CHARS         64
+#define HOOK_LOG_MAX_BYTES          (1024L * 1024L)	/* per hook run */
+#define HOOK_KILL_GRACE_SEC         2
+#define HOOK_DATA_VALUE_MAX_BYTES   (32L * 1024L)
+#define HOOK_DATA_MAX_VARS          256
+#define HOOK_ENV_MAX_VARS           (HOOK_DATA_MAX_VARS + 32)
+
+
 #endif

@@ -225,6 +225,25 @@ done:
 	return rc;
 }
 
+int
+config_read_secret_file(const char *path, unsigned char **key, size_t *len,
+    char *err, size_t errlen)
+{
+	struct config_ctx ctx;
+	struct config_secret sec;
+
+	memset(&ctx, 0, sizeof ctx);
+	memset(&sec, 0, sizeof sec);
+	ctx.file = path;
+	ctx.err = err;
+	ctx.errlen = errlen;
+	if (config_read_secret(&ctx, path, &sec) == -1)
+		return -1;
+	*key = sec.key;
+	*len = sec.len;
+	return 0;
+}
+
 static int
 config_set_string(struct config_ctx *ctx, char **slot, const char *value,
     int is_path)

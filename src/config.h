@@ -62,6 +62,11 @@ void config_free(struct config *cfg);
 /* 1 if any file the config was built from changed since it was loaded. */
 int  config_is_stale(const struct config *cfg);
 
+/* Reads one secret file as secret_file does (a trailing newline
+ * dropped); *key is malloc'd and must be wiped by the caller. */
+int  config_read_secret_file(const char *path, unsigned char **key,
+    size_t *len, char *err, size_t errlen);
+
 /* Value parsers, exposed for the command-line tool and the tests. */
 int  config_parse_duration(const char *s, long *out);
 int  config_parse_size(const char *s, long *out);

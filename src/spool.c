@@ -696,7 +696,7 @@ static int
 spool_meta_rebuild(struct spool *sp, const char *id, struct spool_meta *m,
     enum spool_state *st)
 {
-	char name[EVENT_ID_MAX_CHARS + 8], err[256];
+	char name[EVENT_ID_MAX_CHARS + 8], err[SPOOL_ERROR_BYTES - 48];
 	struct event ev;
 	struct stat sb;
 	char *body;
@@ -993,6 +993,28 @@ spool_remove(struct spool *sp, const char *id, enum spool_state st)
 	if (unlinkat(sp->statefd[st], id, 0) == -1 && errno != ENOENT)
 		return -1;
 	return 0;
+}
+
+int
+spool_purge_done(struct spool *sp, time_t cutoff)
+{
+	char **names = NULL, name[EVENT_ID_MAX_CHARS + 8];
+	size_t n = 0, cap = 0, i;
+	struct stat sb;
+	int removed = 0;
+
+	if (spool_scan(sp->statefd[SPOOL_DONE], NULL, &names, &n, &cap) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "%s.json", names[i]);
+		if (fstatat(sp->eventsfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    sb.st_mtime >= cutoff)
+			continue;
+		if (spool_remove(sp, names[i], SPOOL_DONE) == 0)
+			removed++;
+	}
+	names_free(names, n);
+	return removed;
 }
 
 int

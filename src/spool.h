@@ -100,6 +100,9 @@ int spool_body_open(struct spool *sp, const char *id);
 int spool_log_open(struct spool *sp, const char *id);
 int spool_log_path(struct spool *sp, const char *id, char *buf, size_t n);
 
+/* Removes done events received before cutoff (the body's mtime is the
+ * time of receipt); returns how many. */
+int spool_purge_done(struct spool *sp, time_t cutoff);
 /* Removes tmp/ files older than max_age seconds; returns how many. */
 int spool_clean_tmp(struct spool *sp, time_t now, long max_age);
 /* The time of the last finished run, recorded in spool/last-run. */
