@@ -187,6 +187,9 @@ hook_data_name(const char *key, char *out, size_t n)
 	memcpy(out, prefix, o);
 	for (i = 0; key[i] != '\0'; i++) {
 		c = key[i];
+		/* One '_' per character: UTF-8 continuation bytes add none. */
+		if (((unsigned char)c & 0xc0) == 0x80)
+			continue;
 		if (c >= 'a' && c <= 'z')
 			c = (char)(c - 'a' + 'A');
 		else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))

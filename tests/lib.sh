@@ -191,3 +191,44 @@ curl_post() {
 	    -H 'Content-Type: application/json' \
 	    -H "X-Husky-Signature: $sig" --data-binary "@$body" "$@" "$URL")
 }
+
+HUSKYHOOK=$top_builddir/huskyhook
+
+# hh ARGS...: the command-line tool with the test config.
+hh() {
+	"$HUSKYHOOK" -c "$CONF" "$@"
+}
+
+# setup_hooks [EXTRA CONFIG LINES]: a layout with a hooks directory.
+setup_hooks() {
+	setup
+	mkdir -p "$T/hooks"
+	write_conf "hooks = $T/hooks" "$@"
+}
+
+# deliver ID [TYPE [CREATED_AT]]: an event through the receiver, as CGI.
+deliver() {
+	event "$1" "${2:-call.completed}" "${3:-$(now_utc)}" > "$T/deliver.json"
+	post "$T/deliver.json"
+	[ "$STATUS" = 200 ] || diag "delivery of $1 answered $STATUS"
+}
+
+# hook NAME BODY: an executable shell script in the hooks directory.
+hook() {
+	mkdir -p "$(dirname "$T/hooks/$1")"
+	printf '#!/bin/sh\n%s\n' "$2" > "$T/hooks/$1"
+	chmod 755 "$T/hooks/$1"
+}
+
+# state_of ID: pending, done or failed, from where its meta is.
+state_of() {
+	for s in pending done failed; do
+		[ -e "$T/spool/$s/$1" ] && { echo $s; return; }
+	done
+	echo none
+}
+
+# meta ID KEY: one value of the event's meta.
+meta() {
+	sed -n "s/^$2=//p" "$T/spool/$(state_of "$1")/$1"
+}

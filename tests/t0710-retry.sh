@@ -1,0 +1,98 @@
+#!/bin/sh
+# Failing hooks: retried with growing delays, failed after max_attempts,
+# exit 100 fails at once, requeue brings events back, and a retry runs
+# only the hooks of a directory that have not yet succeeded.
+# shellcheck source=tests/lib.sh
+. "${top_srcdir:-.}/tests/lib.sh"
+setup_hooks "retry_base = 1s" "retry_max = 3s" "max_attempts = 4"
+
+hook call.failed 'echo "attempt $HUSKY_ATTEMPT"; exit 1'
+deliver evt_fail call.failed
+hh run > "$T/run.out"
+check "attempt 1 fails: the event is retrying" [ "$(state_of evt_fail)" = pending ] && [ "$(meta evt_fail attempts)" = 1 ]
+check "run reports the failure (for cron's mail)" grep -q 'evt_fail call.failed: attempt 1 of 4 failed, retry in 1s: hook call.failed: exit 1' "$T/run.out"
+next1=$(meta evt_fail next_attempt)
+hh run
+check "not due yet: not run again" [ "$(meta evt_fail attempts)" = 1 ]
+sleep 1.2
+hh run > "$T/run.out"
+check "attempt 2 after retry_base" [ "$(meta evt_fail attempts)" = 2 ]
+check "the delay doubles" grep -q 'retry in 2s' "$T/run.out"
+next2=$(meta evt_fail next_attempt)
+check "next_attempt moves further out" [ $((next2 - next1)) -ge 2 ]
+sleep 2.2
+hh run > "$T/run.out"
+check "attempt 3, the delay capped at retry_max" grep -q 'attempt 3 of 4 failed, retry in 3s' "$T/run.out"
+sleep 3.2
+hh run > "$T/run.out"
+check "after max_attempts: failed" [ "$(state_of evt_fail)" = failed ]
+check "reported as failed for good" grep -q 'evt_fail call.failed: failed for good after attempt 4' "$T/run.out"
+check "the hook saw HUSKY_ATTEMPT 1 to 4" [ "$(grep -c '^attempt [1-4]$' "$T/spool/logs/evt_fail.log")" = 4 ]
+check "the log records each exit" [ "$(grep -c '^=== exit 1$' "$T/spool/logs/evt_fail.log")" = 4 ]
+check "status counts it as failed" sh -c "hh() { '$HUSKYHOOK' -c '$CONF' \"\$@\"; }; hh status | grep -q '^failed *1$'"
+check "list failed shows it" sh -c "'$HUSKYHOOK' -c '$CONF' list failed | grep -q '^evt_fail '"
+
+# Dedupe holds after failed.
+post "$T/deliver.json"
+check "a redelivery of a failed event is a duplicate" sh -c "grep -q '\"duplicate\"' '$T/out'"
+
+# requeue brings it back; fixed, it is done.
+hh requeue evt_fail > /dev/null
+check "requeue: pending again" [ "$(state_of evt_fail)" = pending ]
+check "requeue resets attempts" [ "$(meta evt_fail attempts)" = 0 ]
+hook call.failed 'exit 0'
+hh run
+check "requeued and fixed: done" [ "$(state_of evt_fail)" = done ]
+
+# Exit 100: failed at once.
+hook call.disallowed 'echo "no such customer" >&2; exit 100'
+deliver evt_perm call.disallowed
+hh run > "$T/run.out"
+check "exit 100: failed at once" [ "$(state_of evt_perm)" = failed ] && [ "$(meta evt_perm attempts)" = 1 ]
+check "its stderr is in the log" grep -q 'no such customer' "$T/spool/logs/evt_perm.log"
+
+# requeue --failed.
+hook call.disallowed 'exit 0'
+hh requeue --failed > /dev/null
+hh run
+check "requeue --failed, then run: done" [ "$(state_of evt_perm)" = done ]
+
+# A directory of two hooks, the second failing once.
+mkdir -p "$T/hooks/call.answered"
+hook call.answered/10-first 'echo x >> first.count'
+hook call.answered/20-second 'echo x >> second.count; [ -e second.ok ] || { touch second.ok; exit 1; }'
+deliver evt_dir call.answered
+hh run > /dev/null
+check "first run: both hooks ran once" [ "$(grep -c . "$T/hooks/first.count")" = 1 ] && [ "$(grep -c . "$T/hooks/second.count")" = 1 ]
+check "the first hook is remembered as done" [ "$(meta evt_dir hooks_done)" = 10-first ]
+sleep 1.2
+hh run > /dev/null
+check "the retry ran only the second hook" [ "$(grep -c . "$T/hooks/first.count")" = 1 ] && [ "$(grep -c . "$T/hooks/second.count")" = 2 ]
+check "then the event is done" [ "$(state_of evt_dir)" = done ]
+check "with both hooks recorded" [ "$(meta evt_dir hooks_done)" = "10-first 20-second" ]
+
+# run-parts names: *.disabled, *~ and dotfiles are not run.
+mkdir -p "$T/hooks/call.initiated"
+hook call.initiated/10-run 'echo ran >> names.log'
+hook call.initiated/20-x.disabled 'echo disabled >> names.log'
+hook 'call.initiated/30-x~' 'echo backup >> names.log'
+hook call.initiated/.hidden 'echo hidden >> names.log'
+printf 'not executable\n' > "$T/hooks/call.initiated/40-readme"
+deliver evt_names call.initiated
+hh run
+check "only the run-parts names ran" [ "$(cat "$T/hooks/names.log")" = ran ]
+check "a non-executable file in a hook directory is skipped" [ "$(state_of evt_names)" = done ]
+
+# A hook file that is not executable: retried, not lost, and named.
+printf '#!/bin/sh\nexit 0\n' > "$T/hooks/call.completed"
+chmod 644 "$T/hooks/call.completed"
+deliver evt_noexec call.completed
+hh run > "$T/run.out"
+check "a non-executable hook: the event is kept for a retry" [ "$(state_of evt_noexec)" = pending ]
+check "the report names the file" grep -q "hooks/call.completed is not an executable file" "$T/run.out"
+check "huskyhook check names it too" sh -c "'$HUSKYHOOK' -c '$CONF' check | grep -q 'problem: .*call.completed is not an executable file'"
+chmod 755 "$T/hooks/call.completed"
+sleep 1.2
+hh run
+check "made executable: done on the retry" [ "$(state_of evt_noexec)" = done ]
+done_testing
