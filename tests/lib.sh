@@ -232,3 +232,15 @@ state_of() {
 meta() {
 	sed -n "s/^$2=//p" "$T/spool/$(state_of "$1")/$1"
 }
+
+# alive PID: the process exists and is not a zombie waiting to be reaped.
+alive() {
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case $st in Z*) return 1 ;; esac
+	return 0
+}
+
+# check_gone NAME PIDFILE: a test point that the process is gone.
+check_gone() {
+	if alive "$(cat "$2")"; then not_ok "$1"; else ok "$1"; fi
+}
