@@ -1,0 +1,109 @@
+#!/bin/sh
+# The rest of the command-line tool: status, list, show, requeue, purge,
+# sign, check, init, and its usage errors.
+# shellcheck source=tests/lib.sh
+. "${top_srcdir:-.}/tests/lib.sh"
+setup_hooks "retry_base = 1h"
+
+hook call.completed 'echo "hook output for $HUSKY_EVENT_ID"'
+hook call.failed 'exit 1'
+hook call.disallowed 'exit 100'
+deliver evt_a call.completed
+deliver evt_b call.failed
+deliver evt_c call.disallowed
+hh run > /dev/null
+deliver evt_d call.initiated
+hh status > "$T/status.out"
+check "status: pending" grep -q '^pending *1  (oldest received [0-9]*s ago)$' "$T/status.out"
+check "status: retrying" grep -q '^retrying *1$' "$T/status.out"
+check "status: failed" grep -q '^failed *1$' "$T/status.out"
+check "status: done" grep -q '^done *1$' "$T/status.out"
+check "status: last run" grep -q '^last run  20.*Z (.* ago)$' "$T/status.out"
+hh status --json > "$T/status.json"
+check "status --json" grep -q '^{"pending":1,"retrying":1,"failed":1,"done":1,"oldest_pending_age_seconds":[0-9]*,"last_run":"20[^"]*Z","last_run_age_seconds":[0-9]*}$' "$T/status.json"
+
+hh list > "$T/list.out"
+check "list shows all four" [ "$(grep -c . "$T/list.out")" = 4 ]
+check "list retrying" sh -c "'$HUSKYHOOK' -c '$CONF' list retrying | grep -q '^evt_b *retrying *call.failed .*attempts 1  hook call.failed: exit 1$'"
+check "list pending excludes retrying" [ "$(hh list pending | cut -d' ' -f1)" = evt_d ]
+check "list done" [ "$(hh list done | cut -d' ' -f1)" = evt_a ]
+hh list failed --json > "$T/list.json"
+check "list failed --json" grep -q '^\[{"event_id":"evt_c","state":"failed","event_type":"call.disallowed","created_at":"[^"]*","attempts":1,"last_error":"hook call.disallowed: exit 100"}\]$' "$T/list.json"
+check "list with an unknown state: exit 2" sh -c "'$HUSKYHOOK' -c '$CONF' list bogus 2>/dev/null; [ \$? = 2 ]"
+
+hh show evt_a > "$T/show.out"
+check "show: state" grep -q '^state *done$' "$T/show.out"
+check "show: received_at" grep -q '^received_at *20.*Z$' "$T/show.out"
+check "show: the body" grep -qF '"event_id":"evt_a"' "$T/show.out"
+check "show: the hook log" grep -q '^hook output for evt_a$' "$T/show.out"
+check "show: an unknown id exits 1" sh -c "'$HUSKYHOOK' -c '$CONF' show evt_nope 2>/dev/null; [ \$? = 1 ]"
+check "show: a hostile id is refused" sh -c "'$HUSKYHOOK' -c '$CONF' show ../../etc/passwd 2>/dev/null; [ \$? = 1 ]"
+
+hh requeue evt_a > /dev/null
+check "requeue a done event: pending, hooks to run again" [ "$(state_of evt_a)" = pending ] && [ -z "$(meta evt_a hooks_done)" ]
+hh requeue evt_b > /dev/null
+check "requeue a retrying event: due now" [ "$(meta evt_b next_attempt)" = 0 ] && [ "$(meta evt_b attempts)" = 0 ]
+check "requeue without operands: exit 2" sh -c "'$HUSKYHOOK' -c '$CONF' requeue 2>/dev/null; [ \$? = 2 ]"
+check "requeue an unknown id: exit 1" sh -c "'$HUSKYHOOK' -c '$CONF' requeue evt_nope 2>/dev/null; [ \$? = 1 ]"
+
+hh purge --failed --older-than 1h > "$T/purge.out"
+check "purge --older-than spares a young failure" [ "$(state_of evt_c)" = failed ]
+hh purge --failed > "$T/purge.out"
+check "purge --failed" [ "$(state_of evt_c)" = none ] && [ ! -e "$T/spool/events/evt_c.json" ]
+check "purge says how many" grep -q '^1 failed events purged$' "$T/purge.out"
+check "purge with neither: exit 2" sh -c "'$HUSKYHOOK' -c '$CONF' purge 2>/dev/null; [ \$? = 2 ]"
+post "$T/deliver.json" > /dev/null
+check "after a purge, the event can be delivered again" [ "$STATUS" = 200 ]
+
+# sign agrees with the vendor doc's openssl line, byte for byte.
+event evt_sign > "$T/sign.json"
+check "sign FILE = openssl dgst -sha256 -hmac" [ "$(hh sign "$T/sign.json")" = "$(openssl dgst -sha256 -hmac "$SECRET" < "$T/sign.json" | sed 's/^.*= //')" ]
+check "sign reads stdin" [ "$(hh sign < "$T/sign.json")" = "$(hh sign "$T/sign.json")" ]
+printf 'other\n' > "$T/other.secret"
+check "sign -s SECRET_FILE, no config needed" [ "$("$HUSKYHOOK" -c /nonexistent sign -s "$T/other.secret" "$T/sign.json")" = "$(openssl dgst -sha256 -hmac other < "$T/sign.json" | sed 's/^.*= //')" ]
+SIG=$(hh sign "$T/sign.json") post "$T/sign.json"
+check "what sign prints, the receiver accepts" [ "$STATUS" = 200 ]
+
+# check
+hh check > "$T/check.out"
+check "check: a good setup exits 0" [ $? = 0 ]
+chmod 644 "$T/secret"
+hh check > "$T/check.out"
+check "check: a secret readable by others is a problem, exit 1" [ $? = 1 ]
+check "check: it names the file" grep -q "problem: secret_file $T/secret is readable or writable by others" "$T/check.out"
+chmod 600 "$T/secret"
+write_conf "hooks = $T/nohooks" "secret = inline"
+hh check > "$T/check.out"
+check "check: a missing hooks directory is a problem" grep -q "problem: hooks $T/nohooks is not a directory" "$T/check.out"
+check "check: an inline secret is a warning naming the line" grep -q "warning: $CONF:5: an inline secret" "$T/check.out"
+write_conf
+check "run without hooks: exit 1, saying so" sh -c "'$HUSKYHOOK' -c '$CONF' run 2>&1 | grep -q \"'hooks' is not set\""
+printf 'frob = 1\n' > "$T/bad.conf"
+check "a config error names file and line" sh -c "'$HUSKYHOOK' -c '$T/bad.conf' status 2>&1 | grep -q \"bad.conf:1: unknown key 'frob'\""
+write_conf "hooks = $T/hooks"
+sed -i "s#^spool = .*#spool = $T/nospool#" "$CONF"
+check "run on a spool that cannot be used: exit 1" sh -c "'$HUSKYHOOK' -c '$CONF' run 2>/dev/null; [ \$? = 1 ]"
+
+# Usage.
+check "--version" sh -c "'$HUSKYHOOK' --version | grep -q '^huskyhook [0-9]'"
+check "--help exits 0" sh -c "'$HUSKYHOOK' --help | grep -q '^usage: huskyhook'"
+check "no command: exit 2" sh -c "'$HUSKYHOOK' 2>/dev/null; [ \$? = 2 ]"
+check "unknown command: exit 2" sh -c "'$HUSKYHOOK' frob 2>/dev/null; [ \$? = 2 ]"
+check "unknown option: exit 2" sh -c "'$HUSKYHOOK' status --frob 2>/dev/null; [ \$? = 2 ]"
+check "HUSKYHOOK_CONFIG is the default config" sh -c "HUSKYHOOK_CONFIG='$T/bad.conf' '$HUSKYHOOK' status 2>&1 | grep -q 'bad.conf:1'"
+
+# init: a working layout in one step.
+"$HUSKYHOOK" init "$T/site" > "$T/init.out"
+check "init prints the crontab line" grep -q "^   \* \* \* \* \* .*/huskyhook run -c $T/site/huskyhook.conf$" "$T/init.out"
+check "init: secret 600, spool and hooks 700" [ "$(stat -c %a "$T/site/secret") $(stat -c %a "$T/site/spool") $(stat -c %a "$T/site/hooks")" = "600 700 700" ]
+check "init: an example hook per event type, disabled" [ "$(find "$T/site/hooks" -name '*.disabled' | wc -l)" = 5 ]
+check "init: the layout passes check" sh -c "'$HUSKYHOOK' -c '$T/site/huskyhook.conf' check > /dev/null"
+check "init twice refuses to overwrite" sh -c "'$HUSKYHOOK' init '$T/site' 2>/dev/null; [ \$? = 1 ]"
+mv "$T/site/hooks/call.completed.disabled" "$T/site/hooks/call.completed"
+CONF=$T/site/huskyhook.conf
+SECRET=$(cat "$T/site/secret")
+event evt_site > "$T/site.json"
+post "$T/site.json"
+"$HUSKYHOOK" -c "$CONF" run
+check "init's layout end to end: the example hook wrote its CSV line" grep -q ",evt_site,call.completed,call_987654321$" "$T/site/calls.csv"
+done_testing
