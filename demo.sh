@@ -2,9 +2,9 @@
 # A local demo of the main job: builds huskyhook, starts lighttpd on
 # 127.0.0.1 with huskyhook-receive under mod_fastcgi (the shipped
 # lighttpd/huskyhook-fastcgi.conf), posts the vendor's five sample events
-# signed the vendor's way, then a duplicate and a forgery, and shows the
-# spool. lighttpd keeps running so you can post your own; `./demo.sh stop`
-# stops it.
+# signed with `huskyhook sign`, then a duplicate and a forgery, shows the
+# spool, and runs `huskyhook run` with an example hook. lighttpd keeps
+# running so you can post your own; `./demo.sh stop` stops it.
 set -eu
 cd "$(dirname "$0")"
 top=$(pwd)
@@ -38,13 +38,14 @@ mkdir -p build-plain
 echo "== a fresh layout in $D"
 stop > /dev/null
 rm -rf "$D"
-mkdir -p "$D/spool" "$D/www" "$D/run"
+mkdir -p "$D/spool" "$D/www" "$D/run" "$D/hooks"
 umask 077
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$D/secret"
 cat > "$D/huskyhook.conf" <<EOF2
 # The demo's config; see huskyhook.conf(5) and the README.
 secret_file = secret
 spool = spool
+hooks = hooks
 log = receive.log
 EOF2
 umask 022
@@ -69,10 +70,11 @@ until curl -s -o /dev/null "http://127.0.0.1:$PORT/"; do
 done
 echo "lighttpd is listening on $URL"
 
-SECRET=$(cat "$D/secret")
-# post FILE [SIGNATURE]: as HuskyVoice would, signed like the vendor doc.
+HH="$top/build-plain/huskyhook -c $D/huskyhook.conf"
+# post FILE [SIGNATURE]: as HuskyVoice would, signed by `huskyhook sign`
+# (the same as the vendor doc's openssl line).
 post() {
-	sig=${2:-$(openssl dgst -sha256 -hmac "$SECRET" < "$1" | sed 's/^.*= //')}
+	sig=${2:-$($HH sign "$1")}
 	code=$(curl -s -o "$D/answer" -w '%{http_code}' -X POST "$URL" \
 	    -H 'Content-Type: application/json' \
 	    -H "X-Husky-Signature: $sig" --data-binary "@$1")
@@ -85,11 +87,15 @@ post examples/events/call.completed.json
 echo "   (refused: it is older than max_age, which guards against replays)"
 
 echo
-echo "== the five sample events, dated now"
+echo "== the five sample events, moved to the last minutes, delivered out"
+echo "   of order (completed before initiated, as retries can make happen)"
 mkdir -p "$D/events"
-now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-for t in call.initiated call.answered call.completed call.failed call.disallowed; do
-	sed "s/\"created_at\": \"[^\"]*\"/\"created_at\": \"$now\"/" \
+now=$(date -u +%s)
+last=$(date -u -d 2026-06-01T10:06:00Z +%s)
+for t in call.completed call.initiated call.answered call.disallowed call.failed; do
+	orig=$(sed -n 's/.*"created_at": "\([^"]*\)".*/\1/p' "examples/events/$t.json")
+	at=$(date -u -d "@$((now - last + $(date -u -d "$orig" +%s)))" +%Y-%m-%dT%H:%M:%SZ)
+	sed "s/\"created_at\": \"[^\"]*\"/\"created_at\": \"$at\"/" \
 	    "examples/events/$t.json" > "$D/events/$t.json"
 	post "$D/events/$t.json"
 done
@@ -111,8 +117,24 @@ cat "$D/spool/pending/evt_demo_0003"
 echo
 echo "== the receiver's log"
 cat "$D/receive.log"
+
 echo
-echo "lighttpd is still running. Post your own event:"
-echo "  sig=\$(openssl dgst -sha256 -hmac \"\$(cat $D/secret)\" < EVENT.json | sed 's/^.*= //')"
+echo "== huskyhook run, as cron would start it, with examples/hooks/log-csv"
+echo "   as the default hook (it appends a line per event to a CSV file)"
+cp examples/hooks/log-csv "$D/hooks/default"
+HOME=$D $HH run -v
+echo
+echo "== $D/huskyvoice-calls.csv, written by the hook, in created_at order"
+cat "$D/huskyvoice-calls.csv"
+echo
+echo "== huskyhook status"
+$HH status
+echo
+echo "== huskyhook show evt_demo_0003"
+$HH show evt_demo_0003
+echo
+echo "lighttpd is still running. Post your own event, then run the hooks:"
+echo "  sig=\$($HH sign EVENT.json)"
 echo "  curl -X POST $URL -H 'Content-Type: application/json' -H \"X-Husky-Signature: \$sig\" --data-binary @EVENT.json"
+echo "  HOME=$D $HH run -v"
 echo "Stop it with: ./demo.sh stop"
