@@ -138,14 +138,10 @@ json_string(FILE *out, const char *s)
 static void
 format_utc(char *buf, size_t n, time_t t)
 {
-	struct tm tm;
-
-	if (t == 0) {
+	if (t == 0)
 		snprintf(buf, n, "-");
-		return;
-	}
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		log_format_time(buf, n, t, -1);
 }
 
 static void

@@ -261,17 +261,6 @@ env_add_data(const char *key, const char *value, size_t len, void *arg)
 	return env_add(ctx->env, name, value, len);
 }
 
-static void
-format_time(char *buf, size_t n, time_t t, long nsec)
-{
-	struct tm tm;
-	char base[32];
-
-	gmtime_r(&t, &tm);
-	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, n, "%s.%06ldZ", base, nsec / 1000);
-}
-
 int
 hook_env_build(struct hook_env *env, const struct hook_env_input *in)
 {
@@ -287,7 +276,7 @@ hook_env_build(struct hook_env *env, const struct hook_env_input *in)
 		if ((v = getenv(keep[i])) != NULL && env_add_str(env, keep[i], v))
 			goto fail;
 	snprintf(num, sizeof num, "%ld", in->attempt);
-	format_time(stamp, sizeof stamp, in->meta->received.tv_sec,
+	log_format_time(stamp, sizeof stamp, in->meta->received.tv_sec,
 	    in->meta->received.tv_nsec);
 	if (env_add_str(env, "PATH", in->hook_path) ||
 	    env_add_str(env, "HUSKY_EVENT_ID", in->meta->id) ||

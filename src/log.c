@@ -103,6 +103,20 @@ log_msg(enum log_level level, const char *fmt, ...)
 	errno = saved_errno;
 }
 
+void
+log_format_time(char *buf, size_t n, time_t t, long nsec)
+{
+	struct tm tm;
+	char base[32];
+
+	gmtime_r(&t, &tm);
+	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (nsec >= 0)
+		snprintf(buf, n, "%s.%06ldZ", base, nsec / 1000);
+	else
+		snprintf(buf, n, "%sZ", base);
+}
+
 const char *
 log_escape(char *dst, size_t n, const char *src, size_t len)
 {

@@ -370,27 +370,13 @@ meta_put(char *buf, size_t n, size_t *off, const char *key, const char *val)
 	return 0;
 }
 
-static void
-format_utc(char *buf, size_t n, time_t t, long nsec)
-{
-	struct tm tm;
-	char base[32];
-
-	gmtime_r(&t, &tm);
-	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (nsec >= 0)
-		snprintf(buf, n, "%s.%06ldZ", base, nsec / 1000);
-	else
-		snprintf(buf, n, "%sZ", base);
-}
-
 int
 spool_meta_format(const struct spool_meta *m, char *buf, size_t n)
 {
 	char num[64], stamp[64];
 	size_t off = 0;
 
-	format_utc(stamp, sizeof stamp, m->received.tv_sec,
+	log_format_time(stamp, sizeof stamp, m->received.tv_sec,
 	    m->received.tv_nsec);
 	if (meta_put(buf, n, &off, "event_id", m->id) ||
 	    meta_put(buf, n, &off, "event_type", m->type) ||
