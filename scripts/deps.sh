@@ -3,7 +3,7 @@
 # shellcheck shell=sh
 
 HUSKYHOOK_PACKAGES="gcc make autoconf automake pkg-config libfcgi-dev \
-libjson-c-dev libssl-dev openssl lighttpd curl util-linux mandoc"
+libjson-c-dev libssl-dev openssl lighttpd curl util-linux mandoc shellcheck"
 
 install_deps() {
 	missing=

@@ -222,7 +222,7 @@ hook() {
 
 # state_of ID: pending, done or failed, from where its meta is.
 state_of() {
-	for s in pending done failed; do
+	for s in pending "done" failed; do
 		[ -e "$T/spool/$s/$1" ] && { echo $s; return; }
 	done
 	echo none

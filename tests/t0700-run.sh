@@ -38,7 +38,7 @@ for t in call.initiated call.answered call.completed call.failed call.disallowed
 	check "$t: HOME is kept" grep -qx "HOME=/home/test-home" "$e"
 	check "$t: nothing else inherited" sh -c "! grep -q -e FOO= -e must-not-leak -e HUSKYHOOK_CONFIG '$e'"
 	check "$t: the hook starts in the hooks directory" grep -qx "$T/hooks" "$T/hooks/evt_env_$i.pwd"
-	check "$t: done" [ "$(state_of "evt_env_$i")" = done ]
+	check "$t: done" [ "$(state_of "evt_env_$i")" = "done" ]
 done
 
 # HUSKY_DATA_*: key mapping, types, size limit.
@@ -61,11 +61,11 @@ hook default 'echo "$HUSKY_EVENT_TYPE" >> default.ran'
 deliver evt_new call.brand_new
 hh run
 check "default runs for a type without a hook" grep -qx call.brand_new "$T/hooks/default.ran"
-check "and that event is done" [ "$(state_of evt_new)" = done ]
+check "and that event is done" [ "$(state_of evt_new)" = "done" ]
 rm "$T/hooks/default"
 deliver evt_nohook call.other_new
 hh run
-check "an event with no hook at all is done" [ "$(state_of evt_nohook)" = done ]
+check "an event with no hook at all is done" [ "$(state_of evt_nohook)" = "done" ]
 
 # Order: created_at, not arrival.
 for t in call.initiated call.answered call.completed; do

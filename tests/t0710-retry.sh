@@ -42,7 +42,7 @@ check "requeue: pending again" [ "$(state_of evt_fail)" = pending ]
 check "requeue resets attempts" [ "$(meta evt_fail attempts)" = 0 ]
 hook call.failed 'exit 0'
 hh run
-check "requeued and fixed: done" [ "$(state_of evt_fail)" = done ]
+check "requeued and fixed: done" [ "$(state_of evt_fail)" = "done" ]
 
 # Exit 100: failed at once.
 hook call.disallowed 'echo "no such customer" >&2; exit 100'
@@ -55,7 +55,7 @@ check "its stderr is in the log" grep -q 'no such customer' "$T/spool/logs/evt_p
 hook call.disallowed 'exit 0'
 hh requeue --failed > /dev/null
 hh run
-check "requeue --failed, then run: done" [ "$(state_of evt_perm)" = done ]
+check "requeue --failed, then run: done" [ "$(state_of evt_perm)" = "done" ]
 
 # A directory of two hooks, the second failing once.
 mkdir -p "$T/hooks/call.answered"
@@ -68,7 +68,7 @@ check "the first hook is remembered as done" [ "$(meta evt_dir hooks_done)" = 10
 sleep 1.2
 hh run > /dev/null
 check "the retry ran only the second hook" [ "$(grep -c . "$T/hooks/first.count")" = 1 ] && [ "$(grep -c . "$T/hooks/second.count")" = 2 ]
-check "then the event is done" [ "$(state_of evt_dir)" = done ]
+check "then the event is done" [ "$(state_of evt_dir)" = "done" ]
 check "with both hooks recorded" [ "$(meta evt_dir hooks_done)" = "10-first 20-second" ]
 
 # run-parts names: *.disabled, *~ and dotfiles are not run.
@@ -81,7 +81,7 @@ printf 'not executable\n' > "$T/hooks/call.initiated/40-readme"
 deliver evt_names call.initiated
 hh run
 check "only the run-parts names ran" [ "$(cat "$T/hooks/names.log")" = ran ]
-check "a non-executable file in a hook directory is skipped" [ "$(state_of evt_names)" = done ]
+check "a non-executable file in a hook directory is skipped" [ "$(state_of evt_names)" = "done" ]
 
 # A hook file that is not executable: retried, not lost, and named.
 printf '#!/bin/sh\nexit 0\n' > "$T/hooks/call.completed"
@@ -94,5 +94,5 @@ check "huskyhook check names it too" sh -c "'$HUSKYHOOK' -c '$CONF' check | grep
 chmod 755 "$T/hooks/call.completed"
 sleep 1.2
 hh run
-check "made executable: done on the retry" [ "$(state_of evt_noexec)" = done ]
+check "made executable: done on the retry" [ "$(state_of evt_noexec)" = "done" ]
 done_testing

@@ -39,7 +39,7 @@ check_gone "the hook did not outlive its run" "$T/hooks/hook.pid"
 hook call.answered 'echo again >> killed.log'
 hh run
 check "the next run dispatches it again" [ "$(grep -c again "$T/hooks/killed.log")" = 1 ]
-check "and then it is done" [ "$(state_of evt_kill)" = done ]
+check "and then it is done" [ "$(state_of evt_kill)" = "done" ]
 
 # 3. Events stored without meta (a receiver killed between its link and
 #    its rename) are recovered, with the file's mtime as receipt time.
@@ -64,7 +64,7 @@ touch -d '35 hours ago' "$T/spool/tmp/recent"
 hh run
 check "a done event past keep_days is purged" [ "$(state_of evt_two_1)" = none ] && [ ! -e "$T/spool/events/evt_two_1.json" ]
 check "its log went with it" [ ! -e "$T/spool/logs/evt_two_1.log" ]
-check "a done event within keep_days stays" [ "$(state_of evt_two_2)" = done ]
+check "a done event within keep_days stays" [ "$(state_of evt_two_2)" = "done" ]
 check "a tmp/ file older than 36 hours is removed" [ ! -e "$T/spool/tmp/stale" ]
 check "a younger one stays" [ -e "$T/spool/tmp/recent" ]
 check "a failed event is never purged by run" [ "$(state_of evt_junk)" = failed ]

@@ -26,7 +26,7 @@ hh list > "$T/list.out"
 check "list shows all four" [ "$(grep -c . "$T/list.out")" = 4 ]
 check "list retrying" sh -c "'$HUSKYHOOK' -c '$CONF' list retrying | grep -q '^evt_b *retrying *call.failed .*attempts 1  hook call.failed: exit 1$'"
 check "list pending excludes retrying" [ "$(hh list pending | cut -d' ' -f1)" = evt_d ]
-check "list done" [ "$(hh list done | cut -d' ' -f1)" = evt_a ]
+check "list done" [ "$(hh list "done" | cut -d' ' -f1)" = evt_a ]
 hh list failed --json > "$T/list.json"
 check "list failed --json" grep -q '^\[{"event_id":"evt_c","state":"failed","event_type":"call.disallowed","created_at":"[^"]*","attempts":1,"last_error":"hook call.disallowed: exit 100"}\]$' "$T/list.json"
 check "list with an unknown state: exit 2" sh -c "'$HUSKYHOOK' -c '$CONF' list bogus 2>/dev/null; [ \$? = 2 ]"

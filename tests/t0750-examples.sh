@@ -26,7 +26,7 @@ sed 's/^TO=.*/TO=ops@test.invalid/' "$EX/mail-on-failed" > "$T/hooks/call.failed
 chmod 755 "$T/hooks/call.failed"
 deliver evt_mail call.failed
 hh run
-check "mail-on-failed: the event is done" [ "$(state_of evt_mail)" = done ]
+check "mail-on-failed: the event is done" [ "$(state_of evt_mail)" = "done" ]
 check "mail-on-failed: To" grep -qx 'To: ops@test.invalid' "$T/mail.out"
 check "mail-on-failed: Subject names the call" grep -qx 'Subject: HuskyVoice call failed: call_987654321' "$T/mail.out"
 check "mail-on-failed: the body carries the event" grep -qF '"event_id":"evt_mail"' "$T/mail.out"
@@ -50,7 +50,7 @@ if command -v lighttpd > /dev/null || [ -x /usr/sbin/lighttpd ]; then
 		chmod 755 "$T/hooks/call.answered"
 		deliver evt_fwd call.answered
 		hh run
-		check "forward: done once the other receiver took it" [ "$(state_of evt_fwd)" = done ]
+		check "forward: done once the other receiver took it" [ "$(state_of evt_fwd)" = "done" ]
 		check "forward: stored there byte for byte" cmp -s "$T/deliver.json" "$T/downstream/spool/events/evt_fwd.json"
 		sed -i "s#^SECRET_FILE=.*#SECRET_FILE=$T/secret#" "$T/hooks/call.answered"
 		deliver evt_fwd_bad call.answered
