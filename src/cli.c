@@ -313,7 +313,8 @@ cmd_list(struct cli *c)
 			    strerror(errno));
 			continue;
 		}
-		qsort(list, n, sizeof *list, meta_by_created);
+		if (n > 1)
+			qsort(list, n, sizeof *list, meta_by_created);
 		for (i = 0; i < n; i++) {
 			state = meta_state_name(&list[i], (enum spool_state)s);
 			if ((want == 0 || want == 1) &&

@@ -175,12 +175,19 @@ config_read_secret(struct config_ctx *ctx, const char *path,
 {
 	unsigned char buf[SECRET_MAX_BYTES + 2];
 	size_t len = 0;
+	struct stat st;
 	ssize_t n;
 	int fd, rc = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	/* O_NONBLOCK: a FIFO or a terminal must not hang the receiver. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
 		return config_fail(ctx, "secret_file %s: %s", path,
 		    strerror(errno));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return config_fail(ctx, "secret_file %s is not a regular file",
+		    path);
+	}
 	for (;;) {
 		n = read(fd, buf + len, sizeof buf - len);
 		if (n == -1 && errno == EINTR)

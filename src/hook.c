@@ -114,7 +114,8 @@ hook_find_dir(const char *dir, struct hook_list *list, char *err,
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, str_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof *names, str_cmp);
 	for (i = 0; i < n; i++) {
 		if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) >=
 		    (int)sizeof path)

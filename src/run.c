@@ -294,7 +294,8 @@ run_spool(const struct config *cfg, int verbose, FILE *out)
 		    strerror(errno));
 		goto done;
 	}
-	qsort(list, n, sizeof *list, meta_order);
+	if (n > 1)
+		qsort(list, n, sizeof *list, meta_order);
 	for (i = 0; i < n; i++) {
 		if (list[i].next_attempt > ctx.now)
 			continue;

@@ -447,7 +447,8 @@ meta_get(char *dst, size_t n, const char *v, size_t len)
 #define META_COPY(dst, src) do {					\
 	if (strlen(src) >= sizeof(dst))					\
 		return -1;						\
-	memcpy((dst), (src), strlen(src) + 1);				\
+	memset((dst), 0, sizeof(dst));					\
+	memcpy((dst), (src), strlen(src));				\
 } while (0)
 
 static int
@@ -811,9 +812,10 @@ spool_recover(struct spool *sp, time_t now)
 		goto fail;
 	if (nev == nhave)
 		goto done;	/* the common case: nothing to look up */
-	qsort(have, nhave, sizeof *have, name_cmp);
+	if (nhave > 1)
+		qsort(have, nhave, sizeof *have, name_cmp);
 	for (i = 0; i < nev; i++) {
-		if (bsearch(&events[i], have, nhave, sizeof *have,
+		if (nhave > 0 && bsearch(&events[i], have, nhave, sizeof *have,
 		    name_cmp) != NULL)
 			continue;
 		snprintf(name, sizeof name, "%s.json", events[i]);

@@ -45,12 +45,13 @@ skip_all() {
 
 done_testing() {
 	# A sanitizer report after the answer was sent would pass unseen.
-	if [ -n "${T:-}" ] && [ -d "$T" ]; then
+	if [ -n "${SAN_DIR:-}" ] && [ -d "$SAN_DIR" ]; then
 		if grep -rqsE 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
-		    "$T" --include=stderr --include='*.log'; then
+		    "$SAN_DIR" --include=stderr --include='*.log' --include='sanitizer*'; then
 			not_ok "no sanitizer reports"
-			grep -rhsE -A5 'Sanitizer|runtime error:' "$T" \
-			    --include=stderr --include='*.log' | head -40 | sed 's/^/# /'
+			grep -rhsE -A5 'Sanitizer|runtime error:' "$SAN_DIR" \
+			    --include=stderr --include='*.log' --include='sanitizer*' |
+			    head -40 | sed 's/^/# /'
 		else
 			ok "no sanitizer reports"
 		fi
@@ -68,6 +69,11 @@ setup() {
 	T=$top_builddir/tests/tmp/$(basename "$0" .sh)
 	rm -rf "$T"
 	mkdir -p "$T/spool"
+	# Sanitizer reports of every process the test starts land in files
+	# that done_testing looks for, wherever their stderr went.
+	SAN_DIR=$T
+	ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$T/sanitizer"
+	UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$T/sanitizer"
 	printf '%s\n' "$SECRET" > "$T/secret"
 	chmod 600 "$T/secret"
 	CONF=$T/huskyhook.conf

@@ -7,9 +7,10 @@ command -v lighttpd > /dev/null || [ -x /usr/sbin/lighttpd ] ||
     skip_all "lighttpd is not installed"
 command -v curl > /dev/null || skip_all "curl is not installed"
 
+setup
+BASE=$T
 for mode in fastcgi cgi; do
-	setup
-	T=$T/$mode
+	T=$BASE/$mode
 	mkdir -p "$T/spool"
 	printf '%s\n' "$SECRET" > "$T/secret"
 	CONF=$T/huskyhook.conf

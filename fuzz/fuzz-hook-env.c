@@ -1,0 +1,58 @@
+/* The hook environment builder: HUSKY_DATA_* from an event's data. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "hook.h"
+#include "spool.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct spool_meta m;
+	struct hook_env env;
+	struct hook_env_input in;
+	struct event ev;
+	char err[256];
+	size_t i;
+
+	if (size > 256 * 1024)
+		return 0;
+	if (event_parse((const char *)data, size, &ev, NULL, err,
+	    sizeof err) != EVENT_OK) {
+		event_free(&ev);
+		return 0;
+	}
+	memset(&m, 0, sizeof m);
+	memcpy(m.id, ev.id, sizeof m.id);
+	memcpy(m.type, ev.type, sizeof m.type);
+	memcpy(m.created_at, ev.created_at, sizeof m.created_at);
+	memcpy(m.org_id, ev.org_id, sizeof m.org_id);
+	in.meta = &m;
+	in.event = &ev;
+	in.hook_path = "/usr/bin:/bin";
+	in.event_file = "/spool/events/x.json";
+	in.hook_name = "default";
+	in.attempt = 1;
+	if (hook_env_build(&env, &in) == 0) {
+		/* Every entry is NAME=VALUE with a name fit for a shell. */
+		for (i = 0; i < env.n; i++) {
+			const char *p = env.vars[i];
+
+			if (strchr(p, '=') == NULL || p[0] == '=')
+				abort();
+			for (; *p != '='; p++)
+				if (!((*p >= 'A' && *p <= 'Z') ||
+				    (*p >= '0' && *p <= '9') || *p == '_'))
+					abort();
+		}
+		if (env.vars[env.n] != NULL)
+			abort();
+		hook_env_free(&env);
+	}
+	event_free(&ev);
+	return 0;
+}
