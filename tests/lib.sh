@@ -250,3 +250,84 @@ alive() {
 check_gone() {
 	if alive "$(cat "$2")"; then not_ok "$1"; else ok "$1"; fi
 }
+
+# apache_start MODE: Apache (apache2 -f, not the system service) on a
+# free loopback port. MODE fcgid or proxy-fcgi includes the shipped
+# apache/huskyhook-MODE.conf with only its Define lines' paths changed;
+# MODE cgi serves $T/www/cgi-bin (set up by the caller) with .htaccess
+# allowed. Sets $APACHE_PORT; stops it when the test exits. As root,
+# Apache's children run as $APACHE_USER, so the caller chowns the layout.
+APACHE_USER=www-data
+APACHE_MODULES=/usr/lib/apache2/modules
+apache_start() {
+	APACHE=$(command -v apache2 || echo /usr/sbin/apache2)
+	[ -x "$APACHE" ] || return 1
+	A=$T/apache
+	mkdir -p "$A/run" "$T/www"
+	case $1 in
+	fcgid)
+		sed -e "s#^Define HUSKYHOOK_RECEIVE .*#Define HUSKYHOOK_RECEIVE $RECEIVE#" \
+		    -e "s#^Define HUSKYHOOK_CONFIG .*#Define HUSKYHOOK_CONFIG $CONF#" \
+		    "$top_srcdir/apache/huskyhook-fcgid.conf" > "$A/site.conf" ;;
+	proxy-fcgi)
+		sed -e "s#^Define HUSKYHOOK_SOCKET .*#Define HUSKYHOOK_SOCKET $SOCKET#" \
+		    "$top_srcdir/apache/huskyhook-proxy-fcgi.conf" > "$A/site.conf" ;;
+	cgi)
+		: > "$A/site.conf" ;;
+	esac
+	port=$((30000 + $$ % 20000))
+	tries=0
+	while [ $tries -lt 20 ]; do
+		{
+			echo "ServerName 127.0.0.1"
+			echo "Listen 127.0.0.1:$port"
+			echo "PidFile $A/run/httpd.pid"
+			echo "ErrorLog $A/error.log"
+			echo "LogLevel warn"
+			echo "DefaultRuntimeDir $A/run"
+			echo "Mutex file:$A/run default"
+			for m in mpm_event authz_core alias mime env rewrite cgid fcgid proxy proxy_fcgi; do
+				echo "LoadModule ${m}_module $APACHE_MODULES/mod_$m.so"
+			done
+			[ "$(id -u)" = 0 ] && echo "User $APACHE_USER" && echo "Group $APACHE_USER"
+			echo "ScriptSock $A/run/cgid.sock"
+			echo "FcgidIPCDir $A/run/fcgid"
+			echo "FcgidProcessTableFile $A/run/fcgid.shm"
+			echo "TypesConfig /dev/null"
+			echo "DocumentRoot $T/www"
+			echo "<Directory $T/www>"
+			echo "	AllowOverride All"
+			echo "	Require all granted"
+			echo "</Directory>"
+			echo "Include $A/site.conf"
+		} > "$A/httpd.conf"
+		mkdir -p "$A/run/fcgid"
+		[ "$(id -u)" = 0 ] && chown "$APACHE_USER" "$A/run/fcgid"
+		"$APACHE" -f "$A/httpd.conf" -DFOREGROUND 2>> "$A/stderr.log" &
+		APACHE_PID=$!
+		APACHE_PORT=$port
+		URL=http://127.0.0.1:$port/huskyhook
+		i=0
+		while [ $i -lt 50 ]; do
+			if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+				trap 'apache_stop; lighttpd_stop' EXIT
+				return 0
+			fi
+			kill -0 "$APACHE_PID" 2>/dev/null || break
+			sleep 0.1
+			i=$((i + 1))
+		done
+		apache_stop
+		port=$((port + 1))
+		tries=$((tries + 1))
+	done
+	return 1
+}
+
+apache_stop() {
+	if [ -n "${APACHE_PID:-}" ]; then
+		kill "$APACHE_PID" 2>/dev/null
+		wait "$APACHE_PID" 2>/dev/null
+		APACHE_PID=
+	fi
+}
