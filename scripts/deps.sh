@@ -3,7 +3,8 @@
 # shellcheck shell=sh
 
 HUSKYHOOK_PACKAGES="gcc make autoconf automake pkg-config libfcgi-dev \
-libjson-c-dev libssl-dev openssl lighttpd curl util-linux mandoc shellcheck"
+libjson-c-dev libssl-dev openssl lighttpd curl util-linux mandoc shellcheck \
+apache2 libapache2-mod-fcgid spawn-fcgi systemd"
 
 install_deps() {
 	missing=

@@ -29,6 +29,9 @@
 #ifndef BINDIR
 #define BINDIR "/usr/local/bin"
 #endif
+#ifndef DATADIR
+#define DATADIR "/usr/local/share"
+#endif
 
 #define SIGN_MAX_BYTES	(64L * 1024L * 1024L)
 
@@ -856,9 +859,19 @@ cmd_init(struct cli *c)
 	    "     var.huskyhook_config  = \"%s/huskyhook.conf\"\n"
 	    "     var.huskyhook_socket  = \"/tmp/huskyhook.socket\"\n"
 	    "     include \"huskyhook-fastcgi.conf\"\n\n"
-	    "   any CGI-capable server: run %s/huskyhook-receive as a CGI\n"
-	    "   program with HUSKYHOOK_CONFIG=%s/huskyhook.conf in its "
-	    "environment.\n\n", SBINDIR, dir, SBINDIR, dir);
+	    "   Apache (mod_fcgid): copy apache/huskyhook-fcgid.conf, set its "
+	    "two lines\n"
+	    "     Define HUSKYHOOK_RECEIVE %s/huskyhook-receive\n"
+	    "     Define HUSKYHOOK_CONFIG  %s/huskyhook.conf\n"
+	    "   and Include it in the server config.\n\n"
+	    "   shared hosting (Apache, cgi-bin): copy huskyhook-receive into "
+	    "cgi-bin as\n"
+	    "   huskyhook.cgi, with apache/htaccess as .htaccess, its SetEnv "
+	    "line set to\n"
+	    "     SetEnv HUSKYHOOK_CONFIG %s/huskyhook.conf\n"
+	    "   (under suexec, use apache/huskyhook.cgi instead).\n\n"
+	    "   The files are in %s/huskyhook; see the README.\n\n",
+	    SBINDIR, dir, SBINDIR, dir, dir, DATADIR);
 	printf("3. In the HuskyVoice dashboard (Integrations -> Outbound "
 	    "Webhooks ->\n"
 	    "   Add Endpoint), enter your URL, e.g. "

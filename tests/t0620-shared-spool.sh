@@ -1,0 +1,45 @@
+#!/bin/sh
+# The web server and cron as two users sharing one spool through a
+# group: a setgid spool directory and umask = 007. The receiver runs as
+# one user, `huskyhook run` as another; both only share the group.
+# shellcheck source=tests/lib.sh
+. "${top_srcdir:-.}/tests/lib.sh"
+[ "$(id -u)" = 0 ] || skip_all "needs root to act as two users"
+command -v setpriv > /dev/null || skip_all "setpriv is not installed"
+GID=100		# Debian's "users" group; only given to the two processes
+WEB=33		# www-data
+CRON=65534	# nobody
+setup_hooks "umask = 007"
+hook call.completed 'echo "$HUSKY_EVENT_ID ran as $(id -u)" >> ran.log'
+chgrp -R $GID "$T"
+chmod 2770 "$T/spool" "$T/hooks"
+chmod 640 "$T/secret" "$CONF"
+chmod 750 "$T"
+chmod 660 "$T/receive.log" 2>/dev/null || { : > "$T/receive.log"; chgrp $GID "$T/receive.log"; chmod 660 "$T/receive.log"; }
+chmod 777 "$T/hooks/call.completed"
+
+as_cron() { setpriv --reuid=$CRON --regid=$GID --clear-groups "$@"; }
+
+RUN_AS="setpriv --reuid=$WEB --regid=$GID --clear-groups"
+event evt_shared > "$T/body.json"
+touch "$T/out" "$T/stderr"
+chmod 666 "$T/out" "$T/stderr"
+post "$T/body.json"
+RUN_AS=
+check "the receiver, as the web server's user, accepts" [ "$STATUS" = 200 ]
+check "the spool's subdirectories inherit the group" [ "$(stat -c %g "$T/spool/events")" = $GID ]
+check "the stored event is group-readable, not world-readable" [ "$(stat -c %a "$T/spool/events/evt_shared.json")" = 660 ]
+as_cron "$HUSKYHOOK" -c "$CONF" run > "$T/run.out" 2>&1
+check "huskyhook run, as the cron user, runs the hook" grep -q "^evt_shared ran as $CRON$" "$T/hooks/ran.log"
+check "and records the event done" [ "$(state_of evt_shared)" = "done" ]
+check "run printed nothing" [ ! -s "$T/run.out" ]
+post_again() {
+	RUN_AS="setpriv --reuid=$WEB --regid=$GID --clear-groups"
+	post "$T/body.json"
+	RUN_AS=
+}
+post_again
+check "a redelivery after the cron user's run is still a duplicate" sh -c "grep -q '\"duplicate\"' '$T/out'"
+check "status, as the web server's user, reads what cron wrote" sh -c "setpriv --reuid=$WEB --regid=$GID --clear-groups '$HUSKYHOOK' -c '$CONF' status | grep -q '^done *1$'"
+
+done_testing
