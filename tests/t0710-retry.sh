@@ -4,26 +4,26 @@
 # only the hooks of a directory that have not yet succeeded.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
-setup_hooks "retry_base = 1s" "retry_max = 3s" "max_attempts = 4"
+setup_hooks "retry_base = 2s" "retry_max = 6s" "max_attempts = 4"
 
 hook call.failed 'echo "attempt $HUSKY_ATTEMPT"; exit 1'
 deliver evt_fail call.failed
 hh run > "$T/run.out"
 check "attempt 1 fails: the event is retrying" [ "$(state_of evt_fail)" = pending ] && [ "$(meta evt_fail attempts)" = 1 ]
-check "run reports the failure (for cron's mail)" grep -q 'evt_fail call.failed: attempt 1 of 4 failed, retry in 1s: hook call.failed: exit 1' "$T/run.out"
+check "run reports the failure (for cron's mail)" grep -q 'evt_fail call.failed: attempt 1 of 4 failed, retry in 2s: hook call.failed: exit 1' "$T/run.out"
 next1=$(meta evt_fail next_attempt)
 hh run
 check "not due yet: not run again" [ "$(meta evt_fail attempts)" = 1 ]
-sleep 1.2
-hh run > "$T/run.out"
-check "attempt 2 after retry_base" [ "$(meta evt_fail attempts)" = 2 ]
-check "the delay doubles" grep -q 'retry in 2s' "$T/run.out"
-next2=$(meta evt_fail next_attempt)
-check "next_attempt moves further out" [ $((next2 - next1)) -ge 2 ]
 sleep 2.2
 hh run > "$T/run.out"
-check "attempt 3, the delay capped at retry_max" grep -q 'attempt 3 of 4 failed, retry in 3s' "$T/run.out"
-sleep 3.2
+check "attempt 2 after retry_base" [ "$(meta evt_fail attempts)" = 2 ]
+check "the delay doubles" grep -q 'retry in 4s' "$T/run.out"
+next2=$(meta evt_fail next_attempt)
+check "next_attempt moves further out" [ $((next2 - next1)) -ge 4 ]
+sleep 4.2
+hh run > "$T/run.out"
+check "attempt 3, the delay capped at retry_max" grep -q 'attempt 3 of 4 failed, retry in 6s' "$T/run.out"
+sleep 6.2
 hh run > "$T/run.out"
 check "after max_attempts: failed" [ "$(state_of evt_fail)" = failed ]
 check "reported as failed for good" grep -q 'evt_fail call.failed: failed for good after attempt 4' "$T/run.out"
@@ -65,7 +65,7 @@ deliver evt_dir call.answered
 hh run > /dev/null
 check "first run: both hooks ran once" [ "$(grep -c . "$T/hooks/first.count")" = 1 ] && [ "$(grep -c . "$T/hooks/second.count")" = 1 ]
 check "the first hook is remembered as done" [ "$(meta evt_dir hooks_done)" = 10-first ]
-sleep 1.2
+sleep 2.2
 hh run > /dev/null
 check "the retry ran only the second hook" [ "$(grep -c . "$T/hooks/first.count")" = 1 ] && [ "$(grep -c . "$T/hooks/second.count")" = 2 ]
 check "then the event is done" [ "$(state_of evt_dir)" = "done" ]
@@ -92,7 +92,7 @@ check "a non-executable hook: the event is kept for a retry" [ "$(state_of evt_n
 check "the report names the file" grep -q "hooks/call.completed is not an executable file" "$T/run.out"
 check "huskyhook check names it too" sh -c "'$HUSKYHOOK' -c '$CONF' check | grep -q 'problem: .*call.completed is not an executable file'"
 chmod 755 "$T/hooks/call.completed"
-sleep 1.2
+sleep 2.2
 hh run
 check "made executable: done on the retry" [ "$(state_of evt_noexec)" = "done" ]
 done_testing
