@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite: installs what it needs (as root, on Debian),
 # builds with warnings as errors, runs `make check`, runs it again under
-# AddressSanitizer and UndefinedBehaviorSanitizer, then `make distcheck`.
+# AddressSanitizer and UndefinedBehaviorSanitizer, runs the receiver's and
+# the tool's tests under valgrind, then `make distcheck`.
 # Ends with one line: "N passed, N failed".
 set -eu
 cd "$(dirname "$0")"
@@ -32,6 +33,18 @@ run_suite() {
 run_suite plain
 run_suite asan --enable-asan
 
+# memcheck over the receiver's CGI tests and runs of the tool (the tests
+# with tight timing are left out: valgrind is slow).
+echo "valgrind:"
+if (cd build-plain && HUSKYHOOK_VALGRIND=1 make check \
+    TESTS="tests/t0100-cgi-status.sh tests/t0700-run.sh tests/t0740-cli.sh" \
+    > valgrind.out 2>&1); then
+	grep -E '^# (TOTAL|PASS|FAIL|ERROR):' build-plain/valgrind.out | sed 's/^/valgrind: /'
+else
+	grep -E '^(FAIL|ERROR)' build-plain/valgrind.out
+	failed_builds=$((failed_builds + 1))
+fi
+
 echo "distcheck:"
 if (cd build-plain && make -j"$jobs" distcheck > distcheck.out 2>&1); then
 	echo "distcheck: passed"
@@ -42,7 +55,8 @@ else
 fi
 
 sum() {
-	cat build-*/check.out 2>/dev/null | sed -n "s/^# $1: *//p" |
+	cat build-*/check.out build-plain/valgrind.out 2>/dev/null |
+	    sed -n "s/^# $1: *//p" |
 	    awk '{ n += $1 } END { print n + 0 }'
 }
 passed=$(sum PASS)

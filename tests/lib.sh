@@ -56,6 +56,18 @@ done_testing() {
 			ok "no sanitizer reports"
 		fi
 	fi
+	if [ -n "$VG" ]; then
+		# With --quiet, every "==PID==" line is part of an error or leak
+		# report; "--PID-- WARNING" lines (a syscall valgrind does not
+		# know, such as pidfd_open) are not.
+		if find "$SAN_DIR" -name 'valgrind.*' -exec grep -l '^==[0-9]*==' {} + 2>/dev/null | grep -q .; then
+			not_ok "no valgrind reports"
+			find "$SAN_DIR" -name 'valgrind.*' -exec grep -h '^==[0-9]*==' {} + |
+			    head -60 | sed 's/^/# /'
+		else
+			ok "no valgrind reports ($(find "$SAN_DIR" -name 'valgrind.*' | wc -l) processes checked)"
+		fi
+	fi
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
 }
@@ -74,6 +86,9 @@ setup() {
 	SAN_DIR=$T
 	ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$T/sanitizer"
 	UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$T/sanitizer"
+	if [ "${HUSKYHOOK_VALGRIND:-}" = 1 ]; then
+		VG="valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --log-file=$T/valgrind.%p"
+	fi
 	printf '%s\n' "$SECRET" > "$T/secret"
 	chmod 600 "$T/secret"
 	CONF=$T/huskyhook.conf
@@ -118,7 +133,7 @@ post() {
 	    CONTENT_TYPE=application/json \
 	    CONTENT_LENGTH="$(wc -c < "$body" | tr -d ' ')" \
 	    HTTP_X_HUSKY_SIGNATURE="$sig" REMOTE_ADDR=192.0.2.7 \
-	    HUSKYHOOK_CONFIG="$CONF" "$@" $RUN_AS "$RECEIVE" < "$body" > "$T/out" \
+	    HUSKYHOOK_CONFIG="$CONF" "$@" $RUN_AS $VG "$RECEIVE" < "$body" > "$T/out" \
 	    2>> "$T/stderr"
 	STATUS=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' "$T/out" | head -n 1)
 }
@@ -199,10 +214,14 @@ curl_post() {
 }
 
 HUSKYHOOK=$top_builddir/huskyhook
+# HUSKYHOOK_VALGRIND=1: the receiver and the tool run under memcheck;
+# any error or leak report fails the test (see done_testing).
+VG=
 
 # hh ARGS...: the command-line tool with the test config.
+# shellcheck disable=SC2086
 hh() {
-	"$HUSKYHOOK" -c "$CONF" "$@"
+	$VG "$HUSKYHOOK" -c "$CONF" "$@"
 }
 
 # setup_hooks [EXTRA CONFIG LINES]: a layout with a hooks directory.
