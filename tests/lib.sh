@@ -56,6 +56,18 @@ done_testing() {
 			ok "no sanitizer reports"
 		fi
 	fi
+	# The secret is in no file the test made but the secret files and
+	# configs: not in a log, an answer, a hook's output or environment.
+	if [ -n "${SAN_DIR:-}" ] && [ -d "$SAN_DIR" ]; then
+		leaks=$(grep -rlF -e "$SECRET" "$SAN_DIR" --exclude='*secret*' \
+		    --exclude='*.conf' --exclude='*.lst' 2>/dev/null)
+		if [ -n "$leaks" ]; then
+			not_ok "the secret is in no log or answer"
+			echo "$leaks" | sed 's/^/# /'
+		else
+			ok "the secret is in no log or answer"
+		fi
+	fi
 	if [ -n "$VG" ]; then
 		# With --quiet, every "==PID==" line is part of an error or leak
 		# report; "--PID-- WARNING" lines (a syscall valgrind does not
