@@ -11,6 +11,8 @@
  *   bad        a fresh event with a wrong signature: expects 401
  *   malformed  a signed body that is not JSON: expects 400
  *
+ * With -g, plain GETs of PATH instead (for a static file's baseline).
+ *
  * Prints key=value lines: counts, unexpected answers, requests/s and
  * latency percentiles; -o writes the ids answered "accepted".
  */
@@ -43,8 +45,9 @@ static struct {
 	int		 conns;
 	int		 mix[K_N];	/* percentages */
 	FILE		*accepted;
+	int		 get;		/* -g: GET path, no body (a static file) */
 } opt = { "127.0.0.1", 8080, "/huskyhook", "secret", "load", 1000, 2,
-	{ 100, 0, 0, 0 }, NULL };
+	{ 100, 0, 0, 0 }, NULL, 0 };
 
 static atomic_long next_request;
 static atomic_long count_sent[K_N], count_expected[K_N], count_accepted;
@@ -196,6 +199,10 @@ work(void *arg)
 		else
 			signature_hex(opt.secret, strlen(opt.secret), body,
 			    (size_t)len, sig);
+		if (opt.get)
+			rlen = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\n"
+			    "Host: %s:%d\r\n\r\n", opt.path, opt.host, opt.port);
+		else
 		rlen = snprintf(req, sizeof req,
 		    "POST %s HTTP/1.1\r\nHost: %s:%d\r\n"
 		    "Content-Type: application/json\r\n"
@@ -231,7 +238,7 @@ work(void *arg)
 		w->lat_ms[w->nlat++] = (now_sec() - t0) * 1000.0;
 		if (status < 200 || status > 299)
 			atomic_fetch_add(&count_non2xx, 1);
-		if (status == kind_expect[k])
+		if (status == kind_expect[k] || (opt.get && status == 200))
 			atomic_fetch_add(&count_expected[k], 1);
 		if (status == 200 && strstr(answer, "\"accepted\"") != NULL) {
 			atomic_fetch_add(&count_accepted, 1);
@@ -258,7 +265,7 @@ cmp_double(const void *a, const void *b)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: hhload [-h HOST] [-p PORT] [-P PATH] [-s SECRET] "
+	fprintf(stderr, "usage: hhload [-g] [-h HOST] [-p PORT] [-P PATH] [-s SECRET] "
 	    "[-n REQUESTS] [-c CONNS]\n"
 	    "              [-m NEW:DUP:BAD:MALFORMED] [-x ID_PREFIX] "
 	    "[-o ACCEPTED_IDS_FILE]\n");
@@ -273,8 +280,9 @@ main(int argc, char **argv)
 	long total = 0, j, unexpected = 0;
 	int c, i, k;
 
-	while ((c = getopt(argc, argv, "h:p:P:s:n:c:m:x:o:")) != -1) {
+	while ((c = getopt(argc, argv, "gh:p:P:s:n:c:m:x:o:")) != -1) {
 		switch (c) {
+		case 'g': opt.get = 1; break;
 		case 'h': opt.host = optarg; break;
 		case 'p': opt.port = atoi(optarg); break;
 		case 'P': opt.path = optarg; break;
