@@ -5,38 +5,71 @@
  * is keyed once and copied per request. Nothing here logs or returns the
  * expected value.
  */
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include <openssl/core_names.h>
+/* The SHA-256 primitive only: HMAC is built on it here (RFC 2104), with
+ * each key's inner and outer states computed once. OpenSSL 3 calls these
+ * functions deprecated in favour of EVP; they are kept because the EVP
+ * path loads the provider machinery, which alone costs a FastCGI process
+ * about 2 MB of memory and each request a fetch. */
+#define OPENSSL_API_COMPAT 10101
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/sha.h>
 
 #include "config.h"
 #include "signature.h"
 
-struct signature_keys {
-	EVP_MAC		*mac;
-	EVP_MAC_CTX	*ctx[CONFIG_MAX_SECRETS];
-	int		 n;
+#define HMAC_BLOCK_BYTES	64
+
+struct hmac_key {
+	SHA256_CTX	inner;	/* after absorbing key XOR ipad */
+	SHA256_CTX	outer;	/* after absorbing key XOR opad */
 };
 
-static EVP_MAC_CTX *
-signature_ctx_new(EVP_MAC *mac, const void *key, size_t keylen)
-{
-	OSSL_PARAM params[2];
-	EVP_MAC_CTX *ctx;
+struct signature_keys {
+	struct hmac_key	key[CONFIG_MAX_SECRETS];
+	int		n;
+};
 
-	if ((ctx = EVP_MAC_CTX_new(mac)) == NULL)
-		return NULL;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (!EVP_MAC_init(ctx, key, keylen, params)) {
-		EVP_MAC_CTX_free(ctx);
-		return NULL;
-	}
-	return ctx;
+static void
+hmac_key_init(struct hmac_key *hk, const void *key, size_t keylen)
+{
+	unsigned char block[HMAC_BLOCK_BYTES], pad[HMAC_BLOCK_BYTES];
+	size_t i;
+
+	memset(block, 0, sizeof block);
+	if (keylen > HMAC_BLOCK_BYTES)
+		SHA256(key, keylen, block);
+	else
+		memcpy(block, key, keylen);
+	for (i = 0; i < HMAC_BLOCK_BYTES; i++)
+		pad[i] = block[i] ^ 0x36;
+	SHA256_Init(&hk->inner);
+	SHA256_Update(&hk->inner, pad, sizeof pad);
+	for (i = 0; i < HMAC_BLOCK_BYTES; i++)
+		pad[i] = block[i] ^ 0x5c;
+	SHA256_Init(&hk->outer);
+	SHA256_Update(&hk->outer, pad, sizeof pad);
+	OPENSSL_cleanse(block, sizeof block);
+	OPENSSL_cleanse(pad, sizeof pad);
+}
+
+static void
+hmac_compute(const struct hmac_key *hk, const void *data, size_t len,
+    unsigned char out[SIGNATURE_BYTES])
+{
+	SHA256_CTX ctx;
+	unsigned char inner[SHA256_DIGEST_LENGTH];
+
+	ctx = hk->inner;
+	SHA256_Update(&ctx, data, len);
+	SHA256_Final(inner, &ctx);
+	ctx = hk->outer;
+	SHA256_Update(&ctx, inner, sizeof inner);
+	SHA256_Final(out, &ctx);
+	OPENSSL_cleanse(&ctx, sizeof ctx);
 }
 
 struct signature_keys *
@@ -47,31 +80,19 @@ signature_keys_new(const struct config *cfg)
 
 	if ((keys = calloc(1, sizeof *keys)) == NULL)
 		return NULL;
-	if ((keys->mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
-		goto fail;
-	for (i = 0; i < cfg->nsecrets; i++) {
-		keys->ctx[i] = signature_ctx_new(keys->mac,
-		    cfg->secrets[i].key, cfg->secrets[i].len);
-		if (keys->ctx[i] == NULL)
-			goto fail;
-		keys->n++;
-	}
+	for (i = 0; i < cfg->nsecrets; i++)
+		hmac_key_init(&keys->key[i], cfg->secrets[i].key,
+		    cfg->secrets[i].len);
+	keys->n = cfg->nsecrets;
 	return keys;
-fail:
-	signature_keys_free(keys);
-	return NULL;
 }
 
 void
 signature_keys_free(struct signature_keys *keys)
 {
-	int i;
-
 	if (keys == NULL)
 		return;
-	for (i = 0; i < keys->n; i++)
-		EVP_MAC_CTX_free(keys->ctx[i]);
-	EVP_MAC_free(keys->mac);
+	OPENSSL_cleanse(keys, sizeof *keys);
 	free(keys);
 }
 
@@ -130,23 +151,6 @@ signature_parse_header(const char *header, unsigned char out[][SIGNATURE_BYTES],
 	return n;
 }
 
-static int
-signature_compute(EVP_MAC_CTX *keyed, const void *body, size_t len,
-    unsigned char out[SIGNATURE_BYTES])
-{
-	EVP_MAC_CTX *ctx;
-	size_t outlen = 0;
-	int ok;
-
-	if ((ctx = EVP_MAC_CTX_dup(keyed)) == NULL)
-		return -1;
-	ok = EVP_MAC_update(ctx, body, len) &&
-	    EVP_MAC_final(ctx, out, &outlen, SIGNATURE_BYTES) &&
-	    outlen == SIGNATURE_BYTES;
-	EVP_MAC_CTX_free(ctx);
-	return ok ? 0 : -1;
-}
-
 enum signature_result
 signature_verify(const struct signature_keys *keys, const char *header,
     const void *body, size_t len)
@@ -164,10 +168,7 @@ signature_verify(const struct signature_keys *keys, const char *header,
 	if (n == 0)
 		return SIGNATURE_MALFORMED;
 	for (i = 0; i < keys->n && res != SIGNATURE_OK; i++) {
-		if (signature_compute(keys->ctx[i], body, len, want) == -1) {
-			res = SIGNATURE_ERROR;
-			break;
-		}
+		hmac_compute(&keys->key[i], body, len, want);
 		for (j = 0; j < n; j++)
 			if (CRYPTO_memcmp(got[j], want, SIGNATURE_BYTES) == 0)
 				res = SIGNATURE_OK;
@@ -182,24 +183,17 @@ signature_hex(const void *key, size_t keylen, const void *data, size_t len,
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char mac[SIGNATURE_BYTES];
-	EVP_MAC *evp;
-	EVP_MAC_CTX *ctx;
-	int i, rc = -1;
+	struct hmac_key hk;
+	int i;
 
-	if ((evp = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
-		return -1;
-	if ((ctx = signature_ctx_new(evp, key, keylen)) != NULL) {
-		if (signature_compute(ctx, data, len, mac) == 0) {
-			for (i = 0; i < SIGNATURE_BYTES; i++) {
-				out[2 * i] = hex[mac[i] >> 4];
-				out[2 * i + 1] = hex[mac[i] & 15];
-			}
-			out[SIGNATURE_HEX_CHARS] = '\0';
-			rc = 0;
-		}
-		EVP_MAC_CTX_free(ctx);
+	hmac_key_init(&hk, key, keylen);
+	hmac_compute(&hk, data, len, mac);
+	for (i = 0; i < SIGNATURE_BYTES; i++) {
+		out[2 * i] = hex[mac[i] >> 4];
+		out[2 * i + 1] = hex[mac[i] & 15];
 	}
-	EVP_MAC_free(evp);
+	out[SIGNATURE_HEX_CHARS] = '\0';
+	OPENSSL_cleanse(&hk, sizeof hk);
 	OPENSSL_cleanse(mac, sizeof mac);
-	return rc;
+	return 0;
 }

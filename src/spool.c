@@ -278,6 +278,7 @@ spool_commit(struct spool *sp, const struct event *ev, const char *remote_addr,
 	char bodytmp[256], metatmp[256], name[EVENT_ID_MAX_CHARS + 8];
 	char meta[SPOOL_META_MAX_BYTES];
 	struct spool_meta m;
+	struct stat st;
 	int n, saved, have_meta = 0;
 
 	*differs = 0;
@@ -293,6 +294,13 @@ spool_commit(struct spool *sp, const struct event *ev, const char *remote_addr,
 		return SPOOL_ERROR;
 	}
 
+	/* A redelivery of a stored event needs no write at all. This look is
+	 * only a shortcut: acceptance is still decided by link(2) below, so
+	 * two first deliveries racing each other still store one event. */
+	if (fstatat(sp->eventsfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		*differs = spool_body_differs(sp, name, body, len);
+		return SPOOL_DUPLICATE;
+	}
 	/* The body must be on disk before its name exists. */
 	if (spool_write_tmp(sp, bodytmp, sizeof bodytmp, body, len, 1) == -1)
 		return SPOOL_ERROR;
