@@ -405,7 +405,8 @@ cmd_show(struct cli *c)
 	format_utc(stamp, sizeof stamp, m.finished);
 	if (st != SPOOL_PENDING)
 		printf("finished      %s\n", stamp);
-	printf("hooks_done    %s\n", m.hooks_done[0] ? m.hooks_done : "-");
+	printf("hooks_done    %s\n", m.hooks_done[0] ? m.hooks_done :
+	    st == SPOOL_DONE ? "(all)" : "-");
 	if (m.last_error[0])
 		printf("last_error    %s\n", m.last_error);
 	spool_body_path(sp, m.id, path, sizeof path);
@@ -420,7 +421,7 @@ cmd_show(struct cli *c)
 		copy_fd_to_stdout(fd);
 		close(fd);
 	} else {
-		printf("(no hook has run yet)\n");
+		printf("(nothing: no hook has printed anything or failed)\n");
 	}
 	spool_close(sp);
 	config_free(&cfg);

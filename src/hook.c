@@ -339,6 +339,17 @@ write_log(int fd, const char *buf, size_t len)
 	}
 }
 
+void
+hook_output_write(struct hook_output *out, const void *buf, size_t len)
+{
+	if (out->fd == -1) {
+		if ((out->fd = out->open(out->arg)) == -1)
+			return;
+		write_log(out->fd, out->header, strlen(out->header));
+	}
+	write_log(out->fd, buf, len);
+}
+
 static void
 hook_child(const char *path, const struct hook_env *env, int stdin_fd,
     int out_fd, const char *cwd)
@@ -376,7 +387,8 @@ hook_child(const char *path, const struct hook_env *env, int stdin_fd,
 
 int
 hook_run(const char *path, const struct hook_env *env, int stdin_fd,
-    int log_fd, const char *cwd, long timeout_sec, struct hook_result *res)
+    struct hook_output *out, const char *cwd, long timeout_sec,
+    struct hook_result *res)
 {
 	char buf[65536];
 	struct pollfd pfd[2];
@@ -432,7 +444,7 @@ hook_run(const char *path, const struct hook_env *env, int stdin_fd,
 				eof = 1;
 			} else if (n > 0) {
 				if (res->output_bytes < (size_t)HOOK_LOG_MAX_BYTES)
-					write_log(log_fd, buf, (size_t)n <
+					hook_output_write(out, buf, (size_t)n <
 					    HOOK_LOG_MAX_BYTES - res->output_bytes ?
 					    (size_t)n : HOOK_LOG_MAX_BYTES -
 					    res->output_bytes);
@@ -473,7 +485,7 @@ hook_run(const char *path, const struct hook_env *env, int stdin_fd,
 		n = snprintf(buf, sizeof buf, "\n[huskyhook: %zu more bytes of "
 		    "output not kept]\n", res->output_bytes -
 		    (size_t)HOOK_LOG_MAX_BYTES);
-		write_log(log_fd, buf, (size_t)n);
+		hook_output_write(out, buf, (size_t)n);
 	}
 	if (WIFEXITED(status))
 		res->exit_status = WEXITSTATUS(status);

@@ -47,6 +47,17 @@ void hook_env_free(struct hook_env *env);
  * turned into '_'. Returns -1 if it does not fit. */
 int  hook_data_name(const char *key, char *out, size_t n);
 
+/* Where a hook's output goes: a log opened only when there is something
+ * to write, beginning with header. Most hooks print nothing, and a file
+ * created per event is the dearest step of a run. */
+struct hook_output {
+	int	 fd;			/* -1 until opened */
+	int	 (*open)(void *arg);	/* returns an fd for appending */
+	void	*arg;
+	char	 header[256];
+};
+void hook_output_write(struct hook_output *out, const void *buf, size_t len);
+
 struct hook_result {
 	int	 exit_status;	/* -1 unless it exited */
 	int	 signal;	/* the signal that ended it, or 0 */
@@ -56,11 +67,12 @@ struct hook_result {
 };
 
 /* Runs path with no shell in between, in its own process group, stdin
- * from stdin_fd, stdout and stderr appended to log_fd (at most
- * HOOK_LOG_MAX_BYTES), killed with its group after timeout_sec. Whatever
- * the hook leaves running in its group when it exits is killed too. */
+ * from stdin_fd, stdout and stderr to out (at most HOOK_LOG_MAX_BYTES),
+ * killed with its group after timeout_sec. Whatever the hook leaves
+ * running in its group when it exits is killed too. */
 int  hook_run(const char *path, const struct hook_env *env, int stdin_fd,
-    int log_fd, const char *cwd, long timeout_sec, struct hook_result *res);
+    struct hook_output *out, const char *cwd, long timeout_sec,
+    struct hook_result *res);
 /* "exit 3", "killed by signal 9", "timed out after 60s", ... */
 void hook_result_describe(const struct hook_result *res, long timeout_sec,
     char *buf, size_t n);

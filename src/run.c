@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,32 +83,57 @@ hooks_done_add(char *list, size_t size, const char *name)
 }
 
 static void
-log_header(int fd, const struct spool_meta *m, const char *hook, long attempt)
+log_header(struct hook_output *out, const struct spool_meta *m,
+    const char *hook, long attempt)
 {
-	char line[512], stamp[32];
-	struct tm tm;
-	time_t now = time(NULL);
-	int n;
+	char stamp[32];
 
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, sizeof line, "=== %s attempt %ld hook %s (%s)\n",
-	    stamp, attempt, hook, m->type);
-	if (write(fd, line, (size_t)n) < 0) {
-		/* the log is best effort */
-	}
+	log_format_time(stamp, sizeof stamp, time(NULL), -1);
+	snprintf(out->header, sizeof out->header,
+	    "=== %s attempt %ld hook %s (%s)\n", stamp, attempt, hook,
+	    m->type);
 }
 
-static void
-log_footer(int fd, const char *outcome)
-{
-	char line[512];
-	int n;
+struct log_open_arg {
+	struct spool	*sp;
+	const char	*id;
+};
 
-	n = snprintf(line, sizeof line, "=== %s\n", outcome);
-	if (write(fd, line, (size_t)n) < 0) {
-		/* the log is best effort */
+static int
+log_open(void *arg)
+{
+	struct log_open_arg *a = arg;
+
+	return spool_log_open(a->sp, a->id);
+}
+
+/* Reads the whole body from fd, leaving the offset at 0 for the hook. */
+static int
+read_body_fd(int fd, char **body, size_t *len)
+{
+	struct stat st;
+	size_t off = 0;
+	ssize_t r;
+	char *buf;
+
+	if (fstat(fd, &st) == -1 ||
+	    (buf = malloc((size_t)st.st_size + 1)) == NULL)
+		return -1;
+	while (off < (size_t)st.st_size) {
+		r = pread(fd, buf + off, (size_t)st.st_size - off, (off_t)off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			free(buf);
+			errno = r == 0 ? EIO : errno;
+			return -1;
+		}
+		off += (size_t)r;
 	}
+	buf[off] = '\0';
+	*body = buf;
+	*len = off;
+	return 0;
 }
 
 /* Runs the hooks of one event that have not yet succeeded, and records
@@ -116,7 +142,9 @@ static void
 run_event(struct run_ctx *ctx, struct spool_meta *m)
 {
 	const struct config *cfg = ctx->cfg;
-	char err[512], what[128], file[4096];
+	char err[512], what[128], file[4096], line[160];
+	struct log_open_arg loa;
+	struct hook_output out;
 	struct hook_list hooks;
 	struct hook_result res;
 	struct hook_env env;
@@ -125,7 +153,8 @@ run_event(struct run_ctx *ctx, struct spool_meta *m)
 	char *body = NULL;
 	size_t len, i;
 	long attempt = m->attempts + 1;
-	int logfd = -1, bodyfd = -1, parsed = 0, failed_now = 0, ok = 1;
+	int bodyfd = -1, parsed = 0, failed_now = 0, ok = 1, succeeded;
+	int saved_meta = 0;
 
 	memset(&hooks, 0, sizeof hooks);
 	memset(&ev, 0, sizeof ev);
@@ -137,7 +166,8 @@ run_event(struct run_ctx *ctx, struct spool_meta *m)
 	if (hooks.n == 0)
 		goto record;	/* no hook at all: done */
 
-	if (spool_body_read(ctx->sp, m->id, &body, &len) == -1) {
+	if ((bodyfd = spool_body_open(ctx->sp, m->id)) == -1 ||
+	    read_body_fd(bodyfd, &body, &len) == -1) {
 		snprintf(err, sizeof err, "cannot read the stored body: %s",
 		    strerror(errno));
 		ok = 0;
@@ -146,13 +176,11 @@ run_event(struct run_ctx *ctx, struct spool_meta *m)
 	parsed = event_parse(body, len, &ev, NULL, what, sizeof what) ==
 	    EVENT_OK;
 	spool_body_path(ctx->sp, m->id, file, sizeof file);
-	if ((bodyfd = spool_body_open(ctx->sp, m->id)) == -1 ||
-	    (logfd = spool_log_open(ctx->sp, m->id)) == -1) {
-		snprintf(err, sizeof err, "cannot open the event's files: %s",
-		    strerror(errno));
-		ok = 0;
-		goto record;
-	}
+	loa.sp = ctx->sp;
+	loa.id = m->id;
+	out.fd = -1;
+	out.open = log_open;
+	out.arg = &loa;
 
 	for (i = 0; i < hooks.n && ok; i++) {
 		if (hooks_done_has(m->hooks_done, hooks.names[i]))
@@ -169,15 +197,25 @@ run_event(struct run_ctx *ctx, struct spool_meta *m)
 			break;
 		}
 		lseek(bodyfd, 0, SEEK_SET);
-		log_header(logfd, m, hooks.names[i], attempt);
-		hook_run(hooks.paths[i], &env, bodyfd, logfd, cfg->hooks,
+		log_header(&out, m, hooks.names[i], attempt);
+		hook_run(hooks.paths[i], &env, bodyfd, &out, cfg->hooks,
 		    cfg->hook_timeout, &res);
 		hook_env_free(&env);
 		hook_result_describe(&res, cfg->hook_timeout, what,
 		    sizeof what);
-		log_footer(logfd, what);
-		if (res.spawn_errno == 0 && !res.timed_out && res.signal == 0 &&
-		    res.exit_status == 0) {
+		succeeded = res.spawn_errno == 0 && !res.timed_out &&
+		    res.signal == 0 && res.exit_status == 0;
+		/* The log records every run that printed something or
+		 * failed; a silent success leaves no trace but the state. */
+		if (!succeeded || out.fd != -1) {
+			snprintf(line, sizeof line, "=== %s\n", what);
+			hook_output_write(&out, line, strlen(line));
+		}
+		if (out.fd != -1) {
+			close(out.fd);
+			out.fd = -1;
+		}
+		if (succeeded) {
 			hooks_done_add(m->hooks_done, sizeof m->hooks_done,
 			    hooks.names[i]);
 			if (ctx->verbose)
@@ -185,8 +223,10 @@ run_event(struct run_ctx *ctx, struct spool_meta *m)
 				    m->id, m->type, hooks.names[i]);
 			/* Remembered at once, so that a later failure of
 			 * another hook does not run this one again. */
-			if (i + 1 < hooks.n)
+			if (i + 1 < hooks.n) {
 				spool_meta_save(ctx->sp, SPOOL_PENDING, m, 0);
+				saved_meta = 1;
+			}
 			continue;
 		}
 		ok = 0;
@@ -202,7 +242,12 @@ record:
 	if (ok) {
 		m->finished = time(NULL);
 		m->next_attempt = 0;
-		if (spool_move(ctx->sp, m, SPOOL_PENDING, SPOOL_DONE, 0) == -1)
+		/* On a first try the meta on disk is still the receiver's:
+		 * one rename records the outcome (the time it finished is the
+		 * rename's ctime). */
+		if ((m->attempts == 0 && !saved_meta ?
+		    spool_move_as_is(ctx->sp, m->id, SPOOL_PENDING, SPOOL_DONE) :
+		    spool_move(ctx->sp, m, SPOOL_PENDING, SPOOL_DONE, 0)) == -1)
 			log_msg(LOG_LEVEL_ERR, "event %s: cannot record it as "
 			    "done: %s", m->id, strerror(errno));
 		else
@@ -234,8 +279,6 @@ record:
 			    err);
 		}
 	}
-	if (logfd != -1)
-		close(logfd);
 	if (bodyfd != -1)
 		close(bodyfd);
 	event_free(&ev);

@@ -601,12 +601,18 @@ spool_meta_load(struct spool *sp, enum spool_state st, const char *id,
 	char buf[SPOOL_META_MAX_BYTES];
 	ssize_t n;
 
+	struct stat sb;
+
 	if ((n = read_small(sp->statefd[st], id, buf, sizeof buf)) == -1)
 		return -1;
 	if (spool_meta_parse(buf, (size_t)n, m) == -1 || strcmp(m->id, id)) {
 		errno = EINVAL;
 		return -1;
 	}
+	/* Moved to done by a bare rename: it finished when it was moved. */
+	if (st != SPOOL_PENDING && m->finished == 0 &&
+	    fstatat(sp->statefd[st], id, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+		m->finished = sb.st_ctime;
 	return 0;
 }
 
@@ -956,6 +962,13 @@ spool_move(struct spool *sp, const struct spool_meta *m,
 	    fsync(sp->statefd[from]) == -1))
 		return -1;
 	return 0;
+}
+
+int
+spool_move_as_is(struct spool *sp, const char *id, enum spool_state from,
+    enum spool_state to)
+{
+	return renameat(sp->statefd[from], id, sp->statefd[to], id);
 }
 
 int

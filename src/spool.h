@@ -83,6 +83,9 @@ int spool_meta_save(struct spool *sp, enum spool_state st,
 /* Moves m->id from one state to another, saving m first; one rename. */
 int spool_move(struct spool *sp, const struct spool_meta *m,
     enum spool_state from, enum spool_state to, int durable);
+/* Moves id from one state to another as its meta stands; one rename. */
+int spool_move_as_is(struct spool *sp, const char *id, enum spool_state from,
+    enum spool_state to);
 /* Removes an event entirely: body first (so it cannot come back as an
  * orphan), then its log, then its meta. */
 int spool_remove(struct spool *sp, const char *id, enum spool_state st);
