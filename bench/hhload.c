@@ -340,5 +340,10 @@ main(int argc, char **argv)
 	    total ? all[total - 1] : 0.0);
 	if (opt.accepted != NULL)
 		fclose(opt.accepted);
+	fflush(stdout);
+	for (i = 0; i < opt.conns; i++)
+		free(w[i].lat_ms);
+	free(w);
+	free(all);
 	return 0;
 }
