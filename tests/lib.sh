@@ -164,16 +164,34 @@ count_files() {
 	find "$1" -type f | wc -l | tr -d ' '
 }
 
+# sockdir: a short directory for Unix sockets, whose paths may not be
+# longer than 107 bytes (a distcheck build directory is deep).
+# Call it in the test's own shell (not in $(...)), then use $SOCKDIR.
+sockdir() {
+	if [ -z "${SOCKDIR:-}" ]; then
+		SOCKDIR=$(mktemp -d /tmp/huskyhook-test.XXXXXX)
+		chmod 755 "$SOCKDIR"
+	fi
+}
+
+cleanup_servers() {
+	apache_stop
+	lighttpd_stop
+	[ -z "${SOCKDIR:-}" ] || rm -rf "$SOCKDIR"
+}
+
 # lighttpd_start SNIPPET: lighttpd -D on a free loopback port with the
 # shipped SNIPPET included, only paths and the port filled in. Sets
 # $URL and $LIGHTTPD_PID; stops it when the test exits.
 lighttpd_start() {
 	LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 	[ -x "$LIGHTTPD" ] || return 1
+	sockdir
 	mkdir -p "$T/www" "$T/run"
 	port=$((20000 + $$ % 20000))
 	tries=0
 	while [ $tries -lt 20 ]; do
+		rm -f "$SOCKDIR/lighttpd-$port.socket"*
 		cat > "$T/lighttpd.conf" <<EOF2
 server.document-root = "$T/www"
 server.bind = "127.0.0.1"
@@ -183,7 +201,7 @@ server.errorlog = "$T/lighttpd-error.log"
 server.max-worker = 0
 var.huskyhook_receive = "$RECEIVE"
 var.huskyhook_config = "$CONF"
-var.huskyhook_socket = "$T/run/huskyhook.socket"
+var.huskyhook_socket = "$SOCKDIR/lighttpd-$port.socket"
 include "$top_srcdir/lighttpd/$1"
 EOF2
 		"$LIGHTTPD" -D -f "$T/lighttpd.conf" 2>> "$T/lighttpd-stderr.log" &
@@ -192,7 +210,7 @@ EOF2
 		i=0
 		while [ $i -lt 50 ]; do
 			if curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; then
-				trap 'lighttpd_stop' EXIT
+				trap 'cleanup_servers' EXIT
 				return 0
 			fi
 			kill -0 "$LIGHTTPD_PID" 2>/dev/null || break
@@ -293,6 +311,7 @@ APACHE_MODULES=/usr/lib/apache2/modules
 apache_start() {
 	APACHE=$(command -v apache2 || echo /usr/sbin/apache2)
 	[ -x "$APACHE" ] || return 1
+	sockdir
 	A=$T/apache
 	mkdir -p "$A/run" "$T/www"
 	case $1 in
@@ -321,8 +340,8 @@ apache_start() {
 				echo "LoadModule ${m}_module $APACHE_MODULES/mod_$m.so"
 			done
 			[ "$(id -u)" = 0 ] && echo "User $APACHE_USER" && echo "Group $APACHE_USER"
-			echo "ScriptSock $A/run/cgid.sock"
-			echo "FcgidIPCDir $A/run/fcgid"
+			echo "ScriptSock $SOCKDIR/cgid-$port.sock"
+			echo "FcgidIPCDir $SOCKDIR/fcgid-$port"
 			echo "FcgidProcessTableFile $A/run/fcgid.shm"
 			echo "TypesConfig /dev/null"
 			echo "DocumentRoot $T/www"
@@ -332,8 +351,8 @@ apache_start() {
 			echo "</Directory>"
 			echo "Include $A/site.conf"
 		} > "$A/httpd.conf"
-		mkdir -p "$A/run/fcgid"
-		[ "$(id -u)" = 0 ] && chown "$APACHE_USER" "$A/run/fcgid"
+		mkdir -p "$SOCKDIR/fcgid-$port"
+		[ "$(id -u)" = 0 ] && chown "$APACHE_USER" "$SOCKDIR/fcgid-$port"
 		"$APACHE" -f "$A/httpd.conf" -DFOREGROUND 2>> "$A/stderr.log" &
 		APACHE_PID=$!
 		APACHE_PORT=$port
@@ -341,7 +360,7 @@ apache_start() {
 		i=0
 		while [ $i -lt 50 ]; do
 			if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
-				trap 'apache_stop; lighttpd_stop' EXIT
+				trap 'cleanup_servers' EXIT
 				return 0
 			fi
 			kill -0 "$APACHE_PID" 2>/dev/null || break

@@ -24,7 +24,8 @@ for mode in fcgid proxy-fcgi cgi cgi-wrapper; do
 	URLPATH=/huskyhook
 	case $mode in
 	proxy-fcgi)
-		SOCKET=$T/huskyhook.sock
+		sockdir
+		SOCKET=$SOCKDIR/spawn-$mode.sock
 		set -- -s "$SOCKET" -M 0660 -F 2 -P "$T/spawn.pid"
 		[ "$(id -u)" = 0 ] && set -- "$@" -U "$APACHE_USER" -u "$APACHE_USER"
 		[ "$(id -u)" = 0 ] && chown -R "$APACHE_USER" "$T"
