@@ -373,7 +373,6 @@ cmd_show(struct cli *c)
 	struct spool *sp;
 	struct spool_meta m;
 	char path[4096], stamp[64];
-	struct tm tm;
 	int st, fd;
 
 	if (c->nargs != 1)
@@ -389,8 +388,7 @@ cmd_show(struct cli *c)
 		config_free(&cfg);
 		return fail("%s: no such event", c->args[0]);
 	}
-	gmtime_r(&m.received.tv_sec, &tm);
-	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	log_format_time(stamp, sizeof stamp, m.received.tv_sec, -1);
 	printf("event_id      %s\n", m.id);
 	printf("state         %s\n", meta_state_name(&m, (enum spool_state)st));
 	printf("event_type    %s\n", m.type);

@@ -109,8 +109,12 @@ log_format_time(char *buf, size_t n, time_t t, long nsec)
 	struct tm tm;
 	char base[32];
 
-	gmtime_r(&t, &tm);
-	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	/* A time from a damaged meta file may be out of any calendar. */
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		snprintf(buf, n, "(invalid time %lld)", (long long)t);
+		return;
+	}
 	if (nsec >= 0)
 		snprintf(buf, n, "%s.%06ldZ", base, nsec / 1000);
 	else
