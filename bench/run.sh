@@ -32,9 +32,12 @@ REPS=${REPS:-2}
 
 if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
 	missing=
-	for p in lighttpd webhook gunicorn python3-flask nodejs npm curl; do
+	for p in lighttpd webhook gunicorn python3-flask curl; do
 		dpkg -s "$p" > /dev/null 2>&1 || missing="$missing $p"
 	done
+	# Node.js may come from elsewhere with its own npm: ask for commands.
+	command -v node > /dev/null || missing="$missing nodejs"
+	command -v npm > /dev/null || missing="$missing npm"
 	if [ -n "$missing" ]; then
 		echo "installing:$missing"
 		apt-get update -qq
@@ -86,8 +89,8 @@ record() {
 serve() {
 	fresh_spool
 	write_conf
-	echo '{"status":"ok"}' > "$T/www/static.json" 2>/dev/null ||
-	    { mkdir -p "$T/www"; echo '{"status":"ok"}' > "$T/www/static.json"; }
+	mkdir -p "$T/www"
+	echo '{"status":"ok"}' > "$T/www/static.json"
 	lighttpd_start "$1" || { echo "lighttpd did not start"; exit 1; }
 	PORT=${URL#http://127.0.0.1:}
 	PORT=${PORT%%/*}

@@ -305,9 +305,9 @@ int
 run_spool(const struct config *cfg, int verbose, FILE *out)
 {
 	struct run_ctx ctx;
-	struct spool_meta *list = NULL;
-	char err[1024];
-	size_t n = 0, i;
+	struct spool_meta *list = NULL, m;
+	char (*due)[EVENT_ID_MAX_CHARS + 1] = NULL, err[1024];
+	size_t n = 0, i, ndue = 0;
 	int r, rc = 1;
 
 	memset(&ctx, 0, sizeof ctx);
@@ -339,10 +339,21 @@ run_spool(const struct config *cfg, int verbose, FILE *out)
 	}
 	if (n > 1)
 		qsort(list, n, sizeof *list, meta_order);
-	for (i = 0; i < n; i++) {
-		if (list[i].next_attempt > ctx.now)
-			continue;
-		run_event(&ctx, &list[i]);
+	/* Only the ids of due events are kept while hooks run: a long list
+	 * of full meta would make every spawn dearer. */
+	if ((due = calloc(n > 0 ? n : 1, sizeof *due)) == NULL) {
+		fprintf(stderr, "huskyhook: out of memory\n");
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		if (list[i].next_attempt <= ctx.now)
+			memcpy(due[ndue++], list[i].id, sizeof due[0]);
+	free(list);
+	list = NULL;
+	for (i = 0; i < ndue; i++) {
+		/* Read again: another tool may have changed it meanwhile. */
+		if (spool_find(ctx.sp, due[i], &m) == SPOOL_PENDING)
+			run_event(&ctx, &m);
 	}
 	run_housekeeping(&ctx);
 	if (spool_sync(ctx.sp) == -1)
@@ -355,6 +366,7 @@ run_spool(const struct config *cfg, int verbose, FILE *out)
 	rc = 0;
 done:
 	free(list);
+	free(due);
 	spool_close(ctx.sp);
 	return rc;
 }
