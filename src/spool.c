@@ -725,6 +725,23 @@ spool_meta_rebuild(struct spool *sp, const char *id, struct spool_meta *m,
 	return 0;
 }
 
+/* A directory stream over a copy of dirfd, from its first entry. */
+static DIR *
+spool_opendir(int dirfd)
+{
+	DIR *d;
+	int fd;
+
+	if ((fd = dup(dirfd)) == -1)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	rewinddir(d);
+	return d;
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -741,15 +758,9 @@ spool_scan(int dirfd, const char *suffix, char ***names, size_t *n,
 	size_t len, slen = suffix ? strlen(suffix) : 0;
 	char **grown;
 	DIR *d;
-	int fd;
 
-	if ((fd = dup(dirfd)) == -1)
+	if ((d = spool_opendir(dirfd)) == NULL)
 		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
 		if (len <= slen || (suffix != NULL &&
@@ -1032,15 +1043,10 @@ spool_clean_tmp(struct spool *sp, time_t now, long max_age)
 	struct dirent *de;
 	struct stat sb;
 	DIR *d;
-	int fd, removed = 0;
+	int removed = 0;
 
-	if ((fd = dup(sp->tmpfd)) == -1)
+	if ((d = spool_opendir(sp->tmpfd)) == NULL)
 		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;

@@ -174,6 +174,22 @@ sockdir() {
 	fi
 }
 
+# server_ready PORT PID: 0 once something answers HTTP on PORT (then the
+# servers are stopped when the test exits), 1 if PID died or 5 s passed.
+server_ready() {
+	i=0
+	while [ $i -lt 50 ]; do
+		if curl -s -o /dev/null "http://127.0.0.1:$1/" 2>/dev/null; then
+			trap 'cleanup_servers' EXIT
+			return 0
+		fi
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 cleanup_servers() {
 	apache_stop
 	lighttpd_stop
@@ -207,16 +223,7 @@ EOF2
 		"$LIGHTTPD" -D -f "$T/lighttpd.conf" 2>> "$T/lighttpd-stderr.log" &
 		LIGHTTPD_PID=$!
 		URL=http://127.0.0.1:$port/huskyhook
-		i=0
-		while [ $i -lt 50 ]; do
-			if curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; then
-				trap 'cleanup_servers' EXIT
-				return 0
-			fi
-			kill -0 "$LIGHTTPD_PID" 2>/dev/null || break
-			sleep 0.1
-			i=$((i + 1))
-		done
+		server_ready "$port" "$LIGHTTPD_PID" && return 0
 		lighttpd_stop
 		port=$((port + 1))
 		tries=$((tries + 1))
@@ -357,16 +364,7 @@ apache_start() {
 		APACHE_PID=$!
 		APACHE_PORT=$port
 		URL=http://127.0.0.1:$port/huskyhook
-		i=0
-		while [ $i -lt 50 ]; do
-			if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
-				trap 'cleanup_servers' EXIT
-				return 0
-			fi
-			kill -0 "$APACHE_PID" 2>/dev/null || break
-			sleep 0.1
-			i=$((i + 1))
-		done
+		server_ready "$port" "$APACHE_PID" && return 0
 		apache_stop
 		port=$((port + 1))
 		tries=$((tries + 1))
