@@ -27,7 +27,10 @@ port=${port%%/*}
 load=$!
 kills=0
 i=0
-while [ $kills -lt "$RECEIVER_KILLS" ] && [ $i -lt $((RECEIVER_KILLS * 20)) ]; do
+# Phase 1 ends after the kills, or after 100 accepted events per kill asked
+# for, so that phase 2's work is bounded on a slow machine too.
+while [ $kills -lt "$RECEIVER_KILLS" ] && [ $i -lt $((RECEIVER_KILLS * 20)) ] &&
+    [ "$(wc -l < "$T/accepted.txt" 2>/dev/null || echo 0)" -lt $((RECEIVER_KILLS * 100)) ]; do
 	i=$((i + 1))
 	pid=$(ps -o pid= --ppid "$LIGHTTPD_PID" | tr -d ' ' | shuf -n 1)
 	sleep "0.0$(shuf -i 0-30 -n 1 | awk '{ printf "%02d", $1 }')"
@@ -39,7 +42,8 @@ wait "$load" 2>/dev/null
 lighttpd_stop
 accepted=$(sort -u "$T/accepted.txt" | wc -l)
 diag "$kills receivers killed; $accepted events answered accepted"
-check "$RECEIVER_KILLS receivers killed under load" [ "$kills" -ge "$RECEIVER_KILLS" ]
+check "receivers killed under load ($kills; $RECEIVER_KILLS asked for, fewer if the load filled its quota first)" \
+    [ "$kills" -ge "$RECEIVER_KILLS" ] || [ "$(wc -l < "$T/accepted.txt")" -ge $((RECEIVER_KILLS * 100)) ]
 check "events were accepted meanwhile" [ "$accepted" -gt 0 ]
 missing=0
 while read -r id; do
@@ -64,7 +68,7 @@ done
 diag "$rkills runs killed mid-work"
 # Events left without meta by a killed receiver are picked up once
 # they are a minute old; give them that, then run until done.
-touch -d '2 minutes ago' "$T"/spool/events/*.json
+find "$T/spool/events" -name '*.json' -exec touch -d '2 minutes ago' {} +
 hh run
 hh run
 check "at least $RUN_KILLS runs were killed mid-work, or all work was done first" \
