@@ -301,6 +301,9 @@ main(int argc, char **argv)
 				perror(optarg);
 				return 1;
 			}
+			/* Line by line: readers count it while we run, and a
+			 * kill must not lose ids already answered. */
+			setvbuf(opt.accepted, NULL, _IOLBF, 0);
 			break;
 		default:
 			usage();
