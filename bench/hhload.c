@@ -7,7 +7,8 @@
  *
  *   new        a fresh event, signed: expects 200
  *   dup        one of 16 fixed events, signed: expects 200 (the first
- *              delivery of each is accepted, the rest are duplicates)
+ *              delivery of each is accepted, the rest are duplicates,
+ *              byte for byte the same body, as a redelivery is)
  *   bad        a fresh event with a wrong signature: expects 401
  *   malformed  a signed body that is not JSON: expects 400
  *
@@ -53,6 +54,7 @@ static atomic_long next_request;
 static atomic_long count_sent[K_N], count_expected[K_N], count_accepted;
 static atomic_long count_non2xx, count_errors;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static time_t run_start;	/* set before the workers start */
 
 struct worker {
 	pthread_t	 tid;
@@ -112,12 +114,17 @@ make_body(char *buf, size_t n, long i, enum kind k, char *id, size_t idn)
 	time_t now = time(NULL);
 	struct tm tm;
 
+	/* A redelivery is the same bytes as the first delivery: the dup
+	 * kind's body depends on i % 16 and the start of the run only. */
+	if (k == K_DUP) {
+		i %= 16;
+		now = run_start;
+		snprintf(id, idn, "%s-dup-%ld", opt.prefix, i);
+	} else {
+		snprintf(id, idn, "%s-%ld", opt.prefix, i);
+	}
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (k == K_DUP)
-		snprintf(id, idn, "%s-dup-%ld", opt.prefix, i % 16);
-	else
-		snprintf(id, idn, "%s-%ld", opt.prefix, i);
 	if (k == K_MALFORMED)
 		return snprintf(buf, n, "{\"event_id\":\"%s\",\"event_type\":", id);
 	return snprintf(buf, n,
@@ -311,6 +318,7 @@ main(int argc, char **argv)
 	}
 	if (opt.conns < 1 || opt.requests < 1)
 		usage();
+	run_start = time(NULL);
 	w = calloc((size_t)opt.conns, sizeof *w);
 	t0 = now_sec();
 	for (i = 0; i < opt.conns; i++)

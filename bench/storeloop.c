@@ -47,7 +47,6 @@ main(int argc, char **argv)
 			    spool_commit(sp, &ev, "127.0.0.1", body,
 			    (size_t)len, &differs) != SPOOL_STORED)
 				_exit(1);
-			event_free(&ev);
 		}
 		_exit(0);
 	}

@@ -22,10 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 256 * 1024)
 		return 0;
 	if (event_parse((const char *)data, size, &ev, NULL, err,
-	    sizeof err) != EVENT_OK) {
-		event_free(&ev);
+	    sizeof err) != EVENT_OK)
 		return 0;
-	}
 	memset(&m, 0, sizeof m);
 	memcpy(m.id, ev.id, sizeof m.id);
 	memcpy(m.type, ev.type, sizeof m.type);
@@ -53,6 +51,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		hook_env_free(&env);
 	}
-	event_free(&ev);
 	return 0;
 }

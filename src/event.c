@@ -1,8 +1,10 @@
 /*
  * The event envelope: event_id, event_type, created_at, org_id, data.
- * Only bodies whose signature checked out get here. The parser is json-c
- * in strict mode with UTF-8 validation and a depth limit; anything after
- * the one top-level object but white space is refused.
+ * Only bodies whose signature checked out get here. One pass of a strict
+ * RFC 8259 scanner checks the whole body (UTF-8, depth limit, nothing
+ * after the one value but white space) and notes where the envelope's
+ * members are; only those are decoded. json-c is used for `data` alone,
+ * when the hooks ask for it (event_each_data_scalar).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -141,42 +143,30 @@ event_parse_time(const char *s, time_t *out)
 	return 0;
 }
 
-/* Copies the string member key of root into dst (size n); -1 if absent,
- * -2 if not a string, -3 if too long or holding a NUL. */
-static int
-event_get_string(struct json_object *root, const char *key, char *dst,
-    size_t n, size_t *lenp)
-{
-	struct json_object *v;
-	const char *s;
-	size_t len;
-
-	if (!json_object_object_get_ex(root, key, &v))
-		return -1;
-	if (!json_object_is_type(v, json_type_string))
-		return -2;
-	s = json_object_get_string(v);
-	len = (size_t)json_object_get_string_len(v);
-	if (len >= n || memchr(s, '\0', len) != NULL) {
-		*lenp = len;
-		return -3;
-	}
-	memcpy(dst, s, len);
-	dst[len] = '\0';
-	*lenp = len;
-	return 0;
-}
-
 /*
- * A strict RFC 8259 syntax check run before json-c builds the tree:
- * json-c's own strict mode still takes single quotes and other
- * leniencies. Also refused: invalid or overlong UTF-8, encoded
- * surrogates, lone \u surrogates, nesting deeper than JSON_MAX_DEPTH.
+ * The strict RFC 8259 scanner (json-c's strict mode still takes single
+ * quotes and other leniencies). Refused: invalid or overlong UTF-8,
+ * encoded surrogates, lone \u surrogates, nesting deeper than
+ * JSON_MAX_DEPTH. While it scans the top-level object it records where
+ * the value of each envelope member starts and ends; a member given
+ * twice counts as its last value, as in json-c.
  */
+enum envelope_member { M_ID, M_TYPE, M_CREATED, M_ORG, M_DATA, M_COUNT };
+
+static const char *const envelope_names[M_COUNT] = {
+	"event_id", "event_type", "created_at", "org_id", "data"
+};
+
+struct json_span {
+	const unsigned char	*start;		/* NULL: absent */
+	const unsigned char	*end;
+};
+
 struct json_scan {
 	const unsigned char	*p;
 	const unsigned char	*end;
 	int			 depth;
+	struct json_span	 member[M_COUNT];
 };
 
 static int json_scan_value(struct json_scan *);
@@ -293,6 +283,104 @@ json_scan_string(struct json_scan *js)
 	return -1;
 }
 
+static unsigned
+hex4_value(const unsigned char *p)
+{
+	unsigned v = 0, i;
+
+	for (i = 0; i < 4; i++)
+		v = v << 4 | (unsigned)(p[i] <= '9' ? p[i] - '0' :
+		    (p[i] | 0x20) - 'a' + 10);
+	return v;
+}
+
+/* Decodes a string the scanner has passed (s after its opening quote, e
+ * at its closing one) into dst, size n, NUL-terminated; the decoded
+ * length in *lenp. -1 if it does not fit or holds a NUL. */
+static int
+json_string_decode(const unsigned char *s, const unsigned char *e,
+    char *dst, size_t n, size_t *lenp)
+{
+	unsigned char utf8[4];
+	size_t o = 0, k, m;
+	unsigned u;
+
+	while (s < e) {
+		if (*s != '\\') {
+			utf8[0] = *s++;
+			m = 1;
+		} else {
+			s++;
+			m = 1;
+			switch (*s++) {
+			case 'b': utf8[0] = '\b'; break;
+			case 'f': utf8[0] = '\f'; break;
+			case 'n': utf8[0] = '\n'; break;
+			case 'r': utf8[0] = '\r'; break;
+			case 't': utf8[0] = '\t'; break;
+			case 'u':
+				u = hex4_value(s);
+				s += 4;
+				if (u >= 0xd800 && u <= 0xdbff) {
+					u = 0x10000 + ((u - 0xd800) << 10) +
+					    (hex4_value(s + 2) - 0xdc00);
+					s += 6;
+				}
+				if (u == 0)
+					return -1;
+				if (u < 0x80) {
+					utf8[0] = (unsigned char)u;
+				} else if (u < 0x800) {
+					utf8[0] = (unsigned char)(0xc0 | u >> 6);
+					utf8[1] = (unsigned char)(0x80 | (u & 0x3f));
+					m = 2;
+				} else if (u < 0x10000) {
+					utf8[0] = (unsigned char)(0xe0 | u >> 12);
+					utf8[1] = (unsigned char)(0x80 | (u >> 6 & 0x3f));
+					utf8[2] = (unsigned char)(0x80 | (u & 0x3f));
+					m = 3;
+				} else {
+					utf8[0] = (unsigned char)(0xf0 | u >> 18);
+					utf8[1] = (unsigned char)(0x80 | (u >> 12 & 0x3f));
+					utf8[2] = (unsigned char)(0x80 | (u >> 6 & 0x3f));
+					utf8[3] = (unsigned char)(0x80 | (u & 0x3f));
+					m = 4;
+				}
+				break;
+			default:	/* " \ / */
+				utf8[0] = s[-1];
+				break;
+			}
+		}
+		if (o + m >= n)
+			return -1;
+		for (k = 0; k < m; k++)
+			dst[o++] = (char)utf8[k];
+	}
+	dst[o] = '\0';
+	*lenp = o;
+	return 0;
+}
+
+/* Which envelope member a top-level key names (its quotes excluded);
+ * M_COUNT for none. Keys are compared decoded: "event\u005fid" is
+ * event_id, as json-c has it. */
+static enum envelope_member
+envelope_member_of(const unsigned char *s, const unsigned char *e)
+{
+	char key[16];
+	size_t len;
+	int m;
+
+	if (json_string_decode(s, e, key, sizeof key, &len) == -1)
+		return M_COUNT;
+	for (m = 0; m < M_COUNT; m++)
+		if (strlen(envelope_names[m]) == len &&
+		    memcmp(envelope_names[m], key, len) == 0)
+			return (enum envelope_member)m;
+	return M_COUNT;
+}
+
 static int
 json_scan_digits(struct json_scan *js)
 {
@@ -346,6 +434,8 @@ json_scan_container(struct json_scan *js)
 {
 	unsigned char close = *js->p == '{' ? '}' : ']';
 	int is_object = close == '}';
+	enum envelope_member m = M_COUNT;
+	const unsigned char *key, *value;
 
 	if (++js->depth > JSON_MAX_DEPTH)
 		return -1;
@@ -358,16 +448,24 @@ json_scan_container(struct json_scan *js)
 	}
 	for (;;) {
 		if (is_object) {
+			key = js->p + 1;
 			if (js->p == js->end || *js->p != '"' ||
 			    json_scan_string(js) == -1)
 				return -1;
+			m = js->depth == 1 ?
+			    envelope_member_of(key, js->p - 1) : M_COUNT;
 			json_scan_ws(js);
 			if (js->p == js->end || *js->p++ != ':')
 				return -1;
 			json_scan_ws(js);
 		}
+		value = js->p;
 		if (json_scan_value(js) == -1)
 			return -1;
+		if (m != M_COUNT) {
+			js->member[m].start = value;
+			js->member[m].end = js->p;
+		}
 		json_scan_ws(js);
 		if (js->p == js->end)
 			return -1;
@@ -406,77 +504,36 @@ json_scan_value(struct json_scan *js)
 	}
 }
 
-/* 0 if body is exactly one JSON value, white space around it allowed. */
+/* 0 if body is exactly one JSON value, white space around it allowed;
+ * js then holds the envelope members of a top-level object. */
 static int
-json_is_strict(const char *body, size_t len)
+json_scan_body(struct json_scan *js, const char *body, size_t len)
 {
-	struct json_scan js;
-
-	js.p = (const unsigned char *)body;
-	js.end = js.p + len;
-	js.depth = 0;
-	json_scan_ws(&js);
-	if (json_scan_value(&js) == -1)
+	memset(js, 0, sizeof *js);
+	js->p = (const unsigned char *)body;
+	js->end = js->p + len;
+	json_scan_ws(js);
+	if (json_scan_value(js) == -1)
 		return -1;
-	json_scan_ws(&js);
-	return js.p == js.end ? 0 : -1;
+	json_scan_ws(js);
+	return js->p == js->end ? 0 : -1;
 }
 
-static struct json_object *
-event_parse_json(const char *body, size_t len, char *err, size_t errlen)
+/* Copies the string member m into dst (size n); -1 if absent, -2 if not
+ * a string, -3 if too long or holding a NUL. */
+static int
+envelope_string(const struct json_scan *js, enum envelope_member m,
+    char *dst, size_t n, size_t *lenp)
 {
-	struct json_tokener *tok;
-	struct json_object *root = NULL;
-	enum json_tokener_error jerr;
-	size_t end;
+	const struct json_span *v = &js->member[m];
 
-	if (len > (size_t)INT32_MAX) {
-		event_fail(err, errlen, "body is too large to parse");
-		return NULL;
-	}
-	if (json_is_strict(body, len) == -1) {
-		event_fail(err, errlen, "body is not valid JSON (RFC 8259, "
-		    "UTF-8, nested at most 32 deep)");
-		return NULL;
-	}
-	/* json-c cannot tell where a lone scalar ends; an object it can. */
-	for (end = 0; end < len && (body[end] == ' ' || body[end] == '\t' ||
-	    body[end] == '\r' || body[end] == '\n'); end++)
-		;
-	if (end == len || body[end] != '{') {
-		event_fail(err, errlen, "body is not a JSON object");
-		return NULL;
-	}
-	if ((tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1)) == NULL) {
-		event_fail(err, errlen, "out of memory");
-		return NULL;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, body, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (root == NULL) {
-		if (jerr == json_tokener_continue)
-			snprintf(err, errlen, "body is not valid JSON: "
-			    "it ends too early");
-		else
-			snprintf(err, errlen, "body is not valid JSON: %s",
-			    json_tokener_error_desc(jerr));
-		goto done;
-	}
-	end = json_tokener_get_parse_end(tok);
-	while (end < len && (body[end] == ' ' || body[end] == '\t' ||
-	    body[end] == '\n' || body[end] == '\r'))
-		end++;
-	if (end != len) {
-		event_fail(err, errlen, "body is not valid JSON: "
-		    "something follows the object");
-		json_object_put(root);
-		root = NULL;
-	}
-done:
-	json_tokener_free(tok);
-	return root;
+	if (v->start == NULL)
+		return -1;
+	if (*v->start != '"')
+		return -2;
+	if (json_string_decode(v->start + 1, v->end - 1, dst, n, lenp) == -1)
+		return -3;
+	return 0;
 }
 
 static void
@@ -530,22 +587,25 @@ enum event_status
 event_parse(const char *body, size_t len, struct event *ev,
     const struct event_rules *rules, char *err, size_t errlen)
 {
-	struct json_object *data;
+	struct json_scan js;
+	const struct json_span *data;
 	size_t n;
 	int r;
 
 	memset(ev, 0, sizeof *ev);
 	if (len == 0)
 		return event_fail(err, errlen, "body is empty");
-	if (memchr(body, '\0', len) != NULL)
-		return event_fail(err, errlen, "body is not valid JSON: "
-		    "it holds a NUL byte");
-	if ((ev->root = event_parse_json(body, len, err, errlen)) == NULL)
-		return EVENT_INVALID;
-	if (!json_object_is_type(ev->root, json_type_object))
+	if (json_scan_body(&js, body, len) == -1)
+		return event_fail(err, errlen, "body is not valid JSON (RFC "
+		    "8259, UTF-8, nested at most 32 deep)");
+	js.p = (const unsigned char *)body;
+	json_scan_ws(&js);
+	if (*js.p != '{')
 		return event_fail(err, errlen, "body is not a JSON object");
+	ev->body = body;
+	ev->len = len;
 
-	r = event_get_string(ev->root, "event_id", ev->id, sizeof ev->id, &n);
+	r = envelope_string(&js, M_ID, ev->id, sizeof ev->id, &n);
 	if (r == -1)
 		return event_fail(err, errlen, "event_id is missing");
 	if (r == -2)
@@ -556,7 +616,7 @@ event_parse(const char *body, size_t len, struct event *ev,
 		    "[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
 	}
 
-	r = event_get_string(ev->root, "event_type", ev->type,
+	r = envelope_string(&js, M_TYPE, ev->type,
 	    sizeof ev->type, &n);
 	if (r == -1)
 		return event_fail(err, errlen, "event_type is missing");
@@ -566,7 +626,7 @@ event_parse(const char *body, size_t len, struct event *ev,
 		return event_fail(err, errlen, "event_type must match "
 		    "[a-z0-9][a-z0-9_.-]{0,63}");
 
-	r = event_get_string(ev->root, "created_at", ev->created_at,
+	r = envelope_string(&js, M_CREATED, ev->created_at,
 	    sizeof ev->created_at, &n);
 	if (r == -1)
 		return event_fail(err, errlen, "created_at is missing");
@@ -579,7 +639,7 @@ event_parse(const char *body, size_t len, struct event *ev,
 	    event_check_age(ev, rules, err, errlen) != EVENT_OK)
 		return EVENT_INVALID;
 
-	r = event_get_string(ev->root, "org_id", ev->org_id, sizeof ev->org_id,
+	r = envelope_string(&js, M_ORG, ev->org_id, sizeof ev->org_id,
 	    &n);
 	if (r == -1)
 		return event_fail(err, errlen, "org_id is missing");
@@ -594,9 +654,10 @@ event_parse(const char *body, size_t len, struct event *ev,
 		return EVENT_ORG_REFUSED;
 	}
 
-	if (!json_object_object_get_ex(ev->root, "data", &data))
+	data = &js.member[M_DATA];
+	if (data->start == NULL)
 		return event_fail(err, errlen, "data is missing");
-	if (!json_object_is_type(data, json_type_object))
+	if (*data->start != '{')
 		return event_fail(err, errlen, "data is not an object");
 	return EVENT_OK;
 }
@@ -604,14 +665,25 @@ event_parse(const char *body, size_t len, struct event *ev,
 int
 event_each_data_scalar(const struct event *ev, event_data_fn fn, void *arg)
 {
-	struct json_object *data;
+	struct json_tokener *tok;
+	struct json_object *root, *data;
 	const char *text;
 	size_t len;
+	int r = 0;
 
-	if (ev->root == NULL ||
-	    !json_object_object_get_ex(ev->root, "data", &data) ||
-	    !json_object_is_type(data, json_type_object))
+	if (ev->body == NULL || ev->len > (size_t)INT32_MAX)
 		return 0;
+	if ((tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1)) == NULL)
+		return -1;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, ev->body, (int)ev->len);
+	json_tokener_free(tok);
+	if (root == NULL)
+		return -1;	/* the scanner passed it: out of memory */
+	if (!json_object_object_get_ex(root, "data", &data) ||
+	    !json_object_is_type(data, json_type_object))
+		goto done;
 	json_object_object_foreach(data, key, val) {
 		switch (json_object_get_type(val)) {
 		case json_type_string:
@@ -628,16 +700,10 @@ event_each_data_scalar(const struct event *ev, event_data_fn fn, void *arg)
 		default:
 			continue;
 		}
-		if (fn(key, text, len, arg) == -1)
-			return -1;
+		if ((r = fn(key, text, len, arg)) == -1)
+			break;
 	}
-	return 0;
-}
-
-void
-event_free(struct event *ev)
-{
-	if (ev->root != NULL)
-		json_object_put(ev->root);
-	ev->root = NULL;
+done:
+	json_object_put(root);
+	return r;
 }

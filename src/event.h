@@ -7,15 +7,14 @@
 
 #include "bounds.h"
 
-struct json_object;
-
 struct event {
 	char		 id[EVENT_ID_MAX_CHARS + 1];
 	char		 type[EVENT_TYPE_MAX_CHARS + 1];
 	char		 created_at[CREATED_AT_MAX_BYTES + 1];
 	time_t		 created;		/* created_at as Unix time */
 	char		 org_id[ORG_ID_MAX_BYTES + 1];
-	struct json_object *root;		/* the parsed body */
+	const char	*body;		/* the caller's, for event_each_data_scalar */
+	size_t		 len;
 };
 
 enum event_status {
@@ -41,7 +40,6 @@ struct event_rules {
  * is known to be valid (for the log). */
 enum event_status event_parse(const char *body, size_t len, struct event *ev,
     const struct event_rules *rules, char *err, size_t errlen);
-void event_free(struct event *ev);
 
 int event_id_is_valid(const char *s, size_t len);
 int event_type_is_valid(const char *s, size_t len);
@@ -50,7 +48,9 @@ int event_parse_time(const char *s, time_t *out);
 
 /* Calls fn for each member of the event's `data` whose value is a string,
  * number or boolean, with its text (numbers and booleans as written by
- * json-c). Used to build HUSKY_DATA_* for hooks. */
+ * json-c, which parses the body here, so the body event_parse was given
+ * must still be there). Used to build HUSKY_DATA_* for hooks. -1 if fn
+ * says so or memory runs out. */
 typedef int (*event_data_fn)(const char *key, const char *value, size_t len,
     void *arg);
 int event_each_data_scalar(const struct event *ev, event_data_fn fn, void *arg);

@@ -364,7 +364,6 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 		reason = "the spool cannot be written; try again later";
 		goto fail;
 	}
-	event_free(&ev);
 	free(body);
 	return;
 fail:
@@ -376,6 +375,5 @@ fail:
 		    resp->status, log_escape(esc, sizeof esc, addr,
 		    strlen(addr)), ev.id[0] ? " event " : "", idesc, reason);
 	}
-	event_free(&ev);
 	free(body);
 }

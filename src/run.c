@@ -281,7 +281,6 @@ record:
 	}
 	if (bodyfd != -1)
 		close(bodyfd);
-	event_free(&ev);
 	free(body);
 	hook_list_free(&hooks);
 }

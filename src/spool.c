@@ -720,7 +720,6 @@ spool_meta_rebuild(struct spool *sp, const char *id, struct spool_meta *m,
 		*st = SPOOL_FAILED;
 	}
 	m->received = sb.st_mtim;
-	event_free(&ev);
 	free(body);
 	return 0;
 }

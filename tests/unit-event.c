@@ -33,7 +33,6 @@ expect(const char *body, const struct event_rules *rules, int want,
 	    "%s", name);
 	if (r != want || (errpart && !strstr(last_err, errpart)))
 		printf("#   got %d '%s'\n", r, last_err);
-	event_free(&ev);
 }
 
 static int
@@ -131,6 +130,18 @@ main(void)
 	expect(ENV(OK_ID, OK_TYPE, OK_AT, OK_ORG, "\"data\":[]"), NULL, EVENT_INVALID, "data is not an object", "data array");
 	expect(ENV(OK_ID, OK_TYPE, OK_AT, OK_ORG, "\"data\":\"x\""), NULL, EVENT_INVALID, "data is not an object", "data string");
 
+	/* Members are found by their decoded names, at the top level only;
+	 * a member given twice counts as its last value (as json-c has it). */
+	expect("{\"event\\u005fid\":\"e1\",\"event_type\":\"t\",\"created_at\":" OK_AT ",\"org_id\":\"o\",\"d\\u0061ta\":{}}", NULL, EVENT_OK, NULL, "escaped member names");
+	expect("{\"x\":{\"event_id\":\"e\"},\"event_type\":\"t\"}", NULL, EVENT_INVALID, "event_id is missing", "nested event_id is not the envelope's");
+	expect("{\"event_id\\u0000x\":\"e\",\"event_type\":\"t\"}", NULL, EVENT_INVALID, "event_id is missing", "a name with NUL is another name");
+	expect("{\"event_id\":\"e\",\"event_id\":5}", NULL, EVENT_INVALID, "event_id is not a string", "last of two event_id counts");
+	expect(ENV("\"ev\\/1\"", OK_TYPE, OK_AT, OK_ORG, GOOD_DATA), NULL, EVENT_INVALID, "event_id must match", "an escaped slash in event_id is still a slash");
+	snprintf(body, sizeof body, "%s", ENV("\"\\u0065v1\"", OK_TYPE, OK_AT, "\"\\ud83d\\ude00 \\u00e9\\\"\\n\"", GOOD_DATA));
+	tap_ok(parse(body, NULL, &ev) == EVENT_OK && strcmp(ev.id, "ev1") == 0 && strcmp(ev.org_id, "\xf0\x9f\x98\x80 \xc3\xa9\"\n") == 0, "escapes decoded to UTF-8");
+	snprintf(body, sizeof body, "{\"event_id\":\"%0129d\"}", 0);
+	expect(body, NULL, EVENT_INVALID, "event_id must match", "event_id of 129 characters");
+
 	/* Rules. */
 	memset(&rules, 0, sizeof rules);
 	rules.now = 1780308000 + 4 * 86400;
@@ -154,6 +165,5 @@ main(void)
 	parse(body, NULL, &ev);
 	event_each_data_scalar(&ev, count_data, out);
 	tap_is_str(out, "call_id=c1;duration_seconds=124;ok=true;", "data scalars");
-	event_free(&ev);
 	return tap_done();
 }
