@@ -38,6 +38,7 @@
 #define SPOOL_RETRY_AFTER_SEC       60
 #define SPOOL_TMP_STALE_SEC         (36L * 3600L)
 #define SPOOL_ORPHAN_MIN_AGE_SEC    60
+#define SPOOL_PURGE_INTERVAL_SEC    3600L	/* done events: looked at hourly */
 #define SPOOL_META_MAX_BYTES        8192
 
 /* Hooks. */

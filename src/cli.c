@@ -218,7 +218,7 @@ cmd_status(struct cli *c)
 	free(list);
 	done = spool_count(sp, SPOOL_DONE);
 	failed = spool_count(sp, SPOOL_FAILED);
-	last = spool_last_run_get(sp);
+	last = spool_stamp_get(sp, SPOOL_STAMP_LAST_RUN);
 	spool_close(sp);
 	config_free(&cfg);
 

@@ -285,14 +285,21 @@ record:
 	hook_list_free(&hooks);
 }
 
-/* Done events whose dedupe window is over go, body first. */
+/* Done events whose dedupe window is over go, body first; at most once
+ * in SPOOL_PURGE_INTERVAL_SEC, as it looks at every done event. */
 static void
 run_housekeeping(struct run_ctx *ctx)
 {
-	int removed, cleaned;
+	time_t last = spool_stamp_get(ctx->sp, SPOOL_STAMP_LAST_PURGE);
+	int removed = 0, cleaned;
 
-	removed = spool_purge_done(ctx->sp, ctx->now -
-	    ctx->cfg->keep_days * 86400L);
+	if (last > ctx->now || ctx->now - last >= SPOOL_PURGE_INTERVAL_SEC) {
+		removed = spool_purge_done(ctx->sp, ctx->now -
+		    ctx->cfg->keep_days * 86400L);
+		if (removed != -1)
+			spool_stamp_set(ctx->sp, SPOOL_STAMP_LAST_PURGE,
+			    ctx->now);
+	}
 	cleaned = spool_clean_tmp(ctx->sp, ctx->now, SPOOL_TMP_STALE_SEC);
 	if (ctx->verbose && (removed > 0 || cleaned > 0))
 		fprintf(ctx->out, "housekeeping: %d done events past keep_days "
@@ -358,7 +365,7 @@ run_spool(const struct config *cfg, int verbose, FILE *out)
 	if (spool_sync(ctx.sp) == -1)
 		log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
 		    strerror(errno));
-	spool_last_run_set(ctx.sp, time(NULL));
+	spool_stamp_set(ctx.sp, SPOOL_STAMP_LAST_RUN, time(NULL));
 	if (verbose)
 		fprintf(out, "%d done, %d to retry, %d failed\n", ctx.done,
 		    ctx.retrying, ctx.failed);

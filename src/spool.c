@@ -1060,7 +1060,7 @@ spool_clean_tmp(struct spool *sp, time_t now, long max_age)
 }
 
 int
-spool_last_run_set(struct spool *sp, time_t t)
+spool_stamp_set(struct spool *sp, const char *name, time_t t)
 {
 	char tmp[256], buf[32];
 	int n, saved;
@@ -1068,7 +1068,7 @@ spool_last_run_set(struct spool *sp, time_t t)
 	n = snprintf(buf, sizeof buf, "%lld\n", (long long)t);
 	if (spool_write_tmp(sp, tmp, sizeof tmp, buf, (size_t)n, 0) == -1)
 		return -1;
-	if (renameat(sp->tmpfd, tmp, sp->rootfd, "last-run") == -1) {
+	if (renameat(sp->tmpfd, tmp, sp->rootfd, name) == -1) {
 		saved = errno;
 		unlinkat(sp->tmpfd, tmp, 0);
 		errno = saved;
@@ -1078,12 +1078,12 @@ spool_last_run_set(struct spool *sp, time_t t)
 }
 
 time_t
-spool_last_run_get(struct spool *sp)
+spool_stamp_get(struct spool *sp, const char *name)
 {
 	char buf[32];
 	ssize_t n;
 
-	if ((n = read_small(sp->rootfd, "last-run", buf, sizeof buf)) <= 0)
+	if ((n = read_small(sp->rootfd, name, buf, sizeof buf)) <= 0)
 		return 0;
 	buf[n] = '\0';
 	return (time_t)strtoll(buf, NULL, 10);

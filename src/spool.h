@@ -108,9 +108,14 @@ int spool_log_path(struct spool *sp, const char *id, char *buf, size_t n);
 int spool_purge_done(struct spool *sp, time_t cutoff);
 /* Removes tmp/ files older than max_age seconds; returns how many. */
 int spool_clean_tmp(struct spool *sp, time_t now, long max_age);
-/* The time of the last finished run, recorded in spool/last-run. */
-int spool_last_run_set(struct spool *sp, time_t t);
-time_t spool_last_run_get(struct spool *sp);
+/* Times kept in small files at the spool's top: the end of the last
+ * run, and the last purge of done events (done at most hourly, so an
+ * idle run costs directory scans, not a stat per done event). 0 when
+ * there is none. */
+#define SPOOL_STAMP_LAST_RUN	"last-run"
+#define SPOOL_STAMP_LAST_PURGE	"last-purge"
+int spool_stamp_set(struct spool *sp, const char *name, time_t t);
+time_t spool_stamp_get(struct spool *sp, const char *name);
 
 /* The meta file format, exposed for the tests. */
 int spool_meta_format(const struct spool_meta *m, char *buf, size_t n);

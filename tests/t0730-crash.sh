@@ -62,6 +62,9 @@ touch -d '8 days ago' "$T/spool/events/evt_two_1.json"
 touch -d '37 hours ago' "$T/spool/tmp/stale"
 touch -d '35 hours ago' "$T/spool/tmp/recent"
 hh run
+check "done events are looked at once an hour: not yet" [ "$(state_of evt_two_1)" = "done" ]
+echo $(($(date +%s) - 3600)) > "$T/spool/last-purge"
+hh run
 check "a done event past keep_days is purged" [ "$(state_of evt_two_1)" = none ] && [ ! -e "$T/spool/events/evt_two_1.json" ]
 check "its log went with it" [ ! -e "$T/spool/logs/evt_two_1.log" ]
 check "a done event within keep_days stays" [ "$(state_of evt_two_2)" = "done" ]
