@@ -287,19 +287,20 @@ spool_commit(struct spool *sp, const struct event *ev, const char *remote_addr,
 		return SPOOL_ERROR;
 	}
 	snprintf(name, sizeof name, "%s.json", ev->id);
-	spool_meta_from_event(&m, ev, remote_addr);
-	n = spool_meta_format(&m, meta, sizeof meta);
-	if (n < 0) {
-		errno = ENAMETOOLONG;
-		return SPOOL_ERROR;
-	}
 
 	/* A redelivery of a stored event needs no write at all. This look is
 	 * only a shortcut: acceptance is still decided by link(2) below, so
 	 * two first deliveries racing each other still store one event. */
 	if (fstatat(sp->eventsfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		*differs = spool_body_differs(sp, name, body, len);
+		*differs = (size_t)st.st_size != len ||
+		    spool_body_differs(sp, name, body, len);
 		return SPOOL_DUPLICATE;
+	}
+	spool_meta_from_event(&m, ev, remote_addr);
+	n = spool_meta_format(&m, meta, sizeof meta);
+	if (n < 0) {
+		errno = ENAMETOOLONG;
+		return SPOOL_ERROR;
 	}
 	/* The body must be on disk before its name exists. */
 	if (spool_write_tmp(sp, bodytmp, sizeof bodytmp, body, len, 1) == -1)

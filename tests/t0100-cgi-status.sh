@@ -27,6 +27,10 @@ post "$T/changed.json"
 check "same id, other body: 200 duplicate" [ "$STATUS" = 200 ]
 check "the stored copy is kept" cmp -s "$T/ok.json" "$T/spool/events/evt_ok.json"
 check "a different body is logged" grep -q 'evt_ok.*different body' "$T/receive.log"
+check "an identical redelivery was not" [ "$(grep -c 'evt_ok.*different body' "$T/receive.log")" = 1 ]
+sed 's/"org_abc_123"/"org_abc_124"/' "$T/ok.json" > "$T/samesize.json"
+post "$T/samesize.json"
+check "same id, other body of the same size: 200 duplicate, logged" [ "$STATUS" = 200 ] && [ "$(grep -c 'evt_ok.*different body' "$T/receive.log")" = 2 ]
 
 # Content-Type with a parameter is fine; absent is fine.
 event evt_ct > "$T/ct.json"
