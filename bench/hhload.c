@@ -8,7 +8,8 @@
  *   new        a fresh event, signed: expects 200
  *   dup        one of 16 fixed events, signed: expects 200 (the first
  *              delivery of each is accepted, the rest are duplicates,
- *              byte for byte the same body, as a redelivery is)
+ *              byte for byte the same body, as a redelivery is; give
+ *              -T the same time in two runs and their bodies are equal)
  *   bad        a fresh event with a wrong signature: expects 401
  *   malformed  a signed body that is not JSON: expects 400
  *
@@ -54,7 +55,7 @@ static atomic_long next_request;
 static atomic_long count_sent[K_N], count_expected[K_N], count_accepted;
 static atomic_long count_non2xx, count_errors;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
-static time_t run_start;	/* set before the workers start */
+static time_t run_start;	/* the dup kind's created_at */
 
 struct worker {
 	pthread_t	 tid;
@@ -275,7 +276,7 @@ usage(void)
 	fprintf(stderr, "usage: hhload [-g] [-h HOST] [-p PORT] [-P PATH] [-s SECRET] "
 	    "[-n REQUESTS] [-c CONNS]\n"
 	    "              [-m NEW:DUP:BAD:MALFORMED] [-x ID_PREFIX] "
-	    "[-o ACCEPTED_IDS_FILE]\n");
+	    "[-o ACCEPTED_IDS_FILE] [-T DUP_CREATED_AT_EPOCH]\n");
 	exit(2);
 }
 
@@ -287,8 +288,10 @@ main(int argc, char **argv)
 	long total = 0, j, unexpected = 0;
 	int c, i, k;
 
-	while ((c = getopt(argc, argv, "gh:p:P:s:n:c:m:x:o:")) != -1) {
+	run_start = time(NULL);
+	while ((c = getopt(argc, argv, "gh:p:P:s:n:c:m:x:o:T:")) != -1) {
 		switch (c) {
+		case 'T': run_start = (time_t)atoll(optarg); break;
 		case 'g': opt.get = 1; break;
 		case 'h': opt.host = optarg; break;
 		case 'p': opt.port = atoi(optarg); break;
@@ -318,7 +321,6 @@ main(int argc, char **argv)
 	}
 	if (opt.conns < 1 || opt.requests < 1)
 		usage();
-	run_start = time(NULL);
 	w = calloc((size_t)opt.conns, sizeof *w);
 	t0 = now_sec();
 	for (i = 0; i < opt.conns; i++)

@@ -7,7 +7,7 @@
 #
 # Installs what it needs when run as root on Debian (lighttpd, webhook,
 # gunicorn, python3-flask, nodejs, npm; express from the npm registry),
-# otherwise says what is missing and skips that part. Bounded: about five
+# otherwise says what is missing and skips that part. Bounded: about seven
 # minutes on 2 cores. Every figure is from this one run; compare ratios,
 # not absolute numbers, between machines.
 set -u
@@ -19,16 +19,21 @@ export top_srcdir top_builddir
 # shellcheck source=tests/lib.sh
 . "$top/tests/lib.sh"
 
-N_FAST=${N_FAST:-20000}
-N_DURABLE=${N_DURABLE:-4000}
-N_CGI=${N_CGI:-1500}
-N_PEER=${N_PEER:-2000}
-N_WEBHOOK=${N_WEBHOOK:-600}
+# Requests per scenario and round. Every HTTP scenario runs once in each
+# round, one after the other, against servers started once: the disk's
+# fsync rate drifts by a factor of 3 within minutes on a shared machine,
+# so ratios are taken within a round and the median over rounds is what
+# the targets are read from.
+ROUNDS=${ROUNDS:-5}
+N_FAST=${N_FAST:-8000}
+N_DURABLE=${N_DURABLE:-1500}
+N_CGI=${N_CGI:-600}
+N_PEER=${N_PEER:-800}
+N_WEBHOOK=${N_WEBHOOK:-250}
 N_RUN=${N_RUN:-10000}
 N_DONE=${N_DONE:-100000}
 N_MEM=${N_MEM:-100000}
 CONNS=${CONNS:-2 16}
-REPS=${REPS:-2}
 
 if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
 	missing=
@@ -56,117 +61,151 @@ HH=$build/bench/hhload
 OUT=$build/bench-results/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT"
 CSV=$OUT/results.csv
-echo "scenario,conns,rep,requests,rps,p50_ms,p99_ms,non2xx,stored" > "$CSV"
-T=$OUT/work
+echo "scenario,conns,round,requests,rps,p50_ms,p99_ms,non2xx,accepted,stored,unexpected" > "$CSV"
+WORK=$OUT/work
+T=$WORK
 mkdir -p "$T"
 printf '%s\n' "$SECRET" > "$T/secret"
 chmod 600 "$T/secret"
 CONF=$T/huskyhook.conf
 RECEIVE_REAL=$build/huskyhook-receive
-
-fresh_spool() {
-	rm -rf "$T/spool"
-	mkdir -p "$T/spool/tmp" "$T/spool/events"
-}
+PIDS=
+trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; cleanup_servers' EXIT
 
 stored_count() {
-	find "$T/spool/events" -name '*.json' | wc -l
+	find "$1/events" -name '*.json' 2>/dev/null | wc -l
 }
 
-# record SCENARIO CONNS REP LOADFILE STORED
+# record SCENARIO CONNS ROUND LOADFILE STORED: a CSV row and a table line
+# from the load generator's (or the store loop's) output.
 record() {
-	v() { sed -n "s/.*\\<$1=\\([0-9.]*\\).*/\\1/p" "$4"; }
-	printf '%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$1" "$2" "$3" \
-	    "$(v answered "" "" "$4")" "$(v rps "" "" "$4")" "$(v p50_ms "" "" "$4")" \
-	    "$(v p99_ms "" "" "$4")" "$(v non2xx "" "" "$4")" "$5" >> "$CSV"
-	printf '%-22s c=%-3s #%s %10s req/s  p50 %8s ms  p99 %8s ms  non-2xx %6s  stored %s\n' \
-	    "$1" "$2" "$3" "$(v rps "" "" "$4")" "$(v p50_ms "" "" "$4")" \
-	    "$(v p99_ms "" "" "$4")" "$(v non2xx "" "" "$4")" "$5"
+	v() { sed -n "s/.*\\<$1=\\([0-9.]*\\).*/\\1/p" "$2" | head -n 1; }
+	n=$(v answered "$4"); [ -n "$n" ] || n=$(v stored "$4")
+	acc=$(v accepted "$4"); [ -n "$acc" ] || acc=$(v stored "$4")
+	non=$(v non2xx "$4"); [ -n "$non" ] || non=0
+	unx=$(v unexpected "$4"); [ -n "$unx" ] || unx=0
+	printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$1" "$2" "$3" "$n" \
+	    "$(v rps "$4")" "$(v p50_ms "$4")" "$(v p99_ms "$4")" "$non" \
+	    "$acc" "$5" "$unx" >> "$CSV"
+	printf '%-24s c=%-3s #%s %9s req/s  p50 %8s ms  p99 %8s ms  non-2xx %5s  accepted %5s  stored %5s\n' \
+	    "$1" "$2" "$3" "$(v rps "$4")" "$(v p50_ms "$4")" \
+	    "$(v p99_ms "$4")" "$non" "$acc" "$5"
 }
 
-# lighttpd with the shipped huskyhook-fastcgi.conf (or -cgi), the
-# FastCGI program being $RECEIVE.
+# slice SCENARIO CONNS ROUND SPOOL COMMAND...: one scenario's share of a
+# round, recorded with the events SPOOL gained meanwhile.
+slice() {
+	sc=$1 sc_c=$2 sc_r=$3 sc_sp=$4
+	shift 4
+	sc_before=$(stored_count "$sc_sp")
+	"$@" > "$WORK/l" 2>&1
+	record "$sc" "$sc_c" "$sc_r" "$WORK/l" \
+	    $(($(stored_count "$sc_sp") - sc_before))
+}
+
+# serve NAME SNIPPET PROGRAM: lighttpd with the shipped SNIPPET and
+# PROGRAM as the FastCGI/CGI program, in $WORK/NAME with its own spool;
+# its port in $SERVED_PORT. Left running until the end.
 serve() {
-	fresh_spool
-	write_conf
-	mkdir -p "$T/www"
+	T=$WORK/$1
+	CONF=$T/huskyhook.conf
+	RECEIVE=$3
+	mkdir -p "$T/www" "$T/spool"
+	cp "$WORK/secret" "$T/secret"
 	echo '{"status":"ok"}' > "$T/www/static.json"
-	lighttpd_start "$1" || { echo "lighttpd did not start"; exit 1; }
-	PORT=${URL#http://127.0.0.1:}
-	PORT=${PORT%%/*}
+	write_conf
+	lighttpd_start "$2" || { echo "lighttpd ($1) did not start"; exit 1; }
+	p=${URL#http://127.0.0.1:}
+	SERVED_PORT=${p%%/*}
+	PIDS="$PIDS $LIGHTTPD_PID"
+	LIGHTTPD_PID=
+	T=$WORK
+	CONF=$T/huskyhook.conf
 }
 
-echo "== HTTP scenarios (lighttpd $(lighttpd -v 2>/dev/null | sed -n 's/^lighttpd\/\([^ ]*\).*/\1/p'), loopback, $(nproc) cores)"
+# peer NAME PORT COMMAND...: a peer server in $WORK/NAME, its spool there.
+peer() {
+	pn=$1 pp=$2
+	shift 2
+	mkdir -p "$WORK/$pn/spool/tmp" "$WORK/$pn/spool/events"
+	HH_SECRET_FILE=$WORK/secret HH_SPOOL=$WORK/$pn/spool PORT=$pp \
+	    "$@" > "$WORK/$pn.log" 2>&1 &
+	PIDS="$PIDS $!"
+	server_ready "$pp" "$!" || { echo "$pn did not start (see $WORK/$pn.log)"; return 1; }
+}
+
+echo "== HTTP scenarios (lighttpd $(lighttpd -v 2>/dev/null | sed -n 's/^lighttpd\/\([^ ]*\).*/\1/p'), loopback, $(nproc) cores, $ROUNDS rounds)"
+serve null huskyhook-fastcgi.conf "$build/bench/nullfcgi"
+PORT_null=$SERVED_PORT
+serve fcgi huskyhook-fastcgi.conf "$RECEIVE_REAL"
+PORT_fcgi=$SERVED_PORT
+serve cgi huskyhook-cgi.conf "$RECEIVE_REAL"
+PORT_cgi=$SERVED_PORT
+# The shipped snippet with the two edits its comment gives for many
+# concurrent deliveries: one process forking 8 workers on its socket.
+sed -e 's/"max-procs"       => 2,/"max-procs"       => 1,/' \
+    -e 's/"HUSKYHOOK_CONFIG" => huskyhook_config )/"HUSKYHOOK_CONFIG" => huskyhook_config, "HUSKYHOOK_FCGI_WORKERS" => "8" )/' \
+    "$top/lighttpd/huskyhook-fastcgi.conf" > "$WORK/workers.conf"
+serve workers "$WORK/workers.conf" "$RECEIVE_REAL"
+PORT_workers=$SERVED_PORT
+mkdir -p "$WORK/loop/spool"
+have_webhook='' have_flask='' have_express=''
+if command -v webhook > /dev/null; then
+	mkdir -p "$WORK/webhook/spool/tmp" "$WORK/webhook/spool/events"
+	sed -e "s#@STORE@#$top/bench/peers/webhook-store.sh#" \
+	    -e "s#@SPOOL@#$WORK/webhook/spool#" -e "s#@SECRET@#$SECRET#" \
+	    "$top/bench/peers/webhook-hooks.json.in" > "$WORK/hooks.json"
+	peer webhook 19101 webhook -hooks "$WORK/hooks.json" -ip 127.0.0.1 \
+	    -port 19101 && have_webhook=1
+fi
+if [ -x /usr/bin/gunicorn ]; then
+	peer flask 19102 /usr/bin/gunicorn -w 4 -b 127.0.0.1:19102 \
+	    --chdir "$top/bench/peers" flask_app:app && have_flask=1
+fi
+if [ -d "$top/bench/peers/node_modules/express" ]; then
+	peer express 19103 node "$top/bench/peers/express_app.js" &&
+	    have_express=1
+fi
+
 for c in $CONNS; do
-	rep=1
-	while [ "$rep" -le "$REPS" ]; do
-		RECEIVE=$build/bench/nullfcgi
-		serve huskyhook-fastcgi.conf
-		"$HH" -g -p "$PORT" -P /static.json -n "$N_FAST" -c "$c" > "$T/l" 2>&1
-		record static-file "$c" "$rep" "$T/l" 0
-		"$HH" -p "$PORT" -s "$SECRET" -n "$N_FAST" -c "$c" -x null > "$T/l" 2>&1
-		record null-fastcgi "$c" "$rep" "$T/l" 0
-		lighttpd_stop
-
-		fresh_spool
-		"$build/bench/storeloop" "$T/spool" "$N_DURABLE" "$c" > "$T/s"
-		sed -e 's/^stored=\([0-9]*\) seconds=.* rps=\(.*\)$/answered=\1 rps=\2 p50_ms=0 p99_ms=0 non2xx=0/' "$T/s" > "$T/l"
-		record fsync-loop "$c" "$rep" "$T/l" "$(stored_count)"
-
-		RECEIVE=$RECEIVE_REAL
-		serve huskyhook-fastcgi.conf
-		"$HH" -p "$PORT" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x dur > "$T/l" 2>&1
-		record hh-fastcgi-durable "$c" "$rep" "$T/l" "$(stored_count)"
-		"$HH" -p "$PORT" -s "$SECRET" -n "$N_FAST" -c "$c" -m 0:100:0:0 -x dur > "$T/l" 2>&1
-		record hh-fastcgi-duplicate "$c" "$rep" "$T/l" "$(stored_count)"
-		"$HH" -p "$PORT" -s "$SECRET" -n "$N_FAST" -c "$c" -m 0:0:100:0 -x rej > "$T/l" 2>&1
-		record hh-fastcgi-rejected "$c" "$rep" "$T/l" "$(stored_count)"
-		lighttpd_stop
-
-		serve huskyhook-cgi.conf
-		"$HH" -p "$PORT" -s "$SECRET" -n "$N_CGI" -c "$c" -x cgi > "$T/l" 2>&1
-		record hh-cgi-durable "$c" "$rep" "$T/l" "$(stored_count)"
-		lighttpd_stop
-
-		if command -v webhook > /dev/null; then
-			fresh_spool
-			sed -e "s#@STORE@#$top/bench/peers/webhook-store.sh#" \
-			    -e "s#@SPOOL@#$T/spool#" -e "s#@SECRET@#$SECRET#" \
-			    "$top/bench/peers/webhook-hooks.json.in" > "$T/hooks.json"
-			webhook -hooks "$T/hooks.json" -ip 127.0.0.1 -port 19101 > "$T/webhook.log" 2>&1 &
-			pid=$!
-			sleep 1
-			"$HH" -p 19101 -P /hooks/huskyhook -s "$SECRET" -n "$N_WEBHOOK" -c "$c" -x wh > "$T/l" 2>&1
-			record webhook-durable "$c" "$rep" "$T/l" "$(stored_count)"
-			kill "$pid"; wait "$pid" 2>/dev/null
-		fi
-		if [ -x /usr/bin/gunicorn ]; then
-			fresh_spool
-			HH_SECRET_FILE=$T/secret HH_SPOOL=$T/spool /usr/bin/gunicorn -w 4 \
-			    -b 127.0.0.1:19102 --chdir "$top/bench/peers" flask_app:app > "$T/gunicorn.log" 2>&1 &
-			pid=$!
-			sleep 2
-			"$HH" -p 19102 -s "$SECRET" -n "$N_PEER" -c "$c" -x fl > "$T/l" 2>&1
-			record flask-gunicorn-durable "$c" "$rep" "$T/l" "$(stored_count)"
-			kill "$pid"; wait "$pid" 2>/dev/null
-		fi
-		if [ -d "$top/bench/peers/node_modules/express" ]; then
-			fresh_spool
-			(cd "$top/bench/peers" && HH_SECRET_FILE=$T/secret HH_SPOOL=$T/spool PORT=19103 \
-			    exec node express_app.js > "$T/express.log" 2>&1) &
-			pid=$!
-			sleep 1
-			"$HH" -p 19103 -s "$SECRET" -n "$N_PEER" -c "$c" -x ex > "$T/l" 2>&1
-			record express-durable "$c" "$rep" "$T/l" "$(stored_count)"
-			kill "$pid"; wait "$pid" 2>/dev/null
-		fi
-		rep=$((rep + 1))
+	r=1
+	while [ "$r" -le "$ROUNDS" ]; do
+		slice static-file "$c" "$r" "$WORK/null/spool" \
+		    "$HH" -g -p "$PORT_null" -P /static.json -n "$N_FAST" -c "$c"
+		slice null-fastcgi "$c" "$r" "$WORK/null/spool" \
+		    "$HH" -p "$PORT_null" -s "$SECRET" -n "$N_FAST" -c "$c" -x null
+		slice fsync-loop "$c" "$r" "$WORK/loop/spool" \
+		    "$build/bench/storeloop" "$WORK/loop/spool" "$N_DURABLE" "$c" "loop$c-$r"
+		slice hh-fastcgi-durable "$c" "$r" "$WORK/fcgi/spool" \
+		    "$HH" -p "$PORT_fcgi" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "dur$c-$r"
+		slice hh-fastcgi-8-workers-durable "$c" "$r" "$WORK/workers/spool" \
+		    "$HH" -p "$PORT_workers" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "wrk$c-$r"
+		# The 16 events the duplicates repeat are stored first.
+		now=$(date +%s)
+		"$HH" -p "$PORT_fcgi" -s "$SECRET" -n 16 -c 1 -m 0:100:0:0 -T "$now" -x "dup$c-$r" > /dev/null
+		slice hh-fastcgi-duplicate "$c" "$r" "$WORK/fcgi/spool" \
+		    "$HH" -p "$PORT_fcgi" -s "$SECRET" -n "$N_FAST" -c "$c" -m 0:100:0:0 -T "$now" -x "dup$c-$r"
+		slice hh-fastcgi-rejected "$c" "$r" "$WORK/fcgi/spool" \
+		    "$HH" -p "$PORT_fcgi" -s "$SECRET" -n "$N_FAST" -c "$c" -m 0:0:100:0 -x "rej$c-$r"
+		slice hh-cgi-durable "$c" "$r" "$WORK/cgi/spool" \
+		    "$HH" -p "$PORT_cgi" -s "$SECRET" -n "$N_CGI" -c "$c" -x "cgi$c-$r"
+		[ -z "$have_webhook" ] || slice webhook-durable "$c" "$r" "$WORK/webhook/spool" \
+		    "$HH" -p 19101 -P /hooks/huskyhook -s "$SECRET" -n "$N_WEBHOOK" -c "$c" -x "wh$c-$r"
+		[ -z "$have_flask" ] || slice flask-gunicorn-durable "$c" "$r" "$WORK/flask/spool" \
+		    "$HH" -p 19102 -s "$SECRET" -n "$N_PEER" -c "$c" -x "fl$c-$r"
+		[ -z "$have_express" ] || slice express-durable "$c" "$r" "$WORK/express/spool" \
+		    "$HH" -p 19103 -s "$SECRET" -n "$N_PEER" -c "$c" -x "ex$c-$r"
+		r=$((r + 1))
 	done
 done
+for p in $PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+PIDS=
 
 echo "== huskyhook run"
-rm -rf "$T/spool" "$T/hooks"
+T=$WORK/run
+CONF=$T/huskyhook.conf
 mkdir -p "$T/spool" "$T/hooks"
+cp "$WORK/secret" "$T/secret"
 ln -s /bin/true "$T/hooks/default"
 write_conf "hooks = $T/hooks"
 "$build/bench/storeloop" "$T/spool" "$N_RUN" 2 > /dev/null
@@ -174,63 +213,106 @@ start=$(date +%s%N)
 "$build/huskyhook" -c "$CONF" run
 run_s=$(echo "$start $(date +%s%N)" | awk '{ printf "%.3f", ($2 - $1) / 1e9 }')
 spawn_s=$("$build/bench/spawnloop" "$N_RUN" /bin/true | sed 's/.*seconds=//')
-echo "huskyhook-run,1,1,$N_RUN,$(echo "$N_RUN $run_s" | awk '{ printf "%.1f", $1 / $2 }'),,,0,$N_RUN" >> "$CSV"
-echo "spawn-loop,1,1,$N_RUN,$(echo "$N_RUN $spawn_s" | awk '{ printf "%.1f", $1 / $2 }'),,,0,0" >> "$CSV"
+{
+	echo "huskyhook-run,1,1,$N_RUN,$(echo "$N_RUN $run_s" | awk '{ printf "%.1f", $1 / $2 }'),,,0,,$N_RUN,"
+	echo "spawn-loop,1,1,$N_RUN,$(echo "$N_RUN $spawn_s" | awk '{ printf "%.1f", $1 / $2 }'),,,0,,,"
+} >> "$CSV"
 echo "huskyhook run, $N_RUN events, hook /bin/true: ${run_s}s; bare spawn loop: ${spawn_s}s"
 
-rm -rf "$T/spool"
-mkdir -p "$T/spool"
-rm -f "$T/hooks/default"
+T=$WORK/done
+CONF=$T/huskyhook.conf
+mkdir -p "$T/spool" "$T/hooks"
+cp "$WORK/secret" "$T/secret"
+write_conf "hooks = $T/hooks"
 "$build/bench/storeloop" "$T/spool" "$N_DONE" 2 > /dev/null
 "$build/huskyhook" -c "$CONF" run
 done_n=$("$build/huskyhook" -c "$CONF" status --json | sed 's/.*"done":\([0-9]*\).*/\1/')
 timeit() {
 	best=
 	for _ in 1 2 3; do
+		[ "$1" != purge ] || echo 0 > "$T/spool/last-purge"
 		s=$(date +%s%N)
-		"$@" > /dev/null
+		"$build/huskyhook" -c "$CONF" "$2" > /dev/null
 		e=$(date +%s%N)
 		t=$(( (e - s) / 1000000 ))
 		[ -z "$best" ] || [ "$t" -lt "$best" ] && best=$t
 	done
 	echo "$best"
 }
-status_ms=$(timeit "$build/huskyhook" -c "$CONF" status)
-idle_ms=$(timeit "$build/huskyhook" -c "$CONF" run)
-echo "status-100k-done,1,1,$done_n,,$status_ms,,0,$done_n" >> "$CSV"
-echo "idle-run-100k-done,1,1,$done_n,,$idle_ms,,0,$done_n" >> "$CSV"
-echo "with $done_n done events: status ${status_ms} ms, idle run ${idle_ms} ms (best of 3)"
+status_ms=$(timeit - status)
+idle_ms=$(timeit - run)
+purge_ms=$(timeit purge run)
+{
+	echo "status-100k-done,1,1,$done_n,,$status_ms,,0,,$done_n,"
+	echo "idle-run-100k-done,1,1,$done_n,,$idle_ms,,0,,$done_n,"
+	echo "hourly-purge-run-100k-done,1,1,$done_n,,$purge_ms,,0,,$done_n,"
+} >> "$CSV"
+echo "with $done_n done events: status ${status_ms} ms, idle run ${idle_ms} ms, the hourly run that also looks for done events to purge ${purge_ms} ms (best of 3)"
 
 echo "== memory of one FastCGI receiver"
-RECEIVE=$RECEIVE_REAL
-serve huskyhook-fastcgi.conf
-"$HH" -p "$PORT" -s "$SECRET" -n 100 -c 2 -x memwarm > /dev/null
+serve mem huskyhook-fastcgi.conf "$RECEIVE_REAL"
+PORT_mem=$SERVED_PORT
+mem_pid=${PIDS##* }
+"$HH" -p "$PORT_mem" -s "$SECRET" -n 100 -c 2 -x memwarm > /dev/null
 rss() {
-	for p in $(ps -o pid= --ppid "$LIGHTTPD_PID"); do awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"; done | sort -n | tail -n 1
+	for p in $(ps -o pid= --ppid "$mem_pid"); do awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"; done | sort -n | tail -n 1
 }
 rss0=$(rss)
-"$HH" -p "$PORT" -s "$SECRET" -n "$N_MEM" -c 4 -m 5:75:10:10 -x mem > "$T/l" 2>&1
+"$HH" -p "$PORT_mem" -s "$SECRET" -n "$N_MEM" -c 4 -m 5:75:10:10 -x mem > "$WORK/l" 2>&1
 rss1=$(rss)
-lighttpd_stop
-echo "rss-start-kib,1,1,100,,,,0,$rss0" >> "$CSV"
-echo "rss-after-${N_MEM}-kib,1,1,$N_MEM,,,,0,$rss1" >> "$CSV"
+kill "$mem_pid"
+wait "$mem_pid" 2>/dev/null
+PIDS=
+{
+	echo "rss-start-kib,1,1,100,,,,0,,$rss0,"
+	echo "rss-after-${N_MEM}-kib,1,1,$N_MEM,,,,0,,$rss1,"
+} >> "$CSV"
 echo "RSS of the largest receiver process: ${rss0} KiB after 100 requests, ${rss1} KiB after $N_MEM more"
 
-echo "== ratios (means of the repetitions, same run)"
-mean() { awk -F, -v s="$1" -v c="$2" '$1 == s && $2 == c { t += $5; n++ } END { if (n) printf "%.1f", t / n; else print "" }' "$CSV"; }
-p() { awk -F, -v s="$1" -v c="$2" -v col="$3" '$1 == s && $2 == c { t += $col; n++ } END { if (n) printf "%.3f", t / n }' "$CSV"; }
-ratio() { [ -n "$1" ] && [ -n "$2" ] && echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2f", $1 / $2 }'; }
+# median A B C [COL]: the median over rounds of A's column COL (default
+# 5, req/s) divided by B's, both at C connections, with the lowest and
+# highest round: "0.93 (0.85-1.02)". B "-" divides by nothing, for one
+# scenario's own column ratio (p99/p50: COL 7, B's COL 6).
+median() {
+	awk -F, -v a="$1" -v b="$2" -v c="$3" -v col="${4:-5}" -v bcol="${5:-${4:-5}}" '
+	$2 == c && $1 == a { x[$3] = $col }
+	$2 == c && $1 == b { y[$3] = $bcol }
+	END {
+		n = 0
+		for (r in x) if ((r in y) && y[r] > 0) v[++n] = x[r] / y[r]
+		if (n == 0) { print "-"; exit }
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+		m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+		printf "%.2f (%.2f-%.2f)", m, v[1], v[n]
+	}' "$CSV"
+}
+check_answers() {
+	awk -F, 'NR > 1 && $9 != "" && $10 != "" && $9 != $10 { print "  " $1 " c=" $2 " round " $3 ": accepted " $9 ", stored " $10; bad = 1 }
+	    NR > 1 && $11 != "" && $11 != 0 { print "  " $1 " c=" $2 " round " $3 ": " $11 " answers not the expected status"; bad = 1 }
+	    END { if (!bad) print "  every request had the expected answer; every accepted one left exactly one stored event" }' "$CSV"
+}
+
+echo "== ratios: median over the rounds of the ratio within a round (lowest-highest round)"
 for c in $CONNS; do
-	d=$(mean hh-fastcgi-durable "$c")
-	echo "c=$c: durable / fsync loop        $(ratio "$d" "$(mean fsync-loop "$c")")   (target >= 0.9)"
-	echo "c=$c: durable / webhook           $(ratio "$d" "$(mean webhook-durable "$c")")   (target >= 4)"
-	echo "c=$c: durable / flask+gunicorn    $(ratio "$d" "$(mean flask-gunicorn-durable "$c")")   (target >= 1.2)"
-	echo "c=$c: durable / express           $(ratio "$d" "$(mean express-durable "$c")")   (target >= 1.2)"
-	echo "c=$c: duplicate / null FastCGI    $(ratio "$(mean hh-fastcgi-duplicate "$c")" "$(mean null-fastcgi "$c")")   (target >= 0.85)"
-	echo "c=$c: rejected / null FastCGI     $(ratio "$(mean hh-fastcgi-rejected "$c")" "$(mean null-fastcgi "$c")")   (target >= 0.85)"
-	echo "c=$c: null FastCGI / static file  $(ratio "$(mean null-fastcgi "$c")" "$(mean static-file "$c")")"
+	echo "c=$c: durable / fsync loop        $(median hh-fastcgi-durable fsync-loop "$c")   (target >= 0.9)"
+	echo "c=$c: durable / webhook           $(median hh-fastcgi-durable webhook-durable "$c")   (target >= 4)"
+	echo "c=$c: durable / flask+gunicorn    $(median hh-fastcgi-durable flask-gunicorn-durable "$c")   (target >= 1.2)"
+	echo "c=$c: durable / express           $(median hh-fastcgi-durable express-durable "$c")   (target >= 1.2)"
+	echo "c=$c: duplicate / null FastCGI    $(median hh-fastcgi-duplicate null-fastcgi "$c")   (target >= 0.85)"
+	echo "c=$c: rejected / null FastCGI     $(median hh-fastcgi-rejected null-fastcgi "$c")   (target >= 0.85)"
+	echo "c=$c: null FastCGI / static file  $(median null-fastcgi static-file "$c")"
+	echo "c=$c: CGI durable / FastCGI       $(median hh-cgi-durable hh-fastcgi-durable "$c")"
+	echo "c=$c: with 8 workers:"
+	echo "c=$c:   durable / fsync loop      $(median hh-fastcgi-8-workers-durable fsync-loop "$c")"
+	echo "c=$c:   durable / webhook         $(median hh-fastcgi-8-workers-durable webhook-durable "$c")"
+	echo "c=$c:   durable / flask+gunicorn  $(median hh-fastcgi-8-workers-durable flask-gunicorn-durable "$c")"
+	echo "c=$c:   durable / express         $(median hh-fastcgi-8-workers-durable express-durable "$c")"
+	echo "c=$c:   8 workers / 2 processes   $(median hh-fastcgi-8-workers-durable hh-fastcgi-durable "$c")"
 done
 c2=$(echo "$CONNS" | cut -d' ' -f1)
-echo "c=$c2: durable p99 / p50            $(ratio "$(p hh-fastcgi-durable "$c2" 7)" "$(p hh-fastcgi-durable "$c2" 6)")   (target <= 2)"
-echo "run / spawn loop (throughput)      $(ratio "$spawn_s" "$run_s")   (target >= 0.8)"
+echo "c=$c2: durable p99 / p50            $(median hh-fastcgi-durable hh-fastcgi-durable "$c2" 7 6)   (target <= 2)"
+echo "c=$c2: fsync loop p99 / p50         $(median fsync-loop fsync-loop "$c2" 7 6)   (the disk's own spread)"
+echo "run / spawn loop (throughput)      $(echo "$spawn_s $run_s" | awk '{ printf "%.2f", $1 / $2 }')   (target >= 0.8)"
+echo "answers and events:"
+check_answers
 echo "CSV: $CSV"

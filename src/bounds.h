@@ -34,6 +34,9 @@
 #define REMOTE_ADDR_MAX_BYTES       64
 #define LOG_LINE_BYTES              1024
 
+/* Receiver. */
+#define RECEIVE_MAX_WORKERS         64
+
 /* Spool. */
 #define SPOOL_RETRY_AFTER_SEC       60
 #define SPOOL_TMP_STALE_SEC         (36L * 3600L)

@@ -5,15 +5,21 @@
  * request.c; this file only moves bytes between libfcgi and it.
  */
 
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcgi_stdio.h>
+#include <fcgiapp.h>
 
+#include "bounds.h"
 #include "log.h"
 #include "request.h"
 
@@ -91,6 +97,108 @@ receive_usage(const char *arg)
 	return strcmp(arg, "--help") == 0 ? 0 : 2;
 }
 
+/*
+ * Workers. A FastCGI process serves one request at a time, and a new
+ * event waits for two fsyncs, so concurrent deliveries need processes
+ * that wait side by side. lighttpd's own max-procs gives each process a
+ * socket of its own and starts them as it sees load; measured, that did
+ * not raise the durable rate. With HUSKYHOOK_FCGI_WORKERS=N the process
+ * the web server started forks N workers that all accept on the socket
+ * it was given (as spawn-fcgi -F does) and only watches over them: a
+ * worker that dies is replaced, and on a SIGTERM, SIGINT or SIGHUP (the
+ * web server stopping it) all of them get a SIGTERM before it exits. A
+ * worker gets one too if the parent is killed (PR_SET_PDEATHSIG).
+ */
+/* Forks one worker: 0 in the worker, its pid in the parent, -1. */
+static pid_t
+receive_fork_worker(pid_t parent, const sigset_t *old)
+{
+	pid_t pid = fork();
+
+	if (pid == -1)
+		log_msg(LOG_LEVEL_ERR, "cannot start a worker: %s",
+		    strerror(errno));
+	if (pid != 0)
+		return pid;
+	sigprocmask(SIG_SETMASK, old, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(0);	/* the parent is already gone */
+	return 0;
+}
+
+/* In the parent: runs until told to stop, then returns 1. In a worker:
+ * returns 0, and the worker goes on to serve requests. The parent takes
+ * its signals with sigwaitinfo, so none is lost between two waits. */
+static int
+receive_supervise(int n)
+{
+	pid_t pids[RECEIVE_MAX_WORKERS], pid, self = getpid();
+	time_t started[RECEIVE_MAX_WORKERS];
+	sigset_t set, old;
+	siginfo_t si;
+	int i, status, sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	for (i = 0; i < n; i++) {
+		if ((pids[i] = receive_fork_worker(self, &old)) == 0)
+			return 0;
+		started[i] = time(NULL);
+	}
+	while (sig != SIGTERM && sig != SIGINT && sig != SIGHUP) {
+		if ((sig = sigwaitinfo(&set, &si)) != SIGCHLD)
+			continue;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			for (i = 0; i < n && pids[i] != pid; i++)
+				;
+			if (i == n)
+				continue;
+			log_msg(LOG_LEVEL_ERR, "worker %ld %s %d; starting "
+			    "another", (long)pid, WIFSIGNALED(status) ?
+			    "was killed by signal" : "exited with status",
+			    WIFSIGNALED(status) ? WTERMSIG(status) :
+			    WEXITSTATUS(status));
+			/* One that dies at once must not make a fork loop. */
+			if (time(NULL) - started[i] < 1)
+				sleep(1);
+			if ((pids[i] = receive_fork_worker(self, &old)) == 0)
+				return 0;
+			started[i] = time(NULL);
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	while (wait(&status) != -1 || errno == EINTR)
+		;
+	return 1;
+}
+
+/* The number of workers asked for: 0 for none (serve in this process). */
+static int
+receive_workers(void)
+{
+	const char *s = getenv("HUSKYHOOK_FCGI_WORKERS");
+	char *end;
+	long n;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	n = strtol(s, &end, 10);
+	if (*end != '\0' || n < 1 || n > RECEIVE_MAX_WORKERS) {
+		log_msg(LOG_LEVEL_ERR, "HUSKYHOOK_FCGI_WORKERS=%s is not a "
+		    "number from 1 to %d; serving in one process", s,
+		    RECEIVE_MAX_WORKERS);
+		return 0;
+	}
+	return (int)n;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -98,6 +206,7 @@ main(int argc, char **argv)
 	struct response resp;
 	struct receiver *r;
 	const char *fallback;
+	int workers;
 
 	receive_sanitize_fds();
 	/* A file size limit or a closed connection must surface as an error
@@ -110,6 +219,12 @@ main(int argc, char **argv)
 	if (argc > 1 && getenv("GATEWAY_INTERFACE") == NULL &&
 	    getenv("FCGI_ROLE") == NULL)
 		return receive_usage(argv[1]);
+
+	/* Workers only where there is a socket to share: under CGI this
+	 * process answers its one request itself. */
+	if ((workers = receive_workers()) > 0 && !FCGX_IsCGI() &&
+	    receive_supervise(workers) == 1)
+		return 0;
 
 	/* FastCGI replaces the environment with each request's; keep the
 	 * process's own config path as the fallback. */

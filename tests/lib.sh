@@ -197,9 +197,14 @@ cleanup_servers() {
 }
 
 # lighttpd_start SNIPPET: lighttpd -D on a free loopback port with the
-# shipped SNIPPET included, only paths and the port filled in. Sets
+# shipped SNIPPET (a name in lighttpd/, or an absolute path) included,
+# only paths and the port filled in. Sets
 # $URL and $LIGHTTPD_PID; stops it when the test exits.
 lighttpd_start() {
+	case $1 in
+	/*) snippet=$1 ;;
+	*) snippet=$top_srcdir/lighttpd/$1 ;;
+	esac
 	LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 	[ -x "$LIGHTTPD" ] || return 1
 	sockdir
@@ -207,6 +212,13 @@ lighttpd_start() {
 	port=$((20000 + $$ % 20000))
 	tries=0
 	while [ $tries -lt 20 ]; do
+		# A port something answers on is taken (by another lighttpd
+		# of this run, maybe, whose sockets must stay).
+		if curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; then
+			port=$((port + 1))
+			tries=$((tries + 1))
+			continue
+		fi
 		rm -f "$SOCKDIR/lighttpd-$port.socket"*
 		cat > "$T/lighttpd.conf" <<EOF2
 server.document-root = "$T/www"
@@ -218,7 +230,7 @@ server.max-worker = 0
 var.huskyhook_receive = "$RECEIVE"
 var.huskyhook_config = "$CONF"
 var.huskyhook_socket = "$SOCKDIR/lighttpd-$port.socket"
-include "$top_srcdir/lighttpd/$1"
+include "$snippet"
 EOF2
 		"$LIGHTTPD" -D -f "$T/lighttpd.conf" 2>> "$T/lighttpd-stderr.log" &
 		LIGHTTPD_PID=$!
@@ -231,12 +243,19 @@ EOF2
 	return 1
 }
 
-lighttpd_stop() {
-	if [ -n "${LIGHTTPD_PID:-}" ]; then
-		kill "$LIGHTTPD_PID" 2>/dev/null
-		wait "$LIGHTTPD_PID" 2>/dev/null
-		LIGHTTPD_PID=
+# server_stop PIDVAR: stops the server whose pid the variable PIDVAR
+# holds, waits for it, and empties the variable.
+server_stop() {
+	eval "stop_pid=\${$1:-}"
+	if [ -n "$stop_pid" ]; then
+		kill "$stop_pid" 2>/dev/null
+		wait "$stop_pid" 2>/dev/null
+		eval "$1="
 	fi
+}
+
+lighttpd_stop() {
+	server_stop LIGHTTPD_PID
 }
 
 # curl_post FILE [CURL ARGS...]: POST FILE to $URL, signed unless SIG is
@@ -248,6 +267,40 @@ curl_post() {
 	STATUS=$(curl -s -o "$T/out" -w '%{http_code}' -X POST \
 	    -H 'Content-Type: application/json' \
 	    -H "X-Husky-Signature: $sig" --data-binary "@$body" "$@" "$URL")
+}
+
+# check_through_server MODE: what every web server setup must get right
+# at $URL: the vendor doc's sample, sent as its own curl line sends it and
+# signed with its own openssl line (200 accepted, stored byte for byte),
+# its redelivery, a bad signature, a GET, a body over max_body.
+check_through_server() {
+	mode=$1
+	PAYLOAD=$(cat "$top_srcdir/tests/data/call-completed.json")
+	# The vendor doc's line, as it is written there.
+	# shellcheck disable=SC3037
+	doc_sig=$(echo -n "$PAYLOAD" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')
+	STATUS=$(curl -s -o "$T/out" -w '%{http_code}' -X POST "$URL" \
+	    -H "Content-Type: application/json" \
+	    -H "X-Husky-Signature: $doc_sig" -d "$PAYLOAD")
+	check "$mode: the vendor's sample: 200 accepted" sh -c "[ '$STATUS' = 200 ] && grep -q '\"accepted\",\"event_id\":\"evt_test123\"' '$T/out'"
+	printf '%s' "$PAYLOAD" > "$T/payload"
+	check "$mode: stored byte for byte" cmp -s "$T/payload" "$T/spool/events/evt_test123.json"
+	curl_post "$T/payload"
+	check "$mode: redelivery: 200 duplicate" sh -c "[ '$STATUS' = 200 ] && grep -q duplicate '$T/out'"
+
+	event evt_bad > "$T/bad.json"
+	SIG=$(sign "$T/bad.json" wrong) curl_post "$T/bad.json"
+	check "$mode: bad signature: 401" [ "$STATUS" = 401 ]
+	check "$mode: 401 is JSON" grep -q '"error"' "$T/out"
+	check "$mode: nothing stored for it" [ ! -e "$T/spool/events/evt_bad.json" ]
+
+	STATUS=$(curl -s -o "$T/out" -D "$T/headers" -w '%{http_code}' "$URL")
+	check "$mode: GET: 405" [ "$STATUS" = 405 ]
+	check "$mode: 405 carries Allow: POST" grep -qi '^Allow: POST' "$T/headers"
+
+	head -c 2000000 /dev/zero | tr '\0' 'a' > "$T/huge.json"
+	curl_post "$T/huge.json"
+	check "$mode: 2 MB body: 413" [ "$STATUS" = 413 ]
 }
 
 HUSKYHOOK=$top_builddir/huskyhook
@@ -373,9 +426,5 @@ apache_start() {
 }
 
 apache_stop() {
-	if [ -n "${APACHE_PID:-}" ]; then
-		kill "$APACHE_PID" 2>/dev/null
-		wait "$APACHE_PID" 2>/dev/null
-		APACHE_PID=
-	fi
+	server_stop APACHE_PID
 }

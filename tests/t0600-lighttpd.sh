@@ -3,6 +3,19 @@
 # mod_fastcgi and under mod_cgi, using the shipped lighttpd/ files.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+
+# storm MODE ID N: N deliveries of one event at once, half of them in
+# parallel, through $URL: all 200, one stored.
+storm() {
+	event "$2" > "$T/$2.json"
+	sig=$(sign "$T/$2.json")
+	seq 1 "$3" | xargs -P $(($3 / 2)) -I{} curl -s -o /dev/null -w '%{http_code}\n' \
+	    -X POST -H 'Content-Type: application/json' \
+	    -H "X-Husky-Signature: $sig" --data-binary "@$T/$2.json" \
+	    "$URL" > "$T/$2.codes"
+	check "$1: $3 concurrent deliveries all 200" [ "$(grep -c '^200$' "$T/$2.codes")" = "$3" ]
+	check "$1: one stored event from them" [ "$(find "$T/spool/events" -name "$2*" | wc -l)" = 1 ]
+}
 command -v lighttpd > /dev/null || [ -x /usr/sbin/lighttpd ] ||
     skip_all "lighttpd is not installed"
 command -v curl > /dev/null || skip_all "curl is not installed"
@@ -22,51 +35,14 @@ for mode in fastcgi cgi; do
 	fi
 	ok "$mode: lighttpd starts with lighttpd/huskyhook-$mode.conf"
 
-	# The vendor doc's sample, as its own curl line sends it (-d keeps
-	# the literal body), signed with its own openssl line.
-	PAYLOAD=$(cat "$top_srcdir/tests/data/call-completed.json")
-	# The vendor doc\'s line, as it is written there.
-	# shellcheck disable=SC3037
-	doc_sig=$(echo -n "$PAYLOAD" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')
-	STATUS=$(curl -s -o "$T/out" -w '%{http_code}' -X POST "$URL" \
-	    -H "Content-Type: application/json" \
-	    -H "X-Husky-Signature: $doc_sig" -d "$PAYLOAD")
-	check "$mode: the vendor's sample: 200" [ "$STATUS" = 200 ]
-	check "$mode: answered accepted" grep -q '"accepted","event_id":"evt_test123"' "$T/out"
-	printf '%s' "$PAYLOAD" > "$T/payload"
-	check "$mode: stored byte for byte" cmp -s "$T/payload" "$T/spool/events/evt_test123.json"
+	check_through_server "$mode"
 
 	# The whole openssl output line pasted into the header still works.
 	event evt_pasted > "$T/pasted.json"
 	SIG=$(openssl dgst -sha256 -hmac "$SECRET" < "$T/pasted.json") curl_post "$T/pasted.json"
 	check "$mode: openssl's whole output line as the header: 200" [ "$STATUS" = 200 ]
 
-	curl_post "$T/payload"
-	check "$mode: redelivery: 200 duplicate" sh -c "[ '$STATUS' = 200 ] && grep -q duplicate '$T/out'"
-
-	event evt_bad > "$T/bad.json"
-	SIG=$(sign "$T/bad.json" wrong) curl_post "$T/bad.json"
-	check "$mode: bad signature: 401" [ "$STATUS" = 401 ]
-	check "$mode: 401 is JSON" grep -q '"error"' "$T/out"
-	check "$mode: nothing stored for it" [ ! -e "$T/spool/events/evt_bad.json" ]
-
-	STATUS=$(curl -s -o "$T/out" -D "$T/headers" -w '%{http_code}' "$URL")
-	check "$mode: GET: 405" [ "$STATUS" = 405 ]
-	check "$mode: 405 carries Allow: POST" grep -qi '^Allow: POST' "$T/headers"
-
-	head -c 2000000 /dev/zero | tr '\0' 'a' > "$T/huge.json"
-	curl_post "$T/huge.json"
-	check "$mode: 2 MB body: 413" [ "$STATUS" = 413 ]
-
-	# Duplicate storm through the server.
-	event evt_storm > "$T/storm.json"
-	sig=$(sign "$T/storm.json")
-	seq 1 50 | xargs -P 25 -I{} curl -s -o /dev/null -w '%{http_code}\n' \
-	    -X POST -H 'Content-Type: application/json' \
-	    -H "X-Husky-Signature: $sig" --data-binary "@$T/storm.json" \
-	    "$URL" > "$T/storm.codes"
-	check "$mode: 50 concurrent deliveries all 200" [ "$(grep -c '^200$' "$T/storm.codes")" = 50 ]
-	check "$mode: one stored event from the storm" [ "$(find "$T/spool/events" -name 'evt_storm*' | wc -l)" = 1 ]
+	storm "$mode" evt_storm 50
 
 	# A rotated secret takes effect without restarting anything.
 	event evt_rot > "$T/rot.json"
@@ -80,4 +56,63 @@ for mode in fastcgi cgi; do
 	    grep -q 'refused 401 from 127.0.0.1' "$T/lighttpd-stderr.log" "$T/lighttpd-error.log" "$T/receive.log"
 	lighttpd_stop
 done
+
+# Workers: the shipped FastCGI snippet with the two edits its comment
+# gives for many concurrent deliveries.
+T=$BASE/workers
+mkdir -p "$T/spool"
+printf '%s\n' "$SECRET" > "$T/secret"
+CONF=$T/huskyhook.conf
+write_conf "max_age = 0"
+sed -e 's/"max-procs"       => 2,/"max-procs"       => 1,/' \
+    -e 's/"HUSKYHOOK_CONFIG" => huskyhook_config )/"HUSKYHOOK_CONFIG" => huskyhook_config, "HUSKYHOOK_FCGI_WORKERS" => "4" )/' \
+    "$top_srcdir/lighttpd/huskyhook-fastcgi.conf" > "$T/workers.conf"
+check "workers: the edits apply to the shipped snippet" grep -q 'HUSKYHOOK_FCGI_WORKERS" => "4"' "$T/workers.conf"
+if lighttpd_start "$T/workers.conf"; then
+	ok "workers: lighttpd starts"
+	event evt_w1 > "$T/w1.json"
+	curl_post "$T/w1.json"
+	check "workers: 200 accepted" sh -c "[ '$STATUS' = 200 ] && grep -q accepted '$T/out'"
+	parent=$(ps -o pid= --ppid "$LIGHTTPD_PID" | tr -d ' ')
+	workers() { ps -o pid= --ppid "$parent" | tr -d ' '; }
+	check "workers: one process under lighttpd" [ "$(echo "$parent" | wc -w)" = 1 ]
+	check "workers: four workers under it" [ "$(workers | wc -l)" = 4 ]
+	storm workers evt_wstorm 40
+	# A worker opens the spool at its first request that gets that far.
+	served=0
+	for w in $(workers); do
+		for fd in "/proc/$w/fd"/*; do
+			case $(readlink "$fd") in
+			"$T/spool"*) served=$((served + 1)); break ;;
+			esac
+		done
+	done
+	check "workers: the requests were spread over them (workers with the spool open: $served)" [ "$served" -ge 2 ]
+	victim=$(workers | head -n 1)
+	kill -9 "$victim"
+	i=0
+	while [ $i -lt 30 ] && { [ "$(workers | wc -l)" != 4 ] || workers | grep -qx "$victim"; }; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check "workers: a killed worker is replaced" sh -c "[ '$(workers | wc -l)' = 4 ] && ! ps -o pid= --ppid '$parent' | tr -d ' ' | grep -qx '$victim'"
+	check "workers: the replacement is logged (to stderr: lighttpd's error log)" \
+	    grep -q "worker $victim was killed by signal 9" "$T/lighttpd-stderr.log" "$T/lighttpd-error.log"
+	event evt_w2 > "$T/w2.json"
+	curl_post "$T/w2.json"
+	check "workers: still 200 after that" [ "$STATUS" = 200 ]
+	all=$(workers)
+	lighttpd_stop
+	i=0
+	while [ $i -lt 30 ] && for p in $parent $all; do kill -0 "$p" 2>/dev/null && break; done; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	left=
+	for p in $parent $all; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+	check "workers: none is left when lighttpd stops" [ -z "$left" ]
+else
+	not_ok "workers: lighttpd starts"
+	cat "$T"/lighttpd-*.log 2>/dev/null | sed 's/^/# /'
+fi
 done_testing

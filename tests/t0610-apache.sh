@@ -65,31 +65,7 @@ for mode in fcgid proxy-fcgi cgi cgi-wrapper; do
 	check "$mode: apache2 -t says Syntax OK" sh -c "'$APACHE' -f '$T/apache/httpd.conf' -t 2>&1 | grep -q 'Syntax OK'"
 	URL=http://127.0.0.1:$APACHE_PORT$URLPATH
 
-	PAYLOAD=$(cat "$top_srcdir/tests/data/call-completed.json")
-	# The vendor doc's line, as it is written there.
-	# shellcheck disable=SC3037
-	doc_sig=$(echo -n "$PAYLOAD" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')
-	STATUS=$(curl -s -o "$T/out" -w '%{http_code}' -X POST "$URL" \
-	    -H "Content-Type: application/json" \
-	    -H "X-Husky-Signature: $doc_sig" -d "$PAYLOAD")
-	check "$mode: the vendor's sample: 200 accepted" sh -c "[ '$STATUS' = 200 ] && grep -q accepted '$T/out'"
-	printf '%s' "$PAYLOAD" > "$T/payload"
-	check "$mode: stored byte for byte" cmp -s "$T/payload" "$T/spool/events/evt_test123.json"
-	curl_post "$T/payload"
-	check "$mode: redelivery: 200 duplicate" sh -c "[ '$STATUS' = 200 ] && grep -q duplicate '$T/out'"
-
-	event evt_bad > "$T/bad.json"
-	SIG=$(sign "$T/bad.json" wrong) curl_post "$T/bad.json"
-	check "$mode: bad signature: 401" [ "$STATUS" = 401 ]
-	check "$mode: nothing stored for it" [ ! -e "$T/spool/events/evt_bad.json" ]
-
-	STATUS=$(curl -s -o "$T/out" -D "$T/headers" -w '%{http_code}' "$URL")
-	check "$mode: GET: 405" [ "$STATUS" = 405 ]
-	check "$mode: 405 carries Allow: POST" grep -qi '^Allow: POST' "$T/headers"
-
-	head -c 2000000 /dev/zero | tr '\0' 'a' > "$T/huge.json"
-	curl_post "$T/huge.json"
-	check "$mode: 2 MB body: 413" [ "$STATUS" = 413 ]
+	check_through_server "$mode"
 
 	if [ $apache_mode = cgi ]; then
 		STATUS=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$APACHE_PORT/cgi-bin/README")
