@@ -249,25 +249,34 @@ purge_ms=$(timeit purge run)
 } >> "$CSV"
 echo "with $done_n done events: status ${status_ms} ms, idle run ${idle_ms} ms, the hourly run that also looks for done events to purge ${purge_ms} ms (best of 3)"
 
-echo "== memory of one FastCGI receiver"
+echo "== memory of the FastCGI receiver"
 serve mem huskyhook-fastcgi.conf "$RECEIVE_REAL"
 PORT_mem=$SERVED_PORT
 mem_pid=${PIDS##* }
 "$HH" -p "$PORT_mem" -s "$SECRET" -n 100 -c 2 -x memwarm > /dev/null
+# rss max|sum: of the receiver processes (lighttpd's children, and their
+# workers if they have any).
 rss() {
-	for p in $(ps -o pid= --ppid "$mem_pid"); do awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"; done | sort -n | tail -n 1
+	for p in $(ps -o pid= --ppid "$mem_pid"); do
+		echo "$p"
+		ps -o pid= --ppid "$p"
+	done | while read -r p; do
+		awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"
+	done | sort -n | awk -v how="$1" '{ t += $1; m = $1 } END { print (how == "sum" ? t : m) }'
 }
-rss0=$(rss)
+rss0=$(rss max)
 "$HH" -p "$PORT_mem" -s "$SECRET" -n "$N_MEM" -c 4 -m 5:75:10:10 -x mem > "$WORK/l" 2>&1
-rss1=$(rss)
+rss1=$(rss max)
+rss_all=$(rss sum)
 kill "$mem_pid"
 wait "$mem_pid" 2>/dev/null
 PIDS=
 {
 	echo "rss-start-kib,1,1,100,,,,0,,$rss0,"
 	echo "rss-after-${N_MEM}-kib,1,1,$N_MEM,,,,0,,$rss1,"
+	echo "rss-all-processes-kib,1,1,$N_MEM,,,,0,,$rss_all,"
 } >> "$CSV"
-echo "RSS of the largest receiver process: ${rss0} KiB after 100 requests, ${rss1} KiB after $N_MEM more"
+echo "RSS of the largest receiver process: ${rss0} KiB after 100 requests, ${rss1} KiB after $N_MEM more; all receiver processes together ${rss_all} KiB"
 
 # median A B C [COL]: the median over rounds of A's column COL (default
 # 5, req/s) divided by B's, both at C connections, with the lowest and
@@ -311,6 +320,7 @@ for c in $CONNS; do
 done
 c2=$(echo "$CONNS" | cut -d' ' -f1)
 echo "c=$c2: durable p99 / p50            $(median hh-fastcgi-durable hh-fastcgi-durable "$c2" 7 6)   (target <= 2)"
+echo "c=$c2: same, with 8 workers         $(median hh-fastcgi-8-workers-durable hh-fastcgi-8-workers-durable "$c2" 7 6)"
 echo "c=$c2: fsync loop p99 / p50         $(median fsync-loop fsync-loop "$c2" 7 6)   (the disk's own spread)"
 echo "run / spawn loop (throughput)      $(echo "$spawn_s $run_s" | awk '{ printf "%.2f", $1 / $2 }')   (target >= 0.8)"
 echo "answers and events:"

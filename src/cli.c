@@ -121,6 +121,27 @@ open_spool(const struct config *cfg)
 	return sp;
 }
 
+/* Loads the config, opens the spool, runs fn with both, closes them. */
+static int
+with_spool(struct cli *c, int (*fn)(struct cli *, const struct config *,
+    struct spool *))
+{
+	struct config cfg;
+	struct spool *sp;
+	int rc;
+
+	if (load_config(c, &cfg) == -1)
+		return 1;
+	if ((sp = open_spool(&cfg)) == NULL) {
+		config_free(&cfg);
+		return 1;
+	}
+	rc = fn(c, &cfg, sp);
+	spool_close(sp);
+	config_free(&cfg);
+	return rc;
+}
+
 static void
 json_string(FILE *out, const char *s)
 {
@@ -183,29 +204,16 @@ cmd_run(struct cli *c)
 }
 
 static int
-cmd_status(struct cli *c)
+status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
-	struct config cfg;
-	struct spool *sp;
 	struct spool_meta *list = NULL;
 	size_t n = 0, i;
 	long pending = 0, retrying = 0, done, failed, oldest = -1, age;
 	time_t now = time(NULL), last;
 	char stamp[32], agebuf[32];
 
-	if (c->nargs != 0)
-		return usage("status takes no operands");
-	if (load_config(c, &cfg) == -1)
-		return 1;
-	if ((sp = open_spool(&cfg)) == NULL) {
-		config_free(&cfg);
-		return 1;
-	}
-	if (spool_list(sp, SPOOL_PENDING, &list, &n) == -1) {
-		spool_close(sp);
-		config_free(&cfg);
-		return fail("%s/pending: %s", cfg.spool, strerror(errno));
-	}
+	if (spool_list(sp, SPOOL_PENDING, &list, &n) == -1)
+		return fail("%s/pending: %s", cfg->spool, strerror(errno));
 	for (i = 0; i < n; i++) {
 		if (list[i].attempts > 0)
 			retrying++;
@@ -219,8 +227,6 @@ cmd_status(struct cli *c)
 	done = spool_count(sp, SPOOL_DONE);
 	failed = spool_count(sp, SPOOL_FAILED);
 	last = spool_stamp_get(sp, SPOOL_STAMP_LAST_RUN);
-	spool_close(sp);
-	config_free(&cfg);
 
 	format_utc(stamp, sizeof stamp, last);
 	if (c->json) {
@@ -256,6 +262,14 @@ cmd_status(struct cli *c)
 }
 
 static int
+cmd_status(struct cli *c)
+{
+	if (c->nargs != 0)
+		return usage("status takes no operands");
+	return with_spool(c, status_in);
+}
+
+static int
 meta_by_created(const void *a, const void *b)
 {
 	const struct spool_meta *x = a, *y = b;
@@ -273,34 +287,31 @@ meta_state_name(const struct spool_meta *m, enum spool_state st)
 	return spool_state_name(st);
 }
 
+static const char *const list_names[] = { "pending", "retrying",
+    "failed", "done" };
+
+/* The state list asks for: an index in list_names, or -1 for all. */
 static int
-cmd_list(struct cli *c)
+list_wanted(const struct cli *c)
 {
-	static const char *const names[] = { "pending", "retrying", "failed",
-	    "done" };
-	struct config cfg;
-	struct spool *sp;
+	int k;
+
+	if (c->nargs == 1)
+		for (k = 0; k < 4; k++)
+			if (strcmp(c->args[0], list_names[k]) == 0)
+				return k;
+	return -1;
+}
+
+static int
+list_in(struct cli *c, const struct config *cfg, struct spool *sp)
+{
 	struct spool_meta *list;
 	size_t n, i;
-	int want = -1, s, first = 1, k;
+	int want = list_wanted(c), s, first = 1;
 	const char *state;
 	char next[32];
 
-	if (c->nargs > 1)
-		return usage("list takes at most one state");
-	if (c->nargs == 1) {
-		for (k = 0; k < 4; k++)
-			if (strcmp(c->args[0], names[k]) == 0)
-				want = k;
-		if (want == -1)
-			return usage("unknown state '%s'", c->args[0]);
-	}
-	if (load_config(c, &cfg) == -1)
-		return 1;
-	if ((sp = open_spool(&cfg)) == NULL) {
-		config_free(&cfg);
-		return 1;
-	}
 	if (c->json)
 		printf("[");
 	for (s = 0; s < SPOOL_NSTATES; s++) {
@@ -311,7 +322,7 @@ cmd_list(struct cli *c)
 		if ((want == 0 || want == 1) && s != SPOOL_PENDING)
 			continue;
 		if (spool_list(sp, (enum spool_state)s, &list, &n) == -1) {
-			fprintf(stderr, "huskyhook: %s/%s: %s\n", cfg.spool,
+			fprintf(stderr, "huskyhook: %s/%s: %s\n", cfg->spool,
 			    spool_state_name((enum spool_state)s),
 			    strerror(errno));
 			continue;
@@ -321,7 +332,7 @@ cmd_list(struct cli *c)
 		for (i = 0; i < n; i++) {
 			state = meta_state_name(&list[i], (enum spool_state)s);
 			if ((want == 0 || want == 1) &&
-			    strcmp(state, names[want]) != 0)
+			    strcmp(state, list_names[want]) != 0)
 				continue;
 			if (c->json) {
 				printf("%s{\"event_id\":", first ? "" : ",");
@@ -349,9 +360,17 @@ cmd_list(struct cli *c)
 	}
 	if (c->json)
 		printf("]\n");
-	spool_close(sp);
-	config_free(&cfg);
 	return 0;
+}
+
+static int
+cmd_list(struct cli *c)
+{
+	if (c->nargs > 1)
+		return usage("list takes at most one state");
+	if (c->nargs == 1 && list_wanted(c) == -1)
+		return usage("unknown state '%s'", c->args[0]);
+	return with_spool(c, list_in);
 }
 
 static void
@@ -367,27 +386,15 @@ copy_fd_to_stdout(int fd)
 }
 
 static int
-cmd_show(struct cli *c)
+show_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
-	struct config cfg;
-	struct spool *sp;
 	struct spool_meta m;
 	char path[4096], stamp[64];
 	int st, fd;
 
-	if (c->nargs != 1)
-		return usage("show takes one EVENT_ID");
-	if (load_config(c, &cfg) == -1)
-		return 1;
-	if ((sp = open_spool(&cfg)) == NULL) {
-		config_free(&cfg);
-		return 1;
-	}
-	if ((st = spool_find(sp, c->args[0], &m)) == -1) {
-		spool_close(sp);
-		config_free(&cfg);
+	(void)cfg;
+	if ((st = spool_find(sp, c->args[0], &m)) == -1)
 		return fail("%s: no such event", c->args[0]);
-	}
 	log_format_time(stamp, sizeof stamp, m.received.tv_sec, -1);
 	printf("event_id      %s\n", m.id);
 	printf("state         %s\n", meta_state_name(&m, (enum spool_state)st));
@@ -421,9 +428,15 @@ cmd_show(struct cli *c)
 	} else {
 		printf("(nothing: no hook has printed anything or failed)\n");
 	}
-	spool_close(sp);
-	config_free(&cfg);
 	return 0;
+}
+
+static int
+cmd_show(struct cli *c)
+{
+	if (c->nargs != 1)
+		return usage("show takes one EVENT_ID");
+	return with_spool(c, show_in);
 }
 
 static int
@@ -452,28 +465,18 @@ requeue_one(struct spool *sp, const char *id)
 }
 
 static int
-cmd_requeue(struct cli *c)
+requeue_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
-	struct config cfg;
-	struct spool *sp;
 	struct spool_meta *list;
 	size_t n, i;
 	int k, rc = 0;
 
-	if (c->failed == (c->nargs > 0))
-		return usage("requeue takes EVENT_IDs or --failed");
-	if (load_config(c, &cfg) == -1)
-		return 1;
-	if ((sp = open_spool(&cfg)) == NULL) {
-		config_free(&cfg);
-		return 1;
-	}
 	for (k = 0; k < c->nargs; k++)
 		if (requeue_one(sp, c->args[k]) != 0)
 			rc = 1;
 	if (c->failed) {
 		if (spool_list(sp, SPOOL_FAILED, &list, &n) == -1) {
-			rc = fail("%s/failed: %s", cfg.spool, strerror(errno));
+			rc = fail("%s/failed: %s", cfg->spool, strerror(errno));
 		} else {
 			for (i = 0; i < n; i++)
 				if (requeue_one(sp, list[i].id) != 0)
@@ -481,32 +484,28 @@ cmd_requeue(struct cli *c)
 			free(list);
 		}
 	}
-	spool_close(sp);
-	config_free(&cfg);
 	return rc;
 }
 
 static int
-cmd_purge(struct cli *c)
+cmd_requeue(struct cli *c)
 {
-	struct config cfg;
-	struct spool *sp;
+	if (c->failed == (c->nargs > 0))
+		return usage("requeue takes EVENT_IDs or --failed");
+	return with_spool(c, requeue_in);
+}
+
+static int
+purge_in(struct cli *c, const struct config *cfg, struct spool *sp)
+{
 	struct spool_meta *list;
 	enum spool_state st = c->failed ? SPOOL_FAILED : SPOOL_DONE;
 	time_t now = time(NULL);
 	size_t n, i;
 	int removed = 0, rc = 0;
 
-	if (c->nargs != 0 || c->failed == c->done)
-		return usage("purge takes --failed or --done");
-	if (load_config(c, &cfg) == -1)
-		return 1;
-	if ((sp = open_spool(&cfg)) == NULL) {
-		config_free(&cfg);
-		return 1;
-	}
 	if (spool_list(sp, st, &list, &n) == -1) {
-		rc = fail("%s/%s: %s", cfg.spool, spool_state_name(st),
+		rc = fail("%s/%s: %s", cfg->spool, spool_state_name(st),
 		    strerror(errno));
 	} else {
 		for (i = 0; i < n; i++) {
@@ -521,9 +520,15 @@ cmd_purge(struct cli *c)
 		free(list);
 		printf("%d %s events purged\n", removed, spool_state_name(st));
 	}
-	spool_close(sp);
-	config_free(&cfg);
 	return rc;
+}
+
+static int
+cmd_purge(struct cli *c)
+{
+	if (c->nargs != 0 || c->failed == c->done)
+		return usage("purge takes --failed or --done");
+	return with_spool(c, purge_in);
 }
 
 static int

@@ -106,8 +106,9 @@ receive_usage(const char *arg)
  * the web server started forks N workers that all accept on the socket
  * it was given (as spawn-fcgi -F does) and only watches over them: a
  * worker that dies is replaced, and on a SIGTERM, SIGINT or SIGHUP (the
- * web server stopping it) all of them get a SIGTERM before it exits. A
- * worker gets one too if the parent is killed (PR_SET_PDEATHSIG).
+ * web server stopping it) all of them get a SIGTERM and it waits for them
+ * before it exits. If the parent is killed, the workers are killed too
+ * (PR_SET_PDEATHSIG).
  */
 /* Forks one worker: 0 in the worker, its pid in the parent, -1. */
 static pid_t
@@ -121,7 +122,11 @@ receive_fork_worker(pid_t parent, const sigset_t *old)
 	if (pid != 0)
 		return pid;
 	sigprocmask(SIG_SETMASK, old, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* If the parent is killed, its workers must be gone before the web
+	 * server looks at the socket to decide whether to start a new one:
+	 * a worker still accepting there would make it think the receiver
+	 * still runs. A SIGKILL mid-commit leaves nothing half-made. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(0);	/* the parent is already gone */
 	return 0;

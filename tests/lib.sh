@@ -243,6 +243,15 @@ EOF2
 	return 1
 }
 
+# receiver_pids: the receiver processes under lighttpd: its children, and
+# their workers (lighttpd/huskyhook-fastcgi.conf has one process fork 8).
+receiver_pids() {
+	for rp in $(ps -o pid= --ppid "$LIGHTTPD_PID"); do
+		echo "$rp"
+		ps -o pid= --ppid "$rp" | tr -d ' '
+	done
+}
+
 # server_stop PIDVAR: stops the server whose pid the variable PIDVAR
 # holds, waits for it, and empties the variable.
 server_stop() {

@@ -32,7 +32,7 @@ i=0
 while [ $kills -lt "$RECEIVER_KILLS" ] && [ $i -lt $((RECEIVER_KILLS * 20)) ] &&
     [ "$(wc -l < "$T/accepted.txt" 2>/dev/null || echo 0)" -lt $((RECEIVER_KILLS * 100)) ]; do
 	i=$((i + 1))
-	pid=$(ps -o pid= --ppid "$LIGHTTPD_PID" | tr -d ' ' | shuf -n 1)
+	pid=$(receiver_pids | shuf -n 1)
 	sleep "0.0$(shuf -i 0-30 -n 1 | awk '{ printf "%02d", $1 }')"
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
 done

@@ -20,15 +20,12 @@ lighttpd_start huskyhook-fastcgi.conf || { not_ok "lighttpd starts"; done_testin
 port=${URL#http://127.0.0.1:}
 port=${port%%/*}
 
-receivers() {
-	ps -o pid= --ppid "$LIGHTTPD_PID" | tr -d ' '
-}
 rss_kb() {
-	for p in $(receivers); do awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"; done |
+	for p in $(receiver_pids); do awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"; done |
 	    awk '{ s = s " " $1 } END { print s }'
 }
 fds() {
-	for p in $(receivers); do find "/proc/$p/fd" -mindepth 1 | wc -l; done |
+	for p in $(receiver_pids); do find "/proc/$p/fd" -mindepth 1 | wc -l; done |
 	    awk '{ s = s " " $1 } END { print s }'
 }
 
