@@ -7,7 +7,7 @@
 #
 # Installs what it needs when run as root on Debian (lighttpd, webhook,
 # gunicorn, python3-flask, nodejs, npm; express from the npm registry),
-# otherwise says what is missing and skips that part. Bounded: about seven
+# otherwise says what is missing and skips that part. Bounded: five to ten
 # minutes on 2 cores. Every figure is from this one run; compare ratios,
 # not absolute numbers, between machines.
 set -u
