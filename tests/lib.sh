@@ -244,7 +244,7 @@ EOF2
 }
 
 # receiver_pids: the receiver processes under lighttpd: its children, and
-# their workers (lighttpd/huskyhook-fastcgi.conf has one process fork 8).
+# their workers if HUSKYHOOK_FCGI_WORKERS made them fork any.
 receiver_pids() {
 	for rp in $(ps -o pid= --ppid "$LIGHTTPD_PID"); do
 		echo "$rp"
