@@ -122,10 +122,11 @@ receive_fork_worker(pid_t parent, const sigset_t *old)
 	if (pid != 0)
 		return pid;
 	sigprocmask(SIG_SETMASK, old, NULL);
-	/* If the parent is killed, its workers must be gone before the web
-	 * server looks at the socket to decide whether to start a new one:
-	 * a worker still accepting there would make it think the receiver
-	 * still runs. A SIGKILL mid-commit leaves nothing half-made. */
+	/* If the parent is killed, its workers go at once, without finishing
+	 * a request (a SIGKILL mid-commit leaves nothing half-made): a worker
+	 * still accepting on the socket makes lighttpd think the receiver
+	 * still runs. lighttpd can still look before they are gone (see
+	 * HUSKYHOOK_FCGI_WORKERS in huskyhook-receive(8)). */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(0);	/* the parent is already gone */
