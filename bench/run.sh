@@ -70,7 +70,13 @@ chmod 600 "$T/secret"
 CONF=$T/huskyhook.conf
 RECEIVE_REAL=$build/huskyhook-receive
 PIDS=
-trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; cleanup_servers' EXIT
+# Stops every server this run started. tests/lib.sh's server_ready sets
+# its own EXIT trap, so serve and peer set this one again after it.
+bench_cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	cleanup_servers
+}
+trap bench_cleanup EXIT
 
 stored_count() {
 	find "$1/events" -name '*.json' 2>/dev/null | wc -l
@@ -114,7 +120,10 @@ serve() {
 	cp "$WORK/secret" "$T/secret"
 	echo '{"status":"ok"}' > "$T/www/static.json"
 	write_conf
-	lighttpd_start "$2" || { echo "lighttpd ($1) did not start"; exit 1; }
+	started=0
+	lighttpd_start "$2" || started=1
+	trap bench_cleanup EXIT
+	[ $started = 0 ] || { echo "lighttpd ($1) did not start"; exit 1; }
 	p=${URL#http://127.0.0.1:}
 	SERVED_PORT=${p%%/*}
 	PIDS="$PIDS $LIGHTTPD_PID"
@@ -131,7 +140,10 @@ peer() {
 	HH_SECRET_FILE=$WORK/secret HH_SPOOL=$WORK/$pn/spool PORT=$pp \
 	    "$@" > "$WORK/$pn.log" 2>&1 &
 	PIDS="$PIDS $!"
-	server_ready "$pp" "$!" || { echo "$pn did not start (see $WORK/$pn.log)"; return 1; }
+	started=0
+	server_ready "$pp" "$!" || started=1
+	trap bench_cleanup EXIT
+	[ $started = 0 ] || { echo "$pn did not start (see $WORK/$pn.log)"; return 1; }
 }
 
 echo "== HTTP scenarios (lighttpd $(lighttpd -v 2>/dev/null | sed -n 's/^lighttpd\/\([^ ]*\).*/\1/p'), loopback, $(nproc) cores, $ROUNDS rounds)"
