@@ -6,6 +6,7 @@
  * members are; only those are decoded. json-c is used for `data` alone,
  * when the hooks ask for it (event_each_data_scalar).
  */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -208,28 +209,30 @@ json_scan_utf8(struct json_scan *js)
 	return 0;
 }
 
+/* Four hex digits the scanner has already checked, as a number. */
+static unsigned
+hex4_value(const unsigned char *p)
+{
+	unsigned v = 0, i;
+
+	for (i = 0; i < 4; i++)
+		v = v << 4 | (unsigned)(p[i] <= '9' ? p[i] - '0' :
+		    (p[i] | 0x20) - 'a' + 10);
+	return v;
+}
+
 static int
 json_scan_hex4(struct json_scan *js, unsigned *out)
 {
-	unsigned v = 0, i;
-	int c;
+	int i;
 
 	if (js->end - js->p < 4)
 		return -1;
-	for (i = 0; i < 4; i++) {
-		c = js->p[i];
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (unsigned)(c - 'A' + 10);
-		else
+	for (i = 0; i < 4; i++)
+		if (!isxdigit(js->p[i]))
 			return -1;
-	}
+	*out = hex4_value(js->p);
 	js->p += 4;
-	*out = v;
 	return 0;
 }
 
@@ -281,17 +284,6 @@ json_scan_string(struct json_scan *js)
 		}
 	}
 	return -1;
-}
-
-static unsigned
-hex4_value(const unsigned char *p)
-{
-	unsigned v = 0, i;
-
-	for (i = 0; i < 4; i++)
-		v = v << 4 | (unsigned)(p[i] <= '9' ? p[i] - '0' :
-		    (p[i] | 0x20) - 'a' + 10);
-	return v;
 }
 
 /* Decodes a string the scanner has passed (s after its opening quote, e

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -107,35 +106,6 @@ log_open(void *arg)
 	return spool_log_open(a->sp, a->id);
 }
 
-/* Reads the whole body from fd, leaving the offset at 0 for the hook. */
-static int
-read_body_fd(int fd, char **body, size_t *len)
-{
-	struct stat st;
-	size_t off = 0;
-	ssize_t r;
-	char *buf;
-
-	if (fstat(fd, &st) == -1 ||
-	    (buf = malloc((size_t)st.st_size + 1)) == NULL)
-		return -1;
-	while (off < (size_t)st.st_size) {
-		r = pread(fd, buf + off, (size_t)st.st_size - off, (off_t)off);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			free(buf);
-			errno = r == 0 ? EIO : errno;
-			return -1;
-		}
-		off += (size_t)r;
-	}
-	buf[off] = '\0';
-	*body = buf;
-	*len = off;
-	return 0;
-}
-
 /* Runs the hooks of one event that have not yet succeeded, and records
  * the outcome. */
 static void
@@ -167,7 +137,7 @@ run_event(struct run_ctx *ctx, struct spool_meta *m)
 		goto record;	/* no hook at all: done */
 
 	if ((bodyfd = spool_body_open(ctx->sp, m->id)) == -1 ||
-	    read_body_fd(bodyfd, &body, &len) == -1) {
+	    spool_body_read_fd(bodyfd, &body, &len) == -1) {
 		snprintf(err, sizeof err, "cannot read the stored body: %s",
 		    strerror(errno));
 		ok = 0;

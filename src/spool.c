@@ -631,39 +631,48 @@ spool_body_open(struct spool *sp, const char *id)
 }
 
 int
-spool_body_read(struct spool *sp, const char *id, char **body, size_t *len)
+spool_body_read_fd(int fd, char **body, size_t *len)
 {
 	struct stat st;
 	char *buf = NULL;
 	size_t off = 0;
 	ssize_t r;
-	int fd, saved;
+	int saved;
 
-	if ((fd = spool_body_open(sp, id)) == -1)
-		return -1;
 	if (fstat(fd, &st) == -1)
-		goto fail;
+		return -1;
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
-		goto fail;
+		return -1;
 	while (off < (size_t)st.st_size) {
-		r = read(fd, buf + off, (size_t)st.st_size - off);
+		r = pread(fd, buf + off, (size_t)st.st_size - off, (off_t)off);
 		if (r == -1 && errno == EINTR)
 			continue;
-		if (r <= 0)
-			goto fail;
+		if (r <= 0) {
+			saved = r == 0 ? EIO : errno;
+			free(buf);
+			errno = saved;
+			return -1;
+		}
 		off += (size_t)r;
 	}
 	buf[off] = '\0';
-	close(fd);
 	*body = buf;
 	*len = off;
 	return 0;
-fail:
-	saved = errno ? errno : EIO;
-	free(buf);
+}
+
+int
+spool_body_read(struct spool *sp, const char *id, char **body, size_t *len)
+{
+	int fd, rc, saved;
+
+	if ((fd = spool_body_open(sp, id)) == -1)
+		return -1;
+	rc = spool_body_read_fd(fd, body, len);
+	saved = errno;
 	close(fd);
 	errno = saved;
-	return -1;
+	return rc;
 }
 
 int

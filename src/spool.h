@@ -92,13 +92,16 @@ int spool_remove(struct spool *sp, const char *id, enum spool_state st);
 /* fsync of the state directories, after a batch of non-durable moves. */
 int spool_sync(struct spool *sp);
 
-/* Reads the stored body of id; *body is malloc'd. */
+/* Reads the stored body of id; *body is malloc'd and NUL-terminated. */
 int spool_body_read(struct spool *sp, const char *id, char **body,
     size_t *len);
 /* The path of the stored body, for HUSKY_EVENT_FILE. */
 int spool_body_path(struct spool *sp, const char *id, char *buf, size_t n);
 /* Opens events/<id>.json for reading. */
 int spool_body_open(struct spool *sp, const char *id);
+/* The same as spool_body_read from an fd spool_body_open gave, which it
+ * reads with pread: its offset stays where it was. */
+int spool_body_read_fd(int fd, char **body, size_t *len);
 /* Opens logs/<id>.log for appending, creating it. */
 int spool_log_open(struct spool *sp, const char *id);
 int spool_log_path(struct spool *sp, const char *id, char *buf, size_t n);

@@ -243,6 +243,20 @@ EOF2
 	return 1
 }
 
+# load_start: for the stress scripts, after setup and the config: skips
+# unless lighttpd and bench/hhload are there, then starts lighttpd with
+# the shipped FastCGI snippet. Sets $HHLOAD and $port.
+load_start() {
+	HHLOAD=$top_builddir/bench/hhload
+	command -v lighttpd > /dev/null || [ -x /usr/sbin/lighttpd ] ||
+	    skip_all "lighttpd is not installed"
+	[ -x "$HHLOAD" ] || skip_all "bench/hhload is not built"
+	lighttpd_start huskyhook-fastcgi.conf ||
+	    { not_ok "lighttpd starts"; done_testing; exit 1; }
+	port=${URL#http://127.0.0.1:}
+	port=${port%%/*}
+}
+
 # receiver_pids: the receiver processes under lighttpd: its children, and
 # their workers if HUSKYHOOK_FCGI_WORKERS made them fork any.
 receiver_pids() {

@@ -38,6 +38,11 @@ check "show: the body" grep -qF '"event_id":"evt_a"' "$T/show.out"
 check "show: the hook log" grep -q '^hook output for evt_a$' "$T/show.out"
 check "show: an unknown id exits 1" sh -c "'$HUSKYHOOK' -c '$CONF' show evt_nope 2>/dev/null; [ \$? = 1 ]"
 check "show: a hostile id is refused" sh -c "'$HUSKYHOOK' -c '$CONF' show ../../etc/passwd 2>/dev/null; [ \$? = 1 ]"
+# A first-try success is moved to done/ by a bare rename: the time it
+# finished comes from that rename.
+check "show: a first-try done event has its finished time" grep -q "^finished *20[0-9-]*T.*Z$" "$T/show.out"
+hh purge --done --older-than 1h > /dev/null
+check "purge --done --older-than 1h keeps a just-done event" [ "$(state_of evt_a)" = "done" ]
 
 hh requeue evt_a > /dev/null
 check "requeue a done event: pending, hooks to run again" [ "$(state_of evt_a)" = pending ] && [ -z "$(meta evt_a hooks_done)" ]

@@ -11,15 +11,9 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 RECEIVER_KILLS=${RECEIVER_KILLS:-1000}
 RUN_KILLS=${RUN_KILLS:-200}
-HHLOAD=$top_builddir/bench/hhload
-command -v lighttpd > /dev/null || [ -x /usr/sbin/lighttpd ] ||
-    skip_all "lighttpd is not installed"
-[ -x "$HHLOAD" ] || skip_all "bench/hhload is not built"
 setup_hooks
 T0=$T
-lighttpd_start huskyhook-fastcgi.conf || { not_ok "lighttpd starts"; done_testing; exit 1; }
-port=${URL#http://127.0.0.1:}
-port=${port%%/*}
+load_start
 
 # Phase 1: load, and kills of whichever receiver runs.
 "$HHLOAD" -p "$port" -s "$SECRET" -n 100000000 -c "${LOAD_CONNS:-8}" -x crash \

@@ -9,16 +9,10 @@
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 REQUESTS=${1:-${SOAK_REQUESTS:-100000}}
-HHLOAD=$top_builddir/bench/hhload
-command -v lighttpd > /dev/null || [ -x /usr/sbin/lighttpd ] ||
-    skip_all "lighttpd is not installed"
-[ -x "$HHLOAD" ] || skip_all "bench/hhload is not built"
 setup
 T0=$T
 write_conf
-lighttpd_start huskyhook-fastcgi.conf || { not_ok "lighttpd starts"; done_testing; exit 1; }
-port=${URL#http://127.0.0.1:}
-port=${port%%/*}
+load_start
 
 rss_kb() {
 	for p in $(receiver_pids); do awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"; done |
