@@ -600,9 +600,8 @@ spool_meta_load(struct spool *sp, enum spool_state st, const char *id,
     struct spool_meta *m)
 {
 	char buf[SPOOL_META_MAX_BYTES];
-	ssize_t n;
-
 	struct stat sb;
+	ssize_t n;
 
 	if ((n = read_small(sp->statefd[st], id, buf, sizeof buf)) == -1)
 		return -1;
