@@ -3,6 +3,7 @@
  * default target is stderr; syslog and a plain file are the alternatives.
  * Client strings must pass through log_escape before they reach a log.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -121,6 +122,16 @@ log_format_time(char *buf, size_t n, time_t t, long nsec)
 		snprintf(buf, n, "%sZ", base);
 }
 
+/* Characters a client string keeps in a log line. Everything else,
+ * including what a shell, a terminal or a log parser gives meaning to
+ * (space, quotes, ; > | $ ` \\), is written as \\xHH. */
+static int
+log_char_is_plain(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("._:-/@+=,", c));
+}
+
 const char *
 log_escape(char *dst, size_t n, const char *src, size_t len)
 {
@@ -138,7 +149,7 @@ log_escape(char *dst, size_t n, const char *src, size_t len)
 				o = (o < n - 4 ? o : n - 4) + 3;
 			break;
 		}
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
+		if (log_char_is_plain(c)) {
 			dst[o++] = (char)c;
 		} else {
 			dst[o++] = '\\';
@@ -149,4 +160,13 @@ log_escape(char *dst, size_t n, const char *src, size_t len)
 	}
 	dst[o] = '\0';
 	return dst;
+}
+
+int
+log_addr_is_valid(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return strlen(s) <= REMOTE_ADDR_MAX_BYTES &&
+	    (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1);
 }

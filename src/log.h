@@ -12,11 +12,15 @@ void log_init(const char *progname);
 int  log_set_target(const char *target);
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(__printf__, 2, 3)));
-/* Copies src into dst (size n) with anything but printable ASCII escaped
- * as \xHH, truncating with "..." when needed. For client-supplied text. */
 /* t (and nsec >= 0: its microseconds) as RFC 3339 UTC, e.g.
  * 2026-06-01T10:00:00.123456Z. */
 void log_format_time(char *buf, size_t n, time_t t, long nsec);
+/* Copies src into dst (size n) with anything but letters, digits and
+ * ._:-/@+=, escaped as \xHH, truncating with "..." when needed. For
+ * client-supplied text. */
 const char *log_escape(char *dst, size_t n, const char *src, size_t len);
+/* 1 if s is an IPv4 or IPv6 address as inet_pton(3) reads them: the
+ * only REMOTE_ADDR that reaches a log or the spool. */
+int log_addr_is_valid(const char *s);
 
 #endif

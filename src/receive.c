@@ -211,7 +211,7 @@ main(int argc, char **argv)
 	struct request_io io = { receive_param, receive_read, NULL };
 	struct response resp;
 	struct receiver *r;
-	const char *fallback;
+	const char *config;
 	int workers;
 
 	receive_sanitize_fds();
@@ -232,12 +232,13 @@ main(int argc, char **argv)
 	    receive_supervise(workers) == 1)
 		return 0;
 
-	/* FastCGI replaces the environment with each request's; keep the
-	 * process's own config path as the fallback. */
-	fallback = getenv("HUSKYHOOK_CONFIG");
-	if (fallback == NULL || *fallback == '\0')
-		fallback = SYSCONFDIR "/huskyhook.conf";
-	if ((r = receiver_new(fallback)) == NULL) {
+	/* The config path is the process's own, read before the first
+	 * FCGI_Accept: afterwards getenv sees the request's parameters,
+	 * which anyone who can reach the socket chooses. */
+	config = getenv("HUSKYHOOK_CONFIG");
+	if (config == NULL || *config == '\0')
+		config = SYSCONFDIR "/huskyhook.conf";
+	if ((r = receiver_new(config)) == NULL) {
 		log_msg(LOG_LEVEL_ERR, "out of memory");
 		return 111;
 	}

@@ -22,7 +22,7 @@
 #include "spool.h"
 
 struct receiver {
-	char			*fallback_config;
+	char			*config_path;	/* fixed when the process starts */
 	int			 loaded;
 	struct config		 cfg;
 	struct signature_keys	*keys;
@@ -32,13 +32,13 @@ struct receiver {
 };
 
 struct receiver *
-receiver_new(const char *fallback_config)
+receiver_new(const char *config_path)
 {
 	struct receiver *r;
 
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return NULL;
-	if ((r->fallback_config = strdup(fallback_config)) == NULL) {
+	if ((r->config_path = strdup(config_path)) == NULL) {
 		free(r);
 		return NULL;
 	}
@@ -63,7 +63,7 @@ receiver_free(struct receiver *r)
 	if (r == NULL)
 		return;
 	receiver_unload(r);
-	free(r->fallback_config);
+	free(r->config_path);
 	free(r);
 }
 
@@ -84,14 +84,14 @@ response_status_text(int status)
 	}
 }
 
-/* Loads the config if it is not loaded, names another file, or changed. */
+/* Loads the config if it is not loaded or any of its files changed. */
 static int
-receiver_load(struct receiver *r, const char *path)
+receiver_load(struct receiver *r)
 {
+	const char *path = r->config_path;
 	char err[1024];
 
-	if (r->loaded && strcmp(r->cfg.path, path) == 0 &&
-	    !config_is_stale(&r->cfg))
+	if (r->loaded && !config_is_stale(&r->cfg))
 		return 0;
 	receiver_unload(r);
 	if (config_load(path, &r->cfg, err, sizeof err) == -1) {
@@ -236,7 +236,7 @@ void
 receiver_handle(struct receiver *r, const struct request_io *io,
     struct response *resp)
 {
-	const char *path, *method, *ctype, *clen, *sig, *addr, *reason = NULL;
+	const char *method, *ctype, *clen, *sig, *addr, *reason = NULL;
 	char err[256], esc[RESPONSE_BODY_BYTES - 16], idesc[EVENT_ID_MAX_CHARS * 4 + 8];
 	struct event_rules rules;
 	struct event ev;
@@ -248,14 +248,17 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 
 	memset(resp, 0, sizeof *resp);
 	memset(&ev, 0, sizeof ev);
+	/* Only an address reaches the log and the spool: a FastCGI server
+	 * passes on whatever a client or a tenant's config put there. */
 	addr = io->param(io->arg, "REMOTE_ADDR");
-	if (addr == NULL)
-		addr = "-";
+	if (addr == NULL || *addr == '\0')
+		addr = "";
+	else if (!log_addr_is_valid(addr))
+		addr = "invalid";
 
-	path = io->param(io->arg, "HUSKYHOOK_CONFIG");
-	if (path == NULL || *path == '\0')
-		path = r->fallback_config;
-	if (receiver_load(r, path) == -1) {
+	/* The request never chooses the config: a FastCGI request's
+	 * parameters come from whoever can reach the socket. */
+	if (receiver_load(r) == -1) {
 		resp->status = 500;
 		reason = "the receiver is misconfigured (see the server's "
 		    "error log)";
@@ -343,7 +346,8 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 		reason = "the spool cannot be written; try again later";
 		goto fail;
 	}
-	switch (spool_commit(r->spool, &ev, addr, body, (size_t)len,
+	switch (spool_commit(r->spool, &ev, log_addr_is_valid(addr) ? addr :
+	    "", body, (size_t)len,
 	    &differs)) {
 	case SPOOL_STORED:
 		respond_ok(resp, "accepted", ev.id);
@@ -352,8 +356,7 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 		if (differs)
 			log_msg(LOG_LEVEL_WARN, "event %s from %s: a duplicate "
 			    "with a different body; the stored one is kept",
-			    ev.id, log_escape(esc, sizeof esc, addr,
-			    strlen(addr)));
+			    ev.id, addr[0] ? addr : "-");
 		respond_ok(resp, "duplicate", ev.id);
 		break;
 	default:
@@ -372,8 +375,8 @@ fail:
 	if (resp->status != 500) {
 		log_escape(idesc, sizeof idesc, ev.id, strlen(ev.id));
 		log_msg(LOG_LEVEL_WARN, "refused %d from %s%s%s: %s",
-		    resp->status, log_escape(esc, sizeof esc, addr,
-		    strlen(addr)), ev.id[0] ? " event " : "", idesc, reason);
+		    resp->status, addr[0] ? addr : "-", ev.id[0] ? " event " :
+		    "", idesc, reason);
 	}
 	free(body);
 }

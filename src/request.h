@@ -25,9 +25,9 @@ struct response {
 
 struct receiver;
 
-/* fallback_config: the config path to use when the request names none
- * (the process's own HUSKYHOOK_CONFIG, or the default). */
-struct receiver *receiver_new(const char *fallback_config);
+/* config_path: the process's own HUSKYHOOK_CONFIG, or the default, read
+ * once at start. No request can name another. */
+struct receiver *receiver_new(const char *config_path);
 void receiver_free(struct receiver *r);
 void receiver_handle(struct receiver *r, const struct request_io *io,
     struct response *resp);
