@@ -20,6 +20,7 @@
 
 /* Hard bounds. */
 #define MAX_BODY_BYTES_LIMIT        (64L * 1024L * 1024L)
+#define MAX_ATTEMPTS_LIMIT          1000L
 #define CONFIG_LINE_BYTES           4096
 #define CONFIG_MAX_SECRETS          8
 #define CONFIG_MAX_ORG_IDS          64
@@ -42,7 +43,12 @@
 #define SPOOL_TMP_STALE_SEC         (36L * 3600L)
 #define SPOOL_ORPHAN_MIN_AGE_SEC    60
 #define SPOOL_PURGE_INTERVAL_SEC    3600L	/* done events: looked at hourly */
-#define SPOOL_META_MAX_BYTES        8192
+#define SPOOL_META_MAX_BYTES        16384	/* see the assertion in spool.c */
+/* Times in a meta file: up to 9999-12-31T23:59:59Z. */
+#define SPOOL_META_TIME_MAX         253402300799LL
+#define SPOOL_ERROR_BYTES           256	/* last_error */
+/* How long requeue and purge wait for a run to let go of the lock. */
+#define SPOOL_LOCK_WAIT_SEC         10L
 
 /* Hooks. */
 #define HOOK_MAX_PER_EVENT          64
@@ -52,6 +58,15 @@
 #define HOOK_DATA_VALUE_MAX_BYTES   (32L * 1024L)
 #define HOOK_DATA_MAX_VARS          256
 #define HOOK_ENV_MAX_VARS           (HOOK_DATA_MAX_VARS + 32)
+
+/* hooks_done: the name of every hook of an event, space-separated. A
+ * single hook is named after its event type. */
+#define SPOOL_HOOKS_DONE_BYTES      (HOOK_MAX_PER_EVENT * (HOOK_NAME_MAX_CHARS + 1))
+_Static_assert(EVENT_TYPE_MAX_CHARS <= HOOK_NAME_MAX_CHARS,
+    "a single hook's name (its event type) fits in hooks_done");
+_Static_assert(SPOOL_HOOKS_DONE_BYTES >= ORG_ID_MAX_BYTES + 1 &&
+    SPOOL_HOOKS_DONE_BYTES >= SPOOL_ERROR_BYTES,
+    "every meta value fits the buffer the size of hooks_done");
 
 
 #endif

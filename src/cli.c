@@ -464,6 +464,21 @@ requeue_one(struct spool *sp, const char *id)
 	return 0;
 }
 
+/* requeue and purge change states a run may be changing: they take the
+ * run's lock, waiting a little for a run that holds it. */
+static int
+cli_lock(const struct config *cfg, struct spool *sp)
+{
+	int r = spool_lock_wait(sp, SPOOL_LOCK_WAIT_SEC);
+
+	if (r == 1)
+		return 0;
+	if (r == 0)
+		return fail("%s: a run has held the lock for %lds; try again "
+		    "when it ends", cfg->spool, SPOOL_LOCK_WAIT_SEC);
+	return fail("%s/run.lock: %s", cfg->spool, strerror(errno));
+}
+
 static int
 requeue_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
@@ -471,6 +486,8 @@ requeue_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	size_t n, i;
 	int k, rc = 0;
 
+	if (cli_lock(cfg, sp) != 0)
+		return 1;
 	for (k = 0; k < c->nargs; k++)
 		if (requeue_one(sp, c->args[k]) != 0)
 			rc = 1;
@@ -504,6 +521,8 @@ purge_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	size_t n, i;
 	int removed = 0, rc = 0;
 
+	if (cli_lock(cfg, sp) != 0)
+		return 1;
 	if (spool_list(sp, st, &list, &n) == -1) {
 		rc = fail("%s/%s: %s", cfg->spool, spool_state_name(st),
 		    strerror(errno));

@@ -27,8 +27,6 @@ struct receiver {
 	struct config		 cfg;
 	struct signature_keys	*keys;
 	struct spool		*spool;
-	dev_t			 spool_dev;
-	ino_t			 spool_ino;
 };
 
 struct receiver *
@@ -111,32 +109,21 @@ receiver_load(struct receiver *r)
 	return 0;
 }
 
-/* The spool stays open across requests; it is reopened when its
- * directory is no longer the one opened (moved, or made anew), so an
- * event is never written into a directory nobody can see. */
+/* The spool stays open across requests; it is reopened when it or any
+ * of its directories is no longer the one opened (moved aside, or made
+ * anew), so an event is never written into a directory nobody sees. */
 static int
 receiver_spool(struct receiver *r)
 {
 	char err[1024];
-	struct stat st;
 
-	if (stat(r->cfg.spool, &st) == -1) {
-		log_msg(LOG_LEVEL_ERR, "spool %s: %s", r->cfg.spool,
-		    strerror(errno));
-		spool_close(r->spool);
-		r->spool = NULL;
-		return -1;
-	}
-	if (r->spool != NULL && st.st_dev == r->spool_dev &&
-	    st.st_ino == r->spool_ino)
+	if (r->spool != NULL && spool_is_current(r->spool))
 		return 0;
 	spool_close(r->spool);
 	if ((r->spool = spool_open(r->cfg.spool, err, sizeof err)) == NULL) {
 		log_msg(LOG_LEVEL_ERR, "%s", err);
 		return -1;
 	}
-	r->spool_dev = st.st_dev;
-	r->spool_ino = st.st_ino;
 	return 0;
 }
 

@@ -73,12 +73,31 @@ hooks_done_has(const char *list, const char *name)
 	return 0;
 }
 
-static void
+/* Adds name to the list; -1 if it does not fit, which SPOOL_HOOKS_DONE_BYTES
+ * rules out for hook names of at most HOOK_NAME_MAX_CHARS. */
+static int
 hooks_done_add(char *list, size_t size, const char *name)
 {
 	size_t len = strlen(list);
+	int n;
 
-	snprintf(list + len, size - len, "%s%s", len ? " " : "", name);
+	n = snprintf(list + len, size - len, "%s%s", len ? " " : "", name);
+	if (n < 0 || (size_t)n >= size - len) {
+		list[len] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 if the stored body is the event its meta describes. The meta is
+ * only a copy kept for listing; what a hook is chosen by and told must
+ * come from the body the signature covered. */
+static int
+run_meta_agrees(const struct spool_meta *m, const struct event *ev)
+{
+	return strcmp(m->id, ev->id) == 0 && strcmp(m->type, ev->type) == 0 &&
+	    strcmp(m->created_at, ev->created_at) == 0 &&
+	    m->created == ev->created && strcmp(m->org_id, ev->org_id) == 0;
 }
 
 static void
@@ -123,19 +142,12 @@ run_event(struct run_ctx *ctx, struct spool_meta *m)
 	char *body = NULL;
 	size_t len, i;
 	long attempt = m->attempts + 1;
-	int bodyfd = -1, parsed = 0, failed_now = 0, ok = 1, succeeded;
+	int bodyfd = -1, failed_now = 0, ok = 1, succeeded;
 	int saved_meta = 0;
 
 	memset(&hooks, 0, sizeof hooks);
 	memset(&ev, 0, sizeof ev);
 	err[0] = '\0';
-	if (hook_find(cfg->hooks, m->type, &hooks, err, sizeof err) == -1) {
-		ok = 0;
-		goto record;
-	}
-	if (hooks.n == 0)
-		goto record;	/* no hook at all: done */
-
 	if ((bodyfd = spool_body_open(ctx->sp, m->id)) == -1 ||
 	    spool_body_read_fd(bodyfd, &body, &len) == -1) {
 		snprintf(err, sizeof err, "cannot read the stored body: %s",
@@ -143,8 +155,24 @@ run_event(struct run_ctx *ctx, struct spool_meta *m)
 		ok = 0;
 		goto record;
 	}
-	parsed = event_parse(body, len, &ev, NULL, what, sizeof what) ==
-	    EVENT_OK;
+	/* The receiver stored only valid events: a body that is not one, or
+	 * not the one its meta names, was put there by someone else, and no
+	 * retry will change it. */
+	if (event_parse(body, len, &ev, NULL, what, sizeof what) != EVENT_OK ||
+	    !run_meta_agrees(m, &ev)) {
+		snprintf(err, sizeof err, "the stored body is not the event "
+		    "its meta describes");
+		ok = 0;
+		failed_now = 1;
+		goto record;
+	}
+	if (hook_find(cfg->hooks, ev.type, &hooks, err, sizeof err) == -1) {
+		ok = 0;
+		goto record;
+	}
+	if (hooks.n == 0)
+		goto record;	/* no hook at all: done */
+
 	spool_body_path(ctx->sp, m->id, file, sizeof file);
 	loa.sp = ctx->sp;
 	loa.id = m->id;
@@ -156,7 +184,7 @@ run_event(struct run_ctx *ctx, struct spool_meta *m)
 		if (hooks_done_has(m->hooks_done, hooks.names[i]))
 			continue;
 		in.meta = m;
-		in.event = parsed ? &ev : NULL;
+		in.event = &ev;
 		in.hook_path = cfg->hook_path;
 		in.event_file = file;
 		in.hook_name = hooks.names[i];
@@ -186,8 +214,13 @@ run_event(struct run_ctx *ctx, struct spool_meta *m)
 			out.fd = -1;
 		}
 		if (succeeded) {
-			hooks_done_add(m->hooks_done, sizeof m->hooks_done,
-			    hooks.names[i]);
+			if (hooks_done_add(m->hooks_done, sizeof m->hooks_done,
+			    hooks.names[i]) == -1) {
+				snprintf(err, sizeof err, "hook %s: done, but "
+				    "hooks_done is full", hooks.names[i]);
+				ok = 0;
+				break;
+			}
 			if (ctx->verbose)
 				fprintf(ctx->out, "%s %s: hook %s done\n",
 				    m->id, m->type, hooks.names[i]);

@@ -23,6 +23,7 @@
  * so several hosts may share one spool over NFS.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,16 @@
 static const char *const spool_state_dirs[SPOOL_NSTATES] = {
 	"pending", "done", "failed"
 };
+#define SPOOL_NDIRS	3
+
+static const char *const spool_dirs[SPOOL_NDIRS] = {
+	"tmp", "events", "logs"
+};
+
+struct spool_id {
+	dev_t	 dev;
+	ino_t	 ino;
+};
 
 struct spool {
 	char	*path;
@@ -49,6 +60,8 @@ struct spool {
 	int	 eventsfd;
 	int	 logsfd;
 	int	 statefd[SPOOL_NSTATES];
+	/* What was opened: the root, then spool_dirs, then the states. */
+	struct spool_id	 id[1 + SPOOL_NDIRS + SPOOL_NSTATES];
 	char	 host[64];
 	unsigned long counter;
 };
@@ -70,6 +83,47 @@ spool_subdir(struct spool *sp, const char *name, int *fdp, char *err,
 		return -1;
 	}
 	return 0;
+}
+
+static int
+spool_id_of(int fd, struct spool_id *id)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	return 0;
+}
+
+/* 1 if the entry name below dirfd (or path, when name is NULL) is the
+ * directory that was opened. */
+static int
+spool_id_is(int dirfd, const char *name, const struct spool_id *id)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return 0;
+	return st.st_dev == id->dev && st.st_ino == id->ino;
+}
+
+int
+spool_is_current(struct spool *sp)
+{
+	int i;
+
+	if (!spool_id_is(AT_FDCWD, sp->path, &sp->id[0]))
+		return 0;
+	for (i = 0; i < SPOOL_NDIRS; i++)
+		if (!spool_id_is(sp->rootfd, spool_dirs[i], &sp->id[1 + i]))
+			return 0;
+	for (i = 0; i < SPOOL_NSTATES; i++)
+		if (!spool_id_is(sp->rootfd, spool_state_dirs[i],
+		    &sp->id[1 + SPOOL_NDIRS + i]))
+			return 0;
+	return 1;
 }
 
 struct spool *
@@ -96,14 +150,27 @@ spool_open(const char *path, char *err, size_t errlen)
 		    strerror(errno));
 		goto fail;
 	}
-	if (spool_subdir(sp, "tmp", &sp->tmpfd, err, errlen) == -1 ||
-	    spool_subdir(sp, "events", &sp->eventsfd, err, errlen) == -1 ||
-	    spool_subdir(sp, "logs", &sp->logsfd, err, errlen) == -1)
+	if (spool_subdir(sp, spool_dirs[0], &sp->tmpfd, err, errlen) == -1 ||
+	    spool_subdir(sp, spool_dirs[1], &sp->eventsfd, err, errlen) == -1 ||
+	    spool_subdir(sp, spool_dirs[2], &sp->logsfd, err, errlen) == -1)
 		goto fail;
 	for (i = 0; i < SPOOL_NSTATES; i++)
 		if (spool_subdir(sp, spool_state_dirs[i], &sp->statefd[i], err,
 		    errlen) == -1)
 			goto fail;
+	if (spool_id_of(sp->rootfd, &sp->id[0]) == -1 ||
+	    spool_id_of(sp->tmpfd, &sp->id[1]) == -1 ||
+	    spool_id_of(sp->eventsfd, &sp->id[2]) == -1 ||
+	    spool_id_of(sp->logsfd, &sp->id[3]) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	for (i = 0; i < SPOOL_NSTATES; i++)
+		if (spool_id_of(sp->statefd[i], &sp->id[1 + SPOOL_NDIRS + i])
+		    == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
 	if (gethostname(sp->host, sizeof sp->host) == -1)
 		snprintf(sp->host, sizeof sp->host, "localhost");
 	sp->host[sizeof sp->host - 1] = '\0';
@@ -256,6 +323,30 @@ spool_sane_link(struct spool *sp, const char *tmpname, int dirfd,
 	return -1;
 }
 
+/*
+ * A duplicate may be answered 200 only if the stored name will survive a
+ * crash: the first delivery may be between its link and the directory's
+ * fsync, which can still fail (and then it removes the name). A meta in
+ * a state directory means that fsync was done (the receiver renames it
+ * there after it). Otherwise the directory is synced here, and the name
+ * looked for again. 1: durable; 0: the name is gone; -1: error.
+ */
+static int
+spool_name_is_durable(struct spool *sp, const char *id, const char *name)
+{
+	struct stat st;
+	int s;
+
+	for (s = 0; s < SPOOL_NSTATES; s++)
+		if (fstatat(sp->statefd[s], id, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return 1;
+	if (fsync(sp->eventsfd) == -1)
+		return -1;
+	if (fstatat(sp->eventsfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -1;
+	return 1;
+}
+
 static void
 spool_meta_from_event(struct spool_meta *m, const struct event *ev,
     const char *remote_addr)
@@ -292,9 +383,15 @@ spool_commit(struct spool *sp, const struct event *ev, const char *remote_addr,
 	 * only a shortcut: acceptance is still decided by link(2) below, so
 	 * two first deliveries racing each other still store one event. */
 	if (fstatat(sp->eventsfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		*differs = (size_t)st.st_size != len ||
-		    spool_body_differs(sp, name, body, len);
-		return SPOOL_DUPLICATE;
+		switch (spool_name_is_durable(sp, ev->id, name)) {
+		case 1:
+			*differs = (size_t)st.st_size != len ||
+			    spool_body_differs(sp, name, body, len);
+			return SPOOL_DUPLICATE;
+		case -1:
+			return SPOOL_ERROR;
+		}
+		/* Gone meanwhile: its writer failed. Store it here. */
 	}
 	spool_meta_from_event(&m, ev, remote_addr);
 	n = spool_meta_format(&m, meta, sizeof meta);
@@ -315,6 +412,13 @@ spool_commit(struct spool *sp, const struct event *ev, const char *remote_addr,
 	if (spool_sane_link(sp, bodytmp, sp->eventsfd, name) == -1) {
 		if (errno != EEXIST)
 			goto fail;
+		/* Another delivery linked it first; answered as a duplicate
+		 * only once that name is durable. */
+		if ((n = spool_name_is_durable(sp, ev->id, name)) != 1) {
+			if (n == 0)
+				errno = EAGAIN;	/* it failed: try again */
+			goto fail;
+		}
 		*differs = spool_body_differs(sp, name, body, len);
 		unlinkat(sp->tmpfd, bodytmp, 0);
 		unlinkat(sp->tmpfd, metatmp, 0);
@@ -346,8 +450,72 @@ fail:
 	return SPOOL_ERROR;
 }
 
-/* Meta values are one line each; bytes that could break a line or the
- * format (control bytes, '%', DEL) are written as %HH. */
+/*
+ * The meta file: one `key=value` line per field, every field of struct
+ * spool_meta, in the order of meta_fields. Values are written with the
+ * bytes that could break a line or the format (control bytes, '%', DEL)
+ * as %HH.
+ *
+ * A meta file is read back as untrusted input: in a spool shared through
+ * a group, the web server's user can write one. So a file parses only if
+ * it has each field exactly once, no other key, and every value is one
+ * the receiver could have written: ids and types of their own character
+ * sets, a created_at that is RFC 3339 and agrees with `created`, an
+ * address or nothing, counts and times in range.
+ */
+enum meta_kind {
+	META_ID,	/* event_id_is_valid */
+	META_TYPE,	/* event_type_is_valid */
+	META_CREATED_AT, /* RFC 3339, checked against created */
+	META_ORG,	/* printable, not empty */
+	META_ADDR,	/* an address, or empty */
+	META_HOOKS,	/* hook names, space-separated */
+	META_TEXT,	/* printable, may be empty */
+	META_TIME,	/* a time_t from 0 */
+	META_COUNT,	/* a long from 0 to MAX_ATTEMPTS_LIMIT */
+	META_STAMP,	/* received: seconds.nanoseconds */
+	META_STAMP_TEXT	/* received_at: derived from received */
+};
+
+struct meta_field {
+	const char	*key;
+	enum meta_kind	 kind;
+	size_t		 off;
+	size_t		 size;	/* of a string field's buffer */
+};
+
+#define META_STR(key, kind, member) \
+	{ key, kind, offsetof(struct spool_meta, member), \
+	    sizeof(((struct spool_meta *)0)->member) }
+#define META_NUM(key, kind, member) \
+	{ key, kind, offsetof(struct spool_meta, member), 0 }
+
+static const struct meta_field meta_fields[] = {
+	META_STR("event_id", META_ID, id),
+	META_STR("event_type", META_TYPE, type),
+	META_STR("created_at", META_CREATED_AT, created_at),
+	META_NUM("created", META_TIME, created),
+	META_STR("org_id", META_ORG, org_id),
+	META_NUM("received_at", META_STAMP_TEXT, received),
+	META_NUM("received", META_STAMP, received),
+	META_STR("remote_addr", META_ADDR, remote_addr),
+	META_NUM("attempts", META_COUNT, attempts),
+	META_NUM("next_attempt", META_TIME, next_attempt),
+	META_NUM("finished", META_TIME, finished),
+	META_STR("hooks_done", META_HOOKS, hooks_done),
+	META_STR("last_error", META_TEXT, last_error),
+};
+#define META_NFIELDS	(sizeof meta_fields / sizeof meta_fields[0])
+
+/* The longest a meta file can be: every string field full and every byte
+ * of it escaped, every number at its longest, each key with '=' and '\n'. */
+_Static_assert(SPOOL_META_MAX_BYTES >
+    3 * (EVENT_ID_MAX_CHARS + EVENT_TYPE_MAX_CHARS + CREATED_AT_MAX_BYTES +
+    ORG_ID_MAX_BYTES + REMOTE_ADDR_MAX_BYTES + SPOOL_HOOKS_DONE_BYTES +
+    SPOOL_ERROR_BYTES) + 13 * (16 + 2 + 32),
+    "SPOOL_META_MAX_BYTES holds the longest meta file");
+
+/* One line: key=value with value escaped. */
 static int
 meta_put(char *buf, size_t n, size_t *off, const char *key, const char *val)
 {
@@ -379,39 +547,46 @@ meta_put(char *buf, size_t n, size_t *off, const char *key, const char *val)
 	return 0;
 }
 
+/* The text of a field as it is written, into val (size n). */
+static void
+meta_field_text(const struct meta_field *f, const struct spool_meta *m,
+    char *val, size_t n)
+{
+	const char *base = (const char *)m + f->off;
+	const struct timespec *ts = (const struct timespec *)(const void *)base;
+
+	switch (f->kind) {
+	case META_TIME:
+		snprintf(val, n, "%lld", (long long)*(const time_t *)(const void *)
+		    base);
+		break;
+	case META_COUNT:
+		snprintf(val, n, "%ld", *(const long *)(const void *)base);
+		break;
+	case META_STAMP:
+		snprintf(val, n, "%lld.%09ld", (long long)ts->tv_sec,
+		    ts->tv_nsec);
+		break;
+	case META_STAMP_TEXT:
+		log_format_time(val, n, ts->tv_sec, ts->tv_nsec);
+		break;
+	default:
+		snprintf(val, n, "%s", base);
+		break;
+	}
+}
+
 int
 spool_meta_format(const struct spool_meta *m, char *buf, size_t n)
 {
-	char num[64], stamp[64];
-	size_t off = 0;
+	char val[SPOOL_HOOKS_DONE_BYTES];
+	size_t off = 0, i;
 
-	log_format_time(stamp, sizeof stamp, m->received.tv_sec,
-	    m->received.tv_nsec);
-	if (meta_put(buf, n, &off, "event_id", m->id) ||
-	    meta_put(buf, n, &off, "event_type", m->type) ||
-	    meta_put(buf, n, &off, "created_at", m->created_at))
-		return -1;
-	snprintf(num, sizeof num, "%lld", (long long)m->created);
-	if (meta_put(buf, n, &off, "created", num) ||
-	    meta_put(buf, n, &off, "org_id", m->org_id) ||
-	    meta_put(buf, n, &off, "received_at", stamp))
-		return -1;
-	snprintf(num, sizeof num, "%lld.%09ld", (long long)m->received.tv_sec,
-	    m->received.tv_nsec);
-	if (meta_put(buf, n, &off, "received", num) ||
-	    meta_put(buf, n, &off, "remote_addr", m->remote_addr))
-		return -1;
-	snprintf(num, sizeof num, "%ld", m->attempts);
-	if (meta_put(buf, n, &off, "attempts", num))
-		return -1;
-	snprintf(num, sizeof num, "%lld", (long long)m->next_attempt);
-	if (meta_put(buf, n, &off, "next_attempt", num))
-		return -1;
-	snprintf(num, sizeof num, "%lld", (long long)m->finished);
-	if (meta_put(buf, n, &off, "finished", num) ||
-	    meta_put(buf, n, &off, "hooks_done", m->hooks_done) ||
-	    meta_put(buf, n, &off, "last_error", m->last_error))
-		return -1;
+	for (i = 0; i < META_NFIELDS; i++) {
+		meta_field_text(&meta_fields[i], m, val, sizeof val);
+		if (meta_put(buf, n, &off, meta_fields[i].key, val) == -1)
+			return -1;
+	}
 	return (int)off;
 }
 
@@ -425,9 +600,10 @@ hexval(int c)
 	return -1;
 }
 
-/* Copies a %HH-encoded value of length len into dst (size n). */
+/* Decodes a %HH-escaped value of length len into dst (size n); *lenp is
+ * its decoded length. -1 for a bad escape, a NUL, or a value too long. */
 static int
-meta_get(char *dst, size_t n, const char *v, size_t len)
+meta_get(char *dst, size_t n, const char *v, size_t len, size_t *lenp)
 {
 	size_t i, o = 0;
 	int hi, lo;
@@ -440,7 +616,7 @@ meta_get(char *dst, size_t n, const char *v, size_t len)
 				return -1;
 			hi = hexval((unsigned char)v[i + 1]);
 			lo = hexval((unsigned char)v[i + 2]);
-			if (hi < 0 || lo < 0)
+			if (hi < 0 || lo < 0 || (hi | lo) == 0)
 				return -1;
 			dst[o++] = (char)(hi << 4 | lo);
 			i += 2;
@@ -449,26 +625,125 @@ meta_get(char *dst, size_t n, const char *v, size_t len)
 		}
 	}
 	dst[o] = '\0';
+	*lenp = o;
 	return 0;
 }
 
-/* A value too long for its field means the file is not ours. */
-#define META_COPY(dst, src) do {					\
-	if (strlen(src) >= sizeof(dst))					\
-		return -1;						\
-	memset((dst), 0, sizeof(dst));					\
-	memcpy((dst), (src), strlen(src));				\
-} while (0)
-
+/* Digits only, no sign, at most max. */
 static int
-meta_get_long(const char *v, long long *out)
+meta_get_number(const char *v, long long max, long long *out)
 {
-	char *end;
+	long long x = 0;
 
-	errno = 0;
-	*out = strtoll(v, &end, 10);
-	if (end == v || errno != 0)
+	if (*v == '\0' || (v[0] == '0' && v[1] != '\0'))
 		return -1;
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9' || x > (max - (*v - '0')) / 10)
+			return -1;
+		x = x * 10 + (*v - '0');
+	}
+	*out = x;
+	return 0;
+}
+
+/* No control byte (C0, DEL) anywhere: nothing that could be a line, a
+ * terminal sequence or a field separator. */
+static int
+meta_text_is_printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Space-separated names as hooks_done holds them: [A-Za-z0-9_.-]+ each
+ * (a directory's hooks, or a single hook named after its event type). */
+static int
+meta_hooks_are_valid(const char *s)
+{
+	size_t word = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == ' ') {
+			if (word == 0 || s[1] == '\0')
+				return 0;
+			word = 0;
+			continue;
+		}
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' ||
+		    *s == '-') || ++word > HOOK_NAME_MAX_CHARS)
+			return 0;
+	}
+	return 1;
+}
+
+/* Checks one decoded value against its field and stores it in m. */
+static int
+meta_field_set(const struct meta_field *f, struct spool_meta *m,
+    const char *val, size_t len)
+{
+	char *base = (char *)m + f->off;
+	struct timespec *ts = (struct timespec *)(void *)base;
+	char text[64];
+	const char *dot;
+	long long v;
+
+	switch (f->kind) {
+	case META_ID:
+		if (!event_id_is_valid(val, len))
+			return -1;
+		break;
+	case META_TYPE:
+		if (!event_type_is_valid(val, len))
+			return -1;
+		break;
+	case META_ORG:
+		if (len == 0 || !meta_text_is_printable(val))
+			return -1;
+		break;
+	case META_ADDR:
+		if (len > 0 && !log_addr_is_valid(val))
+			return -1;
+		break;
+	case META_HOOKS:
+		if (!meta_hooks_are_valid(val))
+			return -1;
+		break;
+	case META_CREATED_AT:
+	case META_TEXT:
+		if (!meta_text_is_printable(val))
+			return -1;
+		break;
+	case META_TIME:
+		if (meta_get_number(val, SPOOL_META_TIME_MAX, &v) == -1)
+			return -1;
+		*(time_t *)(void *)base = (time_t)v;
+		return 0;
+	case META_COUNT:
+		if (meta_get_number(val, MAX_ATTEMPTS_LIMIT, &v) == -1)
+			return -1;
+		*(long *)(void *)base = (long)v;
+		return 0;
+	case META_STAMP:
+		if ((dot = strchr(val, '.')) == NULL ||
+		    (size_t)(dot - val) >= sizeof text ||
+		    strlen(dot + 1) != 9 || strspn(dot + 1, "0123456789") != 9)
+			return -1;
+		memcpy(text, val, (size_t)(dot - val));
+		text[dot - val] = '\0';
+		if (meta_get_number(text, SPOOL_META_TIME_MAX, &v) == -1)
+			return -1;
+		ts->tv_sec = (time_t)v;
+		ts->tv_nsec = strtol(dot + 1, NULL, 10);
+		return 0;
+	case META_STAMP_TEXT:
+		return 0;	/* checked against received once that is read */
+	}
+	if (len >= f->size)
+		return -1;
+	memcpy(base, val, len + 1);
 	return 0;
 }
 
@@ -476,65 +751,42 @@ int
 spool_meta_parse(const char *buf, size_t len, struct spool_meta *m)
 {
 	const char *p = buf, *end = buf + len, *nl, *eq;
-	char key[32], val[SPOOL_HOOKS_DONE_BYTES + ORG_ID_MAX_BYTES];
-	long long v;
-	size_t klen;
-	char *dot;
+	char val[SPOOL_HOOKS_DONE_BYTES], stamp[64], derived[64];
+	unsigned char seen[META_NFIELDS];
+	size_t vlen, i;
+	time_t created;
 
 	memset(m, 0, sizeof *m);
+	memset(seen, 0, sizeof seen);
+	stamp[0] = '\0';
 	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL)
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			return -1;	/* a torn file */
-		eq = memchr(p, '=', (size_t)(nl - p));
-		if (eq == NULL || (klen = (size_t)(eq - p)) >= sizeof key)
+		if ((eq = memchr(p, '=', (size_t)(nl - p))) == NULL)
 			return -1;
-		memcpy(key, p, klen);
-		key[klen] = '\0';
-		if (meta_get(val, sizeof val, eq + 1, (size_t)(nl - eq - 1)))
+		for (i = 0; i < META_NFIELDS; i++)
+			if (strlen(meta_fields[i].key) == (size_t)(eq - p) &&
+			    memcmp(meta_fields[i].key, p, (size_t)(eq - p)) == 0)
+				break;
+		if (i == META_NFIELDS || seen[i]++)
+			return -1;	/* not a key of ours, or given twice */
+		if (meta_get(val, sizeof val, eq + 1, (size_t)(nl - eq - 1),
+		    &vlen) == -1 || meta_field_set(&meta_fields[i], m, val,
+		    vlen) == -1)
 			return -1;
-		if (strcmp(key, "event_id") == 0)
-			META_COPY(m->id, val);
-		else if (strcmp(key, "event_type") == 0)
-			META_COPY(m->type, val);
-		else if (strcmp(key, "created_at") == 0)
-			META_COPY(m->created_at, val);
-		else if (strcmp(key, "org_id") == 0)
-			META_COPY(m->org_id, val);
-		else if (strcmp(key, "remote_addr") == 0)
-			META_COPY(m->remote_addr, val);
-		else if (strcmp(key, "hooks_done") == 0)
-			META_COPY(m->hooks_done, val);
-		else if (strcmp(key, "last_error") == 0)
-			META_COPY(m->last_error, val);
-		else if (strcmp(key, "received") == 0) {
-			if (meta_get_long(val, &v) == -1)
-				return -1;
-			m->received.tv_sec = (time_t)v;
-			if ((dot = strchr(val, '.')) != NULL &&
-			    meta_get_long(dot + 1, &v) == 0 && v >= 0 &&
-			    v < 1000000000)
-				m->received.tv_nsec = (long)v;
-		} else if (strcmp(key, "created") == 0 ||
-		    strcmp(key, "attempts") == 0 ||
-		    strcmp(key, "next_attempt") == 0 ||
-		    strcmp(key, "finished") == 0) {
-			if (meta_get_long(val, &v) == -1)
-				return -1;
-			if (key[0] == 'c')
-				m->created = (time_t)v;
-			else if (key[0] == 'a')
-				m->attempts = (long)v;
-			else if (key[0] == 'n')
-				m->next_attempt = (time_t)v;
-			else
-				m->finished = (time_t)v;
-		}
-		/* received_at is derived from received; unknown keys are
-		 * kept forward compatible by being ignored. */
+		if (meta_fields[i].kind == META_STAMP_TEXT)
+			snprintf(stamp, sizeof stamp, "%s", val);
 		p = nl + 1;
 	}
-	if (!event_id_is_valid(m->id, strlen(m->id)))
+	for (i = 0; i < META_NFIELDS; i++)
+		if (!seen[i])
+			return -1;
+	if (event_parse_time(m->created_at, &created) == -1 ||
+	    created != m->created)
+		return -1;
+	log_format_time(derived, sizeof derived, m->received.tv_sec,
+	    m->received.tv_nsec);
+	if (strcmp(stamp, derived) != 0)
 		return -1;
 	return 0;
 }
@@ -560,6 +812,19 @@ spool_lock(struct spool *sp)
 	if (flock(sp->lockfd, LOCK_EX | LOCK_NB) == -1)
 		return errno == EWOULDBLOCK ? 0 : -1;
 	return 1;
+}
+
+int
+spool_lock_wait(struct spool *sp, long wait_sec)
+{
+	struct timespec tick = { 0, 100 * 1000 * 1000 };
+	long tries;
+	int r;
+
+	for (tries = 0; (r = spool_lock(sp)) == 0 && tries < wait_sec * 10;
+	    tries++)
+		nanosleep(&tick, NULL);
+	return r;
 }
 
 /* Reads a whole small file below dirfd into buf (size n). */
@@ -827,29 +1092,98 @@ spool_meta_create(struct spool *sp, enum spool_state st,
 	return rc;
 }
 
+static int spool_meta_load(struct spool *, enum spool_state, const char *,
+    struct spool_meta *);
+
+/* Records a pending event that cannot run as failed, saying why; a meta
+ * that does not even load is removed (there is nothing left to run). */
+static int
+spool_pending_fail(struct spool *sp, const char *id, const char *why)
+{
+	struct spool_meta m;
+
+	if (spool_meta_load(sp, SPOOL_PENDING, id, &m) == -1)
+		return unlinkat(sp->statefd[SPOOL_PENDING], id, 0);
+	snprintf(m.last_error, sizeof m.last_error, "%s", why);
+	m.finished = time(NULL);
+	m.next_attempt = 0;
+	return spool_move(sp, &m, SPOOL_PENDING, SPOOL_FAILED, 1);
+}
+
+/* 1 if id is among the n sorted names. */
+static int
+names_have(char **names, size_t n, const char *id)
+{
+	return n > 0 && bsearch(&id, names, n, sizeof *names, name_cmp) != NULL;
+}
+
+/* Every valid event id named in dirfd, sorted. */
+static int
+spool_scan_sorted(int dirfd, const char *suffix, char ***names, size_t *n)
+{
+	size_t cap = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (spool_scan(dirfd, suffix, names, n, &cap) == -1)
+		return -1;
+	if (*n > 1)
+		qsort(*names, *n, sizeof **names, name_cmp);
+	return 0;
+}
+
+/*
+ * Brings the spool's files into agreement, by name (a count of bodies
+ * equal to a count of metas says nothing: one missing of each cancels):
+ *
+ * - pending/<id> beside done/<id> or failed/<id>: a meta that came late
+ *   (a receiver stalled between its link and its rename while this
+ *   recovered the event and ran it). The finished state wins; the
+ *   pending one is removed, or the hooks would run twice.
+ * - events/<id>.json with no meta: given one (spool_meta_rebuild).
+ * - a meta with no body: a removal that was cut short (body first, then
+ *   log, then meta). Done and failed ones are removed; a pending one
+ *   cannot run and goes to failed, saying why.
+ *
+ * Runs under the run lock, which requeue and purge take too.
+ */
 int
 spool_recover(struct spool *sp, time_t now)
 {
-	char **have = NULL, **events = NULL, name[EVENT_ID_MAX_CHARS + 8];
-	size_t nhave = 0, caphave = 0, nev = 0, capev = 0, i;
+	char **names[SPOOL_NSTATES] = { NULL }, **events = NULL;
+	char name[EVENT_ID_MAX_CHARS + 8];
+	size_t n[SPOOL_NSTATES] = { 0 }, nev = 0, i;
 	struct spool_meta m;
 	enum spool_state st;
 	struct stat sb;
-	int s, recovered = 0;
+	int s, fixed = 0, rc = -1;
 
 	for (s = 0; s < SPOOL_NSTATES; s++)
-		if (spool_scan(sp->statefd[s], NULL, &have, &nhave,
-		    &caphave) == -1)
-			goto fail;
-	if (spool_scan(sp->eventsfd, ".json", &events, &nev, &capev) == -1)
-		goto fail;
-	if (nev == nhave)
-		goto done;	/* the common case: nothing to look up */
-	if (nhave > 1)
-		qsort(have, nhave, sizeof *have, name_cmp);
+		if (spool_scan_sorted(sp->statefd[s], NULL, &names[s], &n[s])
+		    == -1)
+			goto done;
+	if (spool_scan_sorted(sp->eventsfd, ".json", &events, &nev) == -1)
+		goto done;
+
+	for (i = 0; i < n[SPOOL_PENDING]; i++) {
+		const char *id = names[SPOOL_PENDING][i];
+
+		if (!names_have(names[SPOOL_DONE], n[SPOOL_DONE], id) &&
+		    !names_have(names[SPOOL_FAILED], n[SPOOL_FAILED], id))
+			continue;
+		if (unlinkat(sp->statefd[SPOOL_PENDING], id, 0) == -1)
+			continue;
+		log_msg(LOG_LEVEL_WARN, "event %s: a pending meta beside a "
+		    "finished one (written late); the finished one is kept",
+		    id);
+		fixed++;
+	}
+
 	for (i = 0; i < nev; i++) {
-		if (nhave > 0 && bsearch(&events[i], have, nhave, sizeof *have,
-		    name_cmp) != NULL)
+		for (s = 0; s < SPOOL_NSTATES; s++)
+			if (names_have(names[s], n[s], events[i]))
+				break;
+		if (s < SPOOL_NSTATES)
 			continue;
 		snprintf(name, sizeof name, "%s.json", events[i]);
 		if (fstatat(sp->eventsfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
@@ -863,16 +1197,36 @@ spool_recover(struct spool *sp, time_t now)
 		}
 		log_msg(LOG_LEVEL_INFO, "event %s: stored without meta; "
 		    "restored as %s", events[i], spool_state_name(st));
-		recovered++;
+		fixed++;
 	}
+
+	for (s = 0; s < SPOOL_NSTATES; s++) {
+		for (i = 0; i < n[s]; i++) {
+			const char *id = names[s][i];
+
+			if (names_have(events, nev, id) ||
+			    (s == SPOOL_PENDING &&
+			    (names_have(names[SPOOL_DONE], n[SPOOL_DONE], id) ||
+			    names_have(names[SPOOL_FAILED], n[SPOOL_FAILED], id))))
+				continue;
+			if (s == SPOOL_PENDING ?
+			    spool_pending_fail(sp, id, "the stored body is "
+			    "missing") == -1 :
+			    spool_remove(sp, id, (enum spool_state)s) == -1)
+				continue;
+			log_msg(LOG_LEVEL_WARN, "event %s: %s meta without a "
+			    "body; %s", id, spool_state_name((enum spool_state)s),
+			    s == SPOOL_PENDING ? "recorded as failed" :
+			    "its removal is finished");
+			fixed++;
+		}
+	}
+	rc = fixed;
 done:
-	names_free(have, nhave);
+	for (s = 0; s < SPOOL_NSTATES; s++)
+		names_free(names[s], n[s]);
 	names_free(events, nev);
-	return recovered;
-fail:
-	names_free(have, nhave);
-	names_free(events, nev);
-	return -1;
+	return rc;
 }
 
 int
@@ -901,13 +1255,23 @@ spool_list(struct spool *sp, enum spool_state st, struct spool_meta **out,
 		if (errno == ENOENT)
 			continue;	/* moved meanwhile */
 		/* A torn meta file (a crash while it was being replaced
-		 * without fsync): rebuilt from the body. */
+		 * without fsync) or a foreign one: rebuilt from the body, or
+		 * recorded as failed if the body is no event either. */
 		if (st == SPOOL_PENDING &&
-		    spool_meta_rebuild(sp, names[i], &list[*n], &rst) == 0 &&
-		    rst == SPOOL_PENDING &&
-		    spool_meta_save(sp, st, &list[*n], 1) == 0) {
-			(*n)++;
-			continue;
+		    spool_meta_rebuild(sp, names[i], &list[*n], &rst) == 0) {
+			if (rst == SPOOL_PENDING &&
+			    spool_meta_save(sp, st, &list[*n], 1) == 0) {
+				(*n)++;
+				continue;
+			}
+			if (rst == SPOOL_FAILED &&
+			    spool_move(sp, &list[*n], SPOOL_PENDING,
+			    SPOOL_FAILED, 1) == 0) {
+				log_msg(LOG_LEVEL_WARN, "pending/%s: unreadable "
+				    "meta and a body that is no event: recorded "
+				    "as failed", names[i]);
+				continue;
+			}
 		}
 		log_msg(LOG_LEVEL_WARN, "%s/%s: unreadable meta, skipped",
 		    spool_state_name(st), names[i]);
@@ -932,15 +1296,20 @@ spool_count(struct spool *sp, enum spool_state st)
 int
 spool_find(struct spool *sp, const char *id, struct spool_meta *m)
 {
-	int s;
+	static const enum spool_state order[SPOOL_NSTATES] = {
+		SPOOL_DONE, SPOOL_FAILED, SPOOL_PENDING
+	};
+	int i;
 
 	if (!event_id_is_valid(id, strlen(id))) {
 		errno = EINVAL;
 		return -1;
 	}
-	for (s = 0; s < SPOOL_NSTATES; s++)
-		if (spool_meta_load(sp, (enum spool_state)s, id, m) == 0)
-			return s;
+	/* A finished state wins over a pending meta written late (see
+	 * spool_recover). */
+	for (i = 0; i < SPOOL_NSTATES; i++)
+		if (spool_meta_load(sp, order[i], id, m) == 0)
+			return order[i];
 	errno = ENOENT;
 	return -1;
 }

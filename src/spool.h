@@ -24,9 +24,6 @@ enum spool_result {
 	SPOOL_ERROR		/* errno says why; nothing was left behind */
 };
 
-#define SPOOL_HOOKS_DONE_BYTES	1024
-#define SPOOL_ERROR_BYTES	256
-
 /* What the spool records about an event beside its body. */
 struct spool_meta {
 	char		 id[EVENT_ID_MAX_CHARS + 1];
@@ -47,6 +44,11 @@ struct spool_meta {
  * err gets a reason on failure. */
 struct spool *spool_open(const char *path, char *err, size_t errlen);
 void spool_close(struct spool *sp);
+/* 1 if the spool's path and each of its directories still name the
+ * directories spool_open opened: a long-running receiver reopens the
+ * spool when one was moved aside or made anew, so that no event is
+ * written where nobody looks. */
+int spool_is_current(struct spool *sp);
 
 /* Stores body under ev's id: atomic, exclusive, durable before it
  * returns SPOOL_STORED. *differs is set on a duplicate whose stored body
@@ -60,12 +62,17 @@ const char *spool_state_name(enum spool_state st);
 /* Takes the spool's run lock without waiting: 1 taken, 0 held by
  * another process, -1 error. Released by spool_close. */
 int spool_lock(struct spool *sp);
+/* The same, trying for up to wait_sec seconds. */
+int spool_lock_wait(struct spool *sp, long wait_sec);
 
-/* Gives every stored event without meta (a writer killed between its
- * link and its rename, or a torn meta file) pending meta rebuilt from its
- * body, received at the body's mtime. Leaves events younger than
- * SPOOL_ORPHAN_MIN_AGE_SEC alone: their writer may still be at work.
- * Returns how many were recovered, or -1. */
+/* Under the run lock, brings bodies and metas into agreement by name:
+ * every stored event without meta (a writer killed between its link and
+ * its rename) gets pending meta rebuilt from its body, received at the
+ * body's mtime, unless it is younger than SPOOL_ORPHAN_MIN_AGE_SEC (its
+ * writer may still be at work); a pending meta beside a done or failed
+ * one is removed (the finished state wins); a meta without a body is
+ * removed (done, failed) or recorded as failed (pending). Returns how
+ * many files were put right, or -1. */
 int spool_recover(struct spool *sp, time_t now);
 
 /* The meta of every event in state st, unsorted; *out is malloc'd. */
@@ -73,7 +80,8 @@ int spool_list(struct spool *sp, enum spool_state st, struct spool_meta **out,
     size_t *n);
 /* How many events are in state st: a directory scan, no file read. */
 long spool_count(struct spool *sp, enum spool_state st);
-/* Finds id in any state. Returns the state, or -1 (errno ENOENT). */
+/* Finds id in any state, done and failed before pending. Returns the
+ * state, or -1 (errno ENOENT). */
 int spool_find(struct spool *sp, const char *id, struct spool_meta *m);
 
 /* Replaces the meta of m->id in state st (write, rename). fsync'd when

@@ -76,5 +76,21 @@ while [ $i -lt 150 ]; do
 	i=$((i + 1))
 done
 check "after 150 random kills: every redelivery 200 and stored complete" [ $bad = 0 ]
+# 3. A duplicate is answered 200 only once the first copy's name is
+# durable: killed after its link, before the directory's fsync, the
+# first delivery left a name that a crash could still take away. A
+# redelivery must sync the directory itself, and answer 503 if that
+# fails.
+event evt_unsynced > "$T/unsynced.json"
+post "$T/unsynced.json" LD_PRELOAD="$FAULTLIB" FAULT_CALL=fsync FAULT_NTH=2 FAULT_ACTION=kill
+check "killed between link and directory fsync: the name exists, no meta" sh -c "[ -e '$T/spool/events/evt_unsynced.json' ] && [ ! -e '$T/spool/pending/evt_unsynced' ]"
+post "$T/unsynced.json" LD_PRELOAD="$FAULTLIB" FAULT_CALL=fsync FAULT_NTH=1 FAULT_ERRNO=EIO
+check "a redelivery whose fsync of the directory fails: 503, not duplicate" [ "$STATUS" = 503 ]
+post "$T/unsynced.json"
+check "a redelivery that syncs it: 200 duplicate" sh -c "[ '$STATUS' = 200 ] && grep -q duplicate '$T/out'"
+event evt_synced > "$T/synced.json"
+post "$T/synced.json"
+post "$T/synced.json" LD_PRELOAD="$FAULTLIB" FAULT_CALL=fsync FAULT_NTH=1 FAULT_ERRNO=EIO
+check "with its meta in pending/ a duplicate needs no fsync: 200" sh -c "[ '$STATUS' = 200 ] && grep -q duplicate '$T/out'"
 check "nothing but tmp/ holds leftovers" sh -c "[ \$(ls '$T/spool/pending' | wc -l) -le \$(ls '$T/spool/events' | wc -l) ]"
 done_testing

@@ -72,6 +72,22 @@ event evt_v6 > "$T/v6.json"
 fcgi_post "$T/v6.json" "$(sign "$T/v6.json")" REMOTE_ADDR=2001:db8::7
 check "an IPv6 REMOTE_ADDR is kept" grep -q '^remote_addr=2001:db8::7$' "$T/spool/pending/evt_v6"
 
+# The long-running receiver follows the spool's directories: an operator
+# moving one aside and making it anew (restoring a backup) does not make
+# it write where nobody looks.
+mv "$T/spool/events" "$T/spool/events.old"
+mkdir "$T/spool/events"
+event evt_after_move > "$T/moved.json"
+fcgi_post "$T/moved.json" "$(sign "$T/moved.json")"
+check "events/ made anew: 200" [ "$STATUS" = 200 ]
+check "the event is in the new events/" stored evt_after_move
+check "not in the one moved aside" [ ! -e "$T/spool/events.old/evt_after_move.json" ]
+mv "$T/spool/pending" "$T/spool/pending.old"
+mkdir "$T/spool/pending"
+event evt_after_move2 > "$T/moved.json"
+fcgi_post "$T/moved.json" "$(sign "$T/moved.json")"
+check "pending/ made anew: the meta is in the new one" [ -e "$T/spool/pending/evt_after_move2" ]
+
 # The same through CGI, whose environment is the receiver's own.
 event evt_cgi > "$T/cgi.json"
 post "$T/cgi.json" REMOTE_ADDR='1.2.3.4 refused 200 from 5.6.7.8'

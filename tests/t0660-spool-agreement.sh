@@ -1,0 +1,76 @@
+#!/bin/sh
+# The spool's files are brought into agreement by name, under the run
+# lock: a body without meta is found even when a meta without body
+# evens the count; a pending meta written after the event was finished
+# does not run its hooks again; requeue and purge wait for a run.
+# shellcheck source=tests/lib.sh
+. "${top_srcdir:-.}/tests/lib.sh"
+setup_hooks
+hook call.completed 'echo "$HUSKY_EVENT_ID" >> ran.log'
+old=$(date -d '-5 min' +%Y%m%d%H%M.%S)
+ran() { grep -c "^$1\$" "$T/hooks/ran.log" 2>/dev/null || true; }
+
+# 1. A failed event whose body went (a purge cut short) and a body whose
+# meta never came (a receiver killed between its link and its rename):
+# as many bodies as metas, and still one of each to put right.
+deliver evt_gone
+hh run > /dev/null
+mv "$T/spool/done/evt_gone" "$T/spool/failed/evt_gone"
+rm "$T/spool/events/evt_gone.json"
+deliver evt_orphan
+rm "$T/spool/pending/evt_orphan"
+touch -t "$old" "$T/spool/events/evt_orphan.json"
+check "as many bodies as metas" [ "$(ls "$T/spool/events" | wc -l)" = "$(ls "$T/spool/pending" "$T/spool/done" "$T/spool/failed" | grep -c evt_)" ]
+hh run > "$T/run.out" 2>&1
+check "the body without meta is found and its hook runs" [ "$(ran evt_orphan)" = 1 ]
+check "and it is done" [ "$(state_of evt_orphan)" = "done" ]
+check "the failed meta without a body is removed" [ ! -e "$T/spool/failed/evt_gone" ]
+check "both are logged" sh -c "grep -q 'evt_orphan: stored without meta' '$T/receive.log' && grep -q 'evt_gone: failed meta without a body' '$T/receive.log'"
+
+# A pending meta without a body cannot run: failed, saying why.
+deliver evt_nobody
+rm "$T/spool/events/evt_nobody.json"
+hh run > /dev/null 2>&1
+check "a pending meta without a body: failed" [ "$(state_of evt_nobody)" = failed ]
+check "saying why" grep -q '^last_error=the stored body is missing$' "$T/spool/failed/evt_nobody"
+
+# 2. A receiver stalled between its link and its rename past the
+# orphan age: run restored the meta and ran the hook; then the
+# receiver's pending meta lands. The finished state wins.
+deliver evt_late
+cp "$T/spool/pending/evt_late" "$T/late.meta"
+rm "$T/spool/pending/evt_late"
+touch -t "$old" "$T/spool/events/evt_late.json"
+hh run > /dev/null
+check "the stalled event ran once" [ "$(ran evt_late)" = 1 ] && [ "$(state_of evt_late)" = "done" ]
+mv "$T/late.meta" "$T/spool/pending/evt_late"
+check "show says done while the late meta is there" sh -c "'$HUSKYHOOK' -c '$CONF' show evt_late | grep -q '^state  *done'"
+hh run > /dev/null
+check "the late pending meta does not run the hook again" [ "$(ran evt_late)" = 1 ]
+check "it is removed" [ ! -e "$T/spool/pending/evt_late" ]
+check "the event stays done" [ -e "$T/spool/done/evt_late" ]
+check "it is logged" grep -q 'evt_late: a pending meta beside a finished one' "$T/receive.log"
+
+# 3. requeue and purge take the run's lock: while it is held (flock on
+# run.lock, as a run holds it) they wait, then give up saying so.
+deliver evt_req
+hh run > /dev/null
+flock -o "$T/spool/run.lock" sleep 30 &
+holder=$!
+sleep 0.3
+start=$(date +%s)
+hh requeue evt_req > "$T/req.out" 2>&1
+rc=$?
+took=$(( $(date +%s) - start ))
+check "requeue while a run holds the lock: exit 1" [ "$rc" = 1 ]
+check "after waiting about 10s (took ${took}s)" [ "$took" -ge 9 ] && [ "$took" -le 20 ]
+check "saying a run holds the lock" grep -q 'a run has held the lock' "$T/req.out"
+check "the event was left alone" [ "$(state_of evt_req)" = "done" ]
+hh purge --done > "$T/purge.out" 2>&1 &
+purger=$!
+sleep 1
+kill "$holder"
+wait "$holder" 2>/dev/null
+wait "$purger"
+check "purge waiting for the lock goes on once it is free" grep -q 'done events purged' "$T/purge.out"
+done_testing
