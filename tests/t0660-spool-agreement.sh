@@ -20,7 +20,7 @@ rm "$T/spool/events/evt_gone.json"
 deliver evt_orphan
 rm "$T/spool/pending/evt_orphan"
 touch -t "$old" "$T/spool/events/evt_orphan.json"
-check "as many bodies as metas" [ "$(ls "$T/spool/events" | wc -l)" = "$(ls "$T/spool/pending" "$T/spool/done" "$T/spool/failed" | grep -c evt_)" ]
+check "as many bodies as metas" [ "$(count_files "$T/spool/events")" = "$(( $(count_files "$T/spool/pending") + $(count_files "$T/spool/done") + $(count_files "$T/spool/failed") ))" ]
 hh run > "$T/run.out" 2>&1
 check "the body without meta is found and its hook runs" [ "$(ran evt_orphan)" = 1 ]
 check "and it is done" [ "$(state_of evt_orphan)" = "done" ]
