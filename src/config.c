@@ -120,25 +120,27 @@ config_resolve_path(struct config_ctx *ctx, const char *value)
 	return p;
 }
 
+/*
+ * st is the fstat of the descriptor read, taken before reading: a stat of
+ * the path after the read could describe a file renamed there meanwhile,
+ * whose arrival would then never count as a change, and the old secret
+ * would be kept for good; and a write during the read changes the times
+ * config_is_stale compares.
+ */
 static int
-config_watch_add(struct config *cfg, const char *path)
+config_watch_add(struct config *cfg, const char *path, const struct stat *st)
 {
 	struct config_watch *w = &cfg->watch[cfg->nwatch];
-	struct stat st;
 
 	memset(w, 0, sizeof *w);
 	if ((w->path = strdup(path)) == NULL)
 		return -1;
 	cfg->nwatch++;
-	if (stat(path, &st) == -1) {
-		w->missing = 1;
-		return 0;
-	}
-	w->dev = st.st_dev;
-	w->ino = st.st_ino;
-	w->size = st.st_size;
-	w->mtime = st.st_mtim;
-	w->ctime = st.st_ctim;
+	w->dev = st->st_dev;
+	w->ino = st->st_ino;
+	w->size = st->st_size;
+	w->mtime = st->st_mtim;
+	w->ctime = st->st_ctim;
 	return 0;
 }
 
@@ -151,12 +153,9 @@ config_is_stale(const struct config *cfg)
 
 	for (i = 0; i < cfg->nwatch; i++) {
 		w = &cfg->watch[i];
-		if (stat(w->path, &st) == -1) {
-			if (!w->missing)
-				return 1;
-			continue;
-		}
-		if (w->missing || st.st_dev != w->dev || st.st_ino != w->ino ||
+		if (stat(w->path, &st) == -1)
+			return 1;
+		if (st.st_dev != w->dev || st.st_ino != w->ino ||
 		    st.st_size != w->size ||
 		    st.st_mtim.tv_sec != w->mtime.tv_sec ||
 		    st.st_mtim.tv_nsec != w->mtime.tv_nsec ||
@@ -168,14 +167,13 @@ config_is_stale(const struct config *cfg)
 }
 
 /* Reads a secret file: at most SECRET_MAX_BYTES, one trailing newline
- * (or CRLF) dropped. */
+ * (or CRLF) dropped. *st is what the descriptor read was before reading. */
 static int
 config_read_secret(struct config_ctx *ctx, const char *path,
-    struct config_secret *sec)
+    struct config_secret *sec, struct stat *st)
 {
 	unsigned char buf[SECRET_MAX_BYTES + 2];
 	size_t len = 0;
-	struct stat st;
 	ssize_t n;
 	int fd, rc = -1;
 
@@ -183,7 +181,7 @@ config_read_secret(struct config_ctx *ctx, const char *path,
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
 		return config_fail(ctx, "secret_file %s: %s", path,
 		    strerror(errno));
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		return config_fail(ctx, "secret_file %s is not a regular file",
 		    path);
@@ -238,13 +236,14 @@ config_read_secret_file(const char *path, unsigned char **key, size_t *len,
 {
 	struct config_ctx ctx;
 	struct config_secret sec;
+	struct stat st;
 
 	memset(&ctx, 0, sizeof ctx);
 	memset(&sec, 0, sizeof sec);
 	ctx.file = path;
 	ctx.err = err;
 	ctx.errlen = errlen;
-	if (config_read_secret(&ctx, path, &sec) == -1)
+	if (config_read_secret(&ctx, path, &sec, &st) == -1)
 		return -1;
 	*key = sec.key;
 	*len = sec.len;
@@ -294,6 +293,7 @@ config_apply(struct config_ctx *ctx, const char *key, const char *value)
 {
 	struct config *cfg = ctx->cfg;
 	struct config_secret *sec;
+	struct stat st;
 	char *path, *end;
 	long v;
 
@@ -317,9 +317,9 @@ config_apply(struct config_ctx *ctx, const char *key, const char *value)
 			if ((path = config_resolve_path(ctx, value)) == NULL)
 				return config_fail(ctx, "out of memory");
 			sec->file = path;
-			if (config_read_secret(ctx, path, sec) == -1)
+			if (config_read_secret(ctx, path, sec, &st) == -1)
 				return -1;
-			if (config_watch_add(cfg, path) == -1)
+			if (config_watch_add(cfg, path, &st) == -1)
 				return config_fail(ctx, "out of memory");
 		}
 		cfg->nsecrets++;
@@ -437,6 +437,7 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	struct config_ctx ctx;
 	char buf[CONFIG_LINE_BYTES + 2], *line, *eq, *key, *value, *slash, *abs;
 	FILE *fp = NULL;
+	struct stat st;
 	int rc = -1;
 
 	config_defaults(cfg);
@@ -461,12 +462,13 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 		free(ctx.dir);
 		ctx.dir = abs;
 	}
-	if (config_watch_add(cfg, path) == -1) {
-		config_fail(&ctx, "out of memory");
+	if ((fp = fopen(path, "re")) == NULL ||
+	    fstat(fileno(fp), &st) == -1) {
+		config_fail(&ctx, "%s", strerror(errno));
 		goto done;
 	}
-	if ((fp = fopen(path, "re")) == NULL) {
-		config_fail(&ctx, "%s", strerror(errno));
+	if (config_watch_add(cfg, path, &st) == -1) {
+		config_fail(&ctx, "out of memory");
 		goto done;
 	}
 	while (fgets(buf, sizeof buf, fp) != NULL) {

@@ -16,6 +16,8 @@ struct config_secret {
 	int		 line;
 };
 
+/* A file the config was read from, as it was when it was read: taken from
+ * the descriptor read, so that a replacement racing the read is seen. */
 struct config_watch {
 	char		*path;
 	dev_t		 dev;
@@ -23,7 +25,6 @@ struct config_watch {
 	off_t		 size;
 	struct timespec	 mtime;
 	struct timespec	 ctime;
-	int		 missing;
 };
 
 struct config {

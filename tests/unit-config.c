@@ -1,5 +1,9 @@
 /* The config reader: defaults, every value kind, and errors naming the
  * file and the line. */
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +14,53 @@
 
 static char dir[] = "/tmp/huskyhook-unit-config.XXXXXX";
 static char path[256], err[1024];
+
+/*
+ * A file replaced by rename while config_load has it in hand: the loader
+ * must watch the file it read, not whatever the path names a moment
+ * later. close() and fopen() below are this program's own, so the
+ * library's calls come here (libc's internal ones do not): when armed,
+ * they rename swap_from over swap_to just before handing on.
+ */
+static char swap_from[512], swap_to[512];
+static ino_t swap_ino;		/* close: only the descriptor of this file */
+static int swap_on_close, swap_on_fopen, swapped;
+
+static void
+swap_now(void)
+{
+	if (rename(swap_from, swap_to) == 0)
+		swapped++;
+}
+
+int
+close(int fd)
+{
+	struct stat st;
+
+	if (swap_on_close && fstat(fd, &st) == 0 && st.st_ino == swap_ino) {
+		swap_on_close = 0;
+		swap_now();
+	}
+	return (int)syscall(SYS_close, fd);
+}
+
+FILE *
+fopen(const char *name, const char *mode)
+{
+	int fd, flags;
+
+	if (swap_on_fopen && strcmp(name, swap_to) == 0) {
+		swap_on_fopen = 0;
+		swap_now();
+	}
+	flags = mode[0] == 'r' ? O_RDONLY : O_WRONLY | O_CREAT | O_TRUNC;
+	if (strchr(mode, 'e') != NULL)
+		flags |= O_CLOEXEC;
+	if ((fd = open(name, flags, 0666)) == -1)
+		return NULL;
+	return fdopen(fd, mode[0] == 'r' ? "r" : "w");
+}
 
 static void
 write_file(const char *name, const char *text)
@@ -29,6 +80,22 @@ load(const char *text, struct config *cfg)
 	write_file("huskyhook.conf", text);
 	err[0] = '\0';
 	return config_load(path, cfg, err, sizeof err);
+}
+
+static void
+dir_file(char *buf, size_t n, const char *name)
+{
+	snprintf(buf, n, "%s/%s", dir, name);
+}
+
+static ino_t
+inode_of(const char *name)
+{
+	char p[512];
+	struct stat st;
+
+	dir_file(p, sizeof p, name);
+	return stat(p, &st) == 0 ? st.st_ino : 0;
 }
 
 static void
@@ -104,6 +171,46 @@ main(void)
 	expect_error("spool = s\n", ": no secret", "no secret");
 	expect_error("secret_file = secret\n", ": required key 'spool'", "no spool");
 	expect_error("secret_file = secret\nspool = s\nmax_age = 10d\nkeep_days = 7\n", ":4: keep_days (7) is shorter than max_age", "keep_days < max_age names its line");
+	/*
+	 * The watch records the file that was read. Secret replaced (by
+	 * rename) after it was read, before the loader is done with it: the
+	 * key in hand is the old one, so the config must be stale.
+	 */
+	write_file("secret.new", "rotated\n");
+	dir_file(swap_from, sizeof swap_from, "secret.new");
+	dir_file(swap_to, sizeof swap_to, "secret");
+	swap_ino = inode_of("secret");
+	swapped = 0;
+	swap_on_close = 1;
+	tap_ok(load("secret_file = secret\nspool = s\n", &cfg) == 0, "load while the secret is replaced");
+	swap_on_close = 0;
+	if (cfg.path != NULL) {
+		tap_ok(swapped == 1 && inode_of("secret") != swap_ino, "the secret was replaced after it was read");
+		tap_ok(cfg.secrets[0].len == 6 && memcmp(cfg.secrets[0].key, "s3cret", 6) == 0, "the key in hand is the old one");
+		tap_ok(cfg.nwatch == 2 && cfg.watch[1].ino == swap_ino, "the watch holds the inode that was read");
+		tap_ok(config_is_stale(&cfg), "secret replaced between read and watch: stale");
+		config_free(&cfg);
+	}
+	write_file("secret", "s3cret\n");
+	/* The config file replaced just before it is opened: the watch must
+	 * be of the new file, which is the one read (else a needless
+	 * reload, or, were the order reversed, a missed one). */
+	write_file("huskyhook.conf", "secret_file = secret\nspool = s\n");
+	write_file("next.conf", "secret_file = secret\nspool = s2\n");
+	dir_file(swap_from, sizeof swap_from, "next.conf");
+	snprintf(swap_to, sizeof swap_to, "%s", path);
+	swap_ino = inode_of("next.conf");
+	swapped = 0;
+	swap_on_fopen = 1;
+	tap_ok(config_load(path, &cfg, err, sizeof err) == 0, "load while the config is replaced");
+	swap_on_fopen = 0;
+	if (cfg.path != NULL) {
+		tap_ok(swapped == 1 && strstr(cfg.spool, "/s2") != NULL, "the replacement was read");
+		tap_ok(cfg.watch[0].ino == swap_ino, "the config's watch holds the inode that was read");
+		tap_ok(!config_is_stale(&cfg), "not stale: what was read is what the path names");
+		config_free(&cfg);
+	}
+
 	write_file("empty", "\n");
 	expect_error("secret_file = empty\nspool = s\n", ":1: secret_file", "empty secret file");
 	{
