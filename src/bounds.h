@@ -53,5 +53,15 @@
 #define HOOK_DATA_MAX_VARS          256
 #define HOOK_ENV_MAX_VARS           (HOOK_DATA_MAX_VARS + 32)
 
+/* Ceilings of huskyhook.conf keys: far above any sensible setting, and
+ * low enough that now + or - any of them, retry_max doubled, or
+ * hook_timeout in milliseconds fits a long with room to spare. */
+#define MAX_AGE_SEC_LIMIT           (365L * 86400L)	/* replay window */
+#define MAX_SKEW_SEC_LIMIT          86400L	/* a clock a day off is broken */
+#define KEEP_DAYS_LIMIT             36500L	/* days; x 86400 needs 64 bits */
+#define HOOK_TIMEOUT_SEC_LIMIT      86400L	/* x 1000 fits poll()'s int ms */
+#define MAX_ATTEMPTS_LIMIT          1000L
+#define RETRY_SEC_LIMIT             (30L * 86400L)	/* retry_base, retry_max */
+
 
 #endif

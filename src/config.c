@@ -27,9 +27,13 @@ struct config_ctx {
 	int		 line;
 	char		*err;
 	size_t		 errlen;
-	int		 seen_keep_days, seen_max_age;
+	int		 seen_keep_days, seen_max_age, seen_max_skew;
 	int		 keep_days_line;
 };
+
+/* run.c's cutoff is now - keep_days * 86400 in a long. */
+_Static_assert(KEEP_DAYS_LIMIT <= LONG_MAX / 86400L,
+    "keep_days in seconds must fit a long");
 
 static int config_fail(struct config_ctx *, const char *, ...)
     __attribute__((format(__printf__, 2, 3)));
@@ -88,6 +92,28 @@ config_parse_number(const char *s, const char *units, const long *mult,
 		return -1;
 	*out = (long)v;
 	return 0;
+}
+
+/*
+ * A copy of an event passes the age check until max_age after its
+ * created_at, and created_at may lie max_skew after the first copy's
+ * receipt, which is when its dedupe record's keep_days start (the body's
+ * mtime). One SPOOL_PURGE_INTERVAL_SEC more is a margin for what the
+ * second-granular times and clocks of a receiver and a runner sharing a
+ * spool may be off by. With max_age 0 there is no age check, and so no
+ * keep_days that would be long enough: nothing is required (see
+ * huskyhook.conf(5)). Both arguments are bounded by their limits, so the
+ * sum cannot overflow.
+ */
+long
+config_min_keep_days(long max_age, long max_skew)
+{
+	long need;
+
+	if (max_age == 0)
+		return 0;
+	need = max_age + max_skew + SPOOL_PURGE_INTERVAL_SEC;
+	return (need + 86400L - 1) / 86400L;
 }
 
 int
@@ -261,13 +287,21 @@ config_set_string(struct config_ctx *ctx, char **slot, const char *value,
 	return 0;
 }
 
+/* max bounds what is done with the value later (now + max_skew, doubled
+ * retry delays, milliseconds): the parser alone allows up to LONG_MAX. */
 static int
 config_set_duration(struct config_ctx *ctx, const char *key,
-    const char *value, long *slot)
+    const char *value, long max, long *slot)
 {
-	if (config_parse_duration(value, slot) == -1)
+	long v;
+
+	if (config_parse_duration(value, &v) == -1)
 		return config_fail(ctx, "%s: '%s' is not a duration "
 		    "(a number with an optional s, m, h or d)", key, value);
+	if (v > max)
+		return config_fail(ctx, "%s: '%s' is more than %lds", key,
+		    value, max);
+	*slot = v;
 	return 0;
 }
 
@@ -340,8 +374,8 @@ config_apply(struct config_ctx *ctx, const char *key, const char *value)
 		if (config_parse_size(value, &v) == -1 || v < 1 ||
 		    v > MAX_BODY_BYTES_LIMIT)
 			return config_fail(ctx, "max_body: '%s' is not a size "
-			    "from 1 to 64M (a number with an optional K or M)",
-			    value);
+			    "from 1 to %ld bytes (a number with an optional K or "
+			    "M)", value, MAX_BODY_BYTES_LIMIT);
 		cfg->max_body = v;
 		return 0;
 	}
@@ -356,12 +390,17 @@ config_apply(struct config_ctx *ctx, const char *key, const char *value)
 	}
 	if (strcmp(key, "max_age") == 0) {
 		ctx->seen_max_age = ctx->line;
-		return config_set_duration(ctx, key, value, &cfg->max_age);
+		return config_set_duration(ctx, key, value, MAX_AGE_SEC_LIMIT,
+		    &cfg->max_age);
 	}
-	if (strcmp(key, "max_skew") == 0)
-		return config_set_duration(ctx, key, value, &cfg->max_skew);
+	if (strcmp(key, "max_skew") == 0) {
+		ctx->seen_max_skew = ctx->line;
+		return config_set_duration(ctx, key, value, MAX_SKEW_SEC_LIMIT,
+		    &cfg->max_skew);
+	}
 	if (strcmp(key, "hook_timeout") == 0) {
-		if (config_set_duration(ctx, key, value, &cfg->hook_timeout))
+		if (config_set_duration(ctx, key, value,
+		    HOOK_TIMEOUT_SEC_LIMIT, &cfg->hook_timeout))
 			return -1;
 		if (cfg->hook_timeout < 1)
 			return config_fail(ctx, "hook_timeout must be at "
@@ -369,16 +408,18 @@ config_apply(struct config_ctx *ctx, const char *key, const char *value)
 		return 0;
 	}
 	if (strcmp(key, "retry_base") == 0)
-		return config_set_duration(ctx, key, value, &cfg->retry_base);
+		return config_set_duration(ctx, key, value, RETRY_SEC_LIMIT,
+		    &cfg->retry_base);
 	if (strcmp(key, "retry_max") == 0)
-		return config_set_duration(ctx, key, value, &cfg->retry_max);
+		return config_set_duration(ctx, key, value, RETRY_SEC_LIMIT,
+		    &cfg->retry_max);
 	if (strcmp(key, "keep_days") == 0) {
 		ctx->keep_days_line = ctx->line;
-		return config_set_count(ctx, key, value, 1, 36500,
+		return config_set_count(ctx, key, value, 1, KEEP_DAYS_LIMIT,
 		    &cfg->keep_days);
 	}
 	if (strcmp(key, "max_attempts") == 0)
-		return config_set_count(ctx, key, value, 1, 1000,
+		return config_set_count(ctx, key, value, 1, MAX_ATTEMPTS_LIMIT,
 		    &cfg->max_attempts);
 	if (strcmp(key, "require_https") == 0) {
 		if (strcmp(value, "yes") == 0)
@@ -438,6 +479,7 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	char buf[CONFIG_LINE_BYTES + 2], *line, *eq, *key, *value, *slash, *abs;
 	FILE *fp = NULL;
 	struct stat st;
+	long min_days;
 	int rc = -1;
 
 	config_defaults(cfg);
@@ -512,12 +554,17 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 		config_fail(&ctx, "required key 'spool' is missing");
 		goto done;
 	}
-	if (cfg->max_age > 0 && cfg->keep_days * 86400L < cfg->max_age) {
+	min_days = config_min_keep_days(cfg->max_age, cfg->max_skew);
+	if (cfg->keep_days < min_days) {
+		/* The line to change: keep_days, else what raised the need. */
 		ctx.line = ctx.keep_days_line ? ctx.keep_days_line :
-		    ctx.seen_max_age;
-		config_fail(&ctx, "keep_days (%ld) is shorter than max_age "
-		    "(%lds): a redelivery could then be stored twice",
-		    cfg->keep_days, cfg->max_age);
+		    ctx.seen_max_age > ctx.seen_max_skew ? ctx.seen_max_age :
+		    ctx.seen_max_skew;
+		config_fail(&ctx, "keep_days (%ld) is too short for max_age "
+		    "(%lds) and max_skew (%lds): at least %ld are needed, or "
+		    "a replay could be accepted after its first copy is purged "
+		    "and run its hooks again", cfg->keep_days, cfg->max_age,
+		    cfg->max_skew, min_days);
 		goto done;
 	}
 	if (cfg->retry_max < cfg->retry_base) {

@@ -68,6 +68,10 @@ int  config_is_stale(const struct config *cfg);
 int  config_read_secret_file(const char *path, unsigned char **key,
     size_t *len, char *err, size_t errlen);
 
+/* The fewest keep_days that keep every event's dedupe record as long as
+ * a copy of it can pass the age check; 0 when max_age is 0 (off). */
+long config_min_keep_days(long max_age, long max_skew);
+
 /* Value parsers, exposed for the command-line tool and the tests. */
 int  config_parse_duration(const char *s, long *out);
 int  config_parse_size(const char *s, long *out);
