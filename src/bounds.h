@@ -20,7 +20,6 @@
 
 /* Hard bounds. */
 #define MAX_BODY_BYTES_LIMIT        (64L * 1024L * 1024L)
-#define MAX_ATTEMPTS_LIMIT          1000L
 #define CONFIG_LINE_BYTES           4096
 #define CONFIG_MAX_SECRETS          8
 #define CONFIG_MAX_ORG_IDS          64
@@ -67,6 +66,16 @@ _Static_assert(EVENT_TYPE_MAX_CHARS <= HOOK_NAME_MAX_CHARS,
 _Static_assert(SPOOL_HOOKS_DONE_BYTES >= ORG_ID_MAX_BYTES + 1 &&
     SPOOL_HOOKS_DONE_BYTES >= SPOOL_ERROR_BYTES,
     "every meta value fits the buffer the size of hooks_done");
+
+/* Ceilings of huskyhook.conf keys: far above any sensible setting, and
+ * low enough that now + or - any of them, retry_max doubled, or
+ * hook_timeout in milliseconds fits a long with room to spare. */
+#define MAX_AGE_SEC_LIMIT           (365L * 86400L)	/* replay window */
+#define MAX_SKEW_SEC_LIMIT          86400L	/* a clock a day off is broken */
+#define KEEP_DAYS_LIMIT             36500L	/* days; x 86400 needs 64 bits */
+#define HOOK_TIMEOUT_SEC_LIMIT      86400L	/* x 1000 fits poll()'s int ms */
+#define MAX_ATTEMPTS_LIMIT          1000L
+#define RETRY_SEC_LIMIT             (30L * 86400L)	/* retry_base, retry_max */
 
 
 #endif

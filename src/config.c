@@ -27,9 +27,13 @@ struct config_ctx {
 	int		 line;
 	char		*err;
 	size_t		 errlen;
-	int		 seen_keep_days, seen_max_age;
+	int		 seen_keep_days, seen_max_age, seen_max_skew;
 	int		 keep_days_line;
 };
+
+/* run.c's cutoff is now - keep_days * 86400 in a long. */
+_Static_assert(KEEP_DAYS_LIMIT <= LONG_MAX / 86400L,
+    "keep_days in seconds must fit a long");
 
 static int config_fail(struct config_ctx *, const char *, ...)
     __attribute__((format(__printf__, 2, 3)));
@@ -90,6 +94,28 @@ config_parse_number(const char *s, const char *units, const long *mult,
 	return 0;
 }
 
+/*
+ * A copy of an event passes the age check until max_age after its
+ * created_at, and created_at may lie max_skew after the first copy's
+ * receipt, which is when its dedupe record's keep_days start (the body's
+ * mtime). One SPOOL_PURGE_INTERVAL_SEC more is a margin for what the
+ * second-granular times and clocks of a receiver and a runner sharing a
+ * spool may be off by. With max_age 0 there is no age check, and so no
+ * keep_days that would be long enough: nothing is required (see
+ * huskyhook.conf(5)). Both arguments are bounded by their limits, so the
+ * sum cannot overflow.
+ */
+long
+config_min_keep_days(long max_age, long max_skew)
+{
+	long need;
+
+	if (max_age == 0)
+		return 0;
+	need = max_age + max_skew + SPOOL_PURGE_INTERVAL_SEC;
+	return (need + 86400L - 1) / 86400L;
+}
+
 int
 config_parse_duration(const char *s, long *out)
 {
@@ -120,25 +146,27 @@ config_resolve_path(struct config_ctx *ctx, const char *value)
 	return p;
 }
 
+/*
+ * st is the fstat of the descriptor read, taken before reading: a stat of
+ * the path after the read could describe a file renamed there meanwhile,
+ * whose arrival would then never count as a change, and the old secret
+ * would be kept for good; and a write during the read changes the times
+ * config_is_stale compares.
+ */
 static int
-config_watch_add(struct config *cfg, const char *path)
+config_watch_add(struct config *cfg, const char *path, const struct stat *st)
 {
 	struct config_watch *w = &cfg->watch[cfg->nwatch];
-	struct stat st;
 
 	memset(w, 0, sizeof *w);
 	if ((w->path = strdup(path)) == NULL)
 		return -1;
 	cfg->nwatch++;
-	if (stat(path, &st) == -1) {
-		w->missing = 1;
-		return 0;
-	}
-	w->dev = st.st_dev;
-	w->ino = st.st_ino;
-	w->size = st.st_size;
-	w->mtime = st.st_mtim;
-	w->ctime = st.st_ctim;
+	w->dev = st->st_dev;
+	w->ino = st->st_ino;
+	w->size = st->st_size;
+	w->mtime = st->st_mtim;
+	w->ctime = st->st_ctim;
 	return 0;
 }
 
@@ -151,12 +179,9 @@ config_is_stale(const struct config *cfg)
 
 	for (i = 0; i < cfg->nwatch; i++) {
 		w = &cfg->watch[i];
-		if (stat(w->path, &st) == -1) {
-			if (!w->missing)
-				return 1;
-			continue;
-		}
-		if (w->missing || st.st_dev != w->dev || st.st_ino != w->ino ||
+		if (stat(w->path, &st) == -1)
+			return 1;
+		if (st.st_dev != w->dev || st.st_ino != w->ino ||
 		    st.st_size != w->size ||
 		    st.st_mtim.tv_sec != w->mtime.tv_sec ||
 		    st.st_mtim.tv_nsec != w->mtime.tv_nsec ||
@@ -168,14 +193,13 @@ config_is_stale(const struct config *cfg)
 }
 
 /* Reads a secret file: at most SECRET_MAX_BYTES, one trailing newline
- * (or CRLF) dropped. */
+ * (or CRLF) dropped. *st is what the descriptor read was before reading. */
 static int
 config_read_secret(struct config_ctx *ctx, const char *path,
-    struct config_secret *sec)
+    struct config_secret *sec, struct stat *st)
 {
 	unsigned char buf[SECRET_MAX_BYTES + 2];
 	size_t len = 0;
-	struct stat st;
 	ssize_t n;
 	int fd, rc = -1;
 
@@ -183,7 +207,7 @@ config_read_secret(struct config_ctx *ctx, const char *path,
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
 		return config_fail(ctx, "secret_file %s: %s", path,
 		    strerror(errno));
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		return config_fail(ctx, "secret_file %s is not a regular file",
 		    path);
@@ -238,13 +262,14 @@ config_read_secret_file(const char *path, unsigned char **key, size_t *len,
 {
 	struct config_ctx ctx;
 	struct config_secret sec;
+	struct stat st;
 
 	memset(&ctx, 0, sizeof ctx);
 	memset(&sec, 0, sizeof sec);
 	ctx.file = path;
 	ctx.err = err;
 	ctx.errlen = errlen;
-	if (config_read_secret(&ctx, path, &sec) == -1)
+	if (config_read_secret(&ctx, path, &sec, &st) == -1)
 		return -1;
 	*key = sec.key;
 	*len = sec.len;
@@ -262,13 +287,21 @@ config_set_string(struct config_ctx *ctx, char **slot, const char *value,
 	return 0;
 }
 
+/* max bounds what is done with the value later (now + max_skew, doubled
+ * retry delays, milliseconds): the parser alone allows up to LONG_MAX. */
 static int
 config_set_duration(struct config_ctx *ctx, const char *key,
-    const char *value, long *slot)
+    const char *value, long max, long *slot)
 {
-	if (config_parse_duration(value, slot) == -1)
+	long v;
+
+	if (config_parse_duration(value, &v) == -1)
 		return config_fail(ctx, "%s: '%s' is not a duration "
 		    "(a number with an optional s, m, h or d)", key, value);
+	if (v > max)
+		return config_fail(ctx, "%s: '%s' is more than %lds", key,
+		    value, max);
+	*slot = v;
 	return 0;
 }
 
@@ -294,6 +327,7 @@ config_apply(struct config_ctx *ctx, const char *key, const char *value)
 {
 	struct config *cfg = ctx->cfg;
 	struct config_secret *sec;
+	struct stat st;
 	char *path, *end;
 	long v;
 
@@ -317,9 +351,9 @@ config_apply(struct config_ctx *ctx, const char *key, const char *value)
 			if ((path = config_resolve_path(ctx, value)) == NULL)
 				return config_fail(ctx, "out of memory");
 			sec->file = path;
-			if (config_read_secret(ctx, path, sec) == -1)
+			if (config_read_secret(ctx, path, sec, &st) == -1)
 				return -1;
-			if (config_watch_add(cfg, path) == -1)
+			if (config_watch_add(cfg, path, &st) == -1)
 				return config_fail(ctx, "out of memory");
 		}
 		cfg->nsecrets++;
@@ -340,8 +374,8 @@ config_apply(struct config_ctx *ctx, const char *key, const char *value)
 		if (config_parse_size(value, &v) == -1 || v < 1 ||
 		    v > MAX_BODY_BYTES_LIMIT)
 			return config_fail(ctx, "max_body: '%s' is not a size "
-			    "from 1 to 64M (a number with an optional K or M)",
-			    value);
+			    "from 1 to %ld bytes (a number with an optional K or "
+			    "M)", value, MAX_BODY_BYTES_LIMIT);
 		cfg->max_body = v;
 		return 0;
 	}
@@ -356,12 +390,17 @@ config_apply(struct config_ctx *ctx, const char *key, const char *value)
 	}
 	if (strcmp(key, "max_age") == 0) {
 		ctx->seen_max_age = ctx->line;
-		return config_set_duration(ctx, key, value, &cfg->max_age);
+		return config_set_duration(ctx, key, value, MAX_AGE_SEC_LIMIT,
+		    &cfg->max_age);
 	}
-	if (strcmp(key, "max_skew") == 0)
-		return config_set_duration(ctx, key, value, &cfg->max_skew);
+	if (strcmp(key, "max_skew") == 0) {
+		ctx->seen_max_skew = ctx->line;
+		return config_set_duration(ctx, key, value, MAX_SKEW_SEC_LIMIT,
+		    &cfg->max_skew);
+	}
 	if (strcmp(key, "hook_timeout") == 0) {
-		if (config_set_duration(ctx, key, value, &cfg->hook_timeout))
+		if (config_set_duration(ctx, key, value,
+		    HOOK_TIMEOUT_SEC_LIMIT, &cfg->hook_timeout))
 			return -1;
 		if (cfg->hook_timeout < 1)
 			return config_fail(ctx, "hook_timeout must be at "
@@ -369,16 +408,18 @@ config_apply(struct config_ctx *ctx, const char *key, const char *value)
 		return 0;
 	}
 	if (strcmp(key, "retry_base") == 0)
-		return config_set_duration(ctx, key, value, &cfg->retry_base);
+		return config_set_duration(ctx, key, value, RETRY_SEC_LIMIT,
+		    &cfg->retry_base);
 	if (strcmp(key, "retry_max") == 0)
-		return config_set_duration(ctx, key, value, &cfg->retry_max);
+		return config_set_duration(ctx, key, value, RETRY_SEC_LIMIT,
+		    &cfg->retry_max);
 	if (strcmp(key, "keep_days") == 0) {
 		ctx->keep_days_line = ctx->line;
-		return config_set_count(ctx, key, value, 1, 36500,
+		return config_set_count(ctx, key, value, 1, KEEP_DAYS_LIMIT,
 		    &cfg->keep_days);
 	}
 	if (strcmp(key, "max_attempts") == 0)
-		return config_set_count(ctx, key, value, 1, 1000,
+		return config_set_count(ctx, key, value, 1, MAX_ATTEMPTS_LIMIT,
 		    &cfg->max_attempts);
 	if (strcmp(key, "require_https") == 0) {
 		if (strcmp(value, "yes") == 0)
@@ -437,6 +478,8 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	struct config_ctx ctx;
 	char buf[CONFIG_LINE_BYTES + 2], *line, *eq, *key, *value, *slash, *abs;
 	FILE *fp = NULL;
+	struct stat st;
+	long min_days;
 	int rc = -1;
 
 	config_defaults(cfg);
@@ -461,12 +504,13 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 		free(ctx.dir);
 		ctx.dir = abs;
 	}
-	if (config_watch_add(cfg, path) == -1) {
-		config_fail(&ctx, "out of memory");
+	if ((fp = fopen(path, "re")) == NULL ||
+	    fstat(fileno(fp), &st) == -1) {
+		config_fail(&ctx, "%s", strerror(errno));
 		goto done;
 	}
-	if ((fp = fopen(path, "re")) == NULL) {
-		config_fail(&ctx, "%s", strerror(errno));
+	if (config_watch_add(cfg, path, &st) == -1) {
+		config_fail(&ctx, "out of memory");
 		goto done;
 	}
 	while (fgets(buf, sizeof buf, fp) != NULL) {
@@ -510,12 +554,17 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 		config_fail(&ctx, "required key 'spool' is missing");
 		goto done;
 	}
-	if (cfg->max_age > 0 && cfg->keep_days * 86400L < cfg->max_age) {
+	min_days = config_min_keep_days(cfg->max_age, cfg->max_skew);
+	if (cfg->keep_days < min_days) {
+		/* The line to change: keep_days, else what raised the need. */
 		ctx.line = ctx.keep_days_line ? ctx.keep_days_line :
-		    ctx.seen_max_age;
-		config_fail(&ctx, "keep_days (%ld) is shorter than max_age "
-		    "(%lds): a redelivery could then be stored twice",
-		    cfg->keep_days, cfg->max_age);
+		    ctx.seen_max_age > ctx.seen_max_skew ? ctx.seen_max_age :
+		    ctx.seen_max_skew;
+		config_fail(&ctx, "keep_days (%ld) is too short for max_age "
+		    "(%lds) and max_skew (%lds): at least %ld are needed, or "
+		    "a replay could be accepted after its first copy is purged "
+		    "and run its hooks again", cfg->keep_days, cfg->max_age,
+		    cfg->max_skew, min_days);
 		goto done;
 	}
 	if (cfg->retry_max < cfg->retry_base) {

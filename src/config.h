@@ -16,6 +16,8 @@ struct config_secret {
 	int		 line;
 };
 
+/* A file the config was read from, as it was when it was read: taken from
+ * the descriptor read, so that a replacement racing the read is seen. */
 struct config_watch {
 	char		*path;
 	dev_t		 dev;
@@ -23,7 +25,6 @@ struct config_watch {
 	off_t		 size;
 	struct timespec	 mtime;
 	struct timespec	 ctime;
-	int		 missing;
 };
 
 struct config {
@@ -66,6 +67,10 @@ int  config_is_stale(const struct config *cfg);
  * dropped); *key is malloc'd and must be wiped by the caller. */
 int  config_read_secret_file(const char *path, unsigned char **key,
     size_t *len, char *err, size_t errlen);
+
+/* The fewest keep_days that keep every event's dedupe record as long as
+ * a copy of it can pass the age check; 0 when max_age is 0 (off). */
+long config_min_keep_days(long max_age, long max_skew);
 
 /* Value parsers, exposed for the command-line tool and the tests. */
 int  config_parse_duration(const char *s, long *out);
