@@ -1,4 +1,6 @@
-/* The hook environment builder: HUSKY_DATA_* from an event's data. */
+/* The hook environment builder: HUSKY_DATA_* from an event's data, kept
+ * under hook_env_max_bytes() with HUSKY_DATA_TRUNCATED=1 whenever a value
+ * was left out. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +19,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hook_env_input in;
 	struct event ev;
 	char err[256];
-	size_t i;
+	size_t i, bytes, truncated;
 
-	if (size > 256 * 1024)
+	/* Over the 512 KiB cap, so that leaving values out is reached. */
+	if (size > 1024 * 1024)
 		return 0;
 	if (event_parse((const char *)data, size, &ev, NULL, err,
 	    sizeof err) != EVENT_OK)
@@ -48,6 +51,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					abort();
 		}
 		if (env.vars[env.n] != NULL)
+			abort();
+		/* As execve(2) counts it: within the cap, and the count the
+		 * builder kept is the real one. */
+		bytes = 2 * sizeof(char *);
+		truncated = 0;
+		for (i = 0; i < env.n; i++) {
+			bytes += strlen(env.vars[i]) + 1 + sizeof(char *);
+			if (strncmp(env.vars[i], "HUSKY_DATA_TRUNCATED=", 21) == 0) {
+				if (strcmp(env.vars[i] + 21, "1") != 0)
+					abort();
+				truncated++;
+			}
+		}
+		if (bytes != env.bytes || bytes > env.max_bytes)
+			abort();
+		/* Set once when anything was left out, else not at all. */
+		if (truncated != (hook_env_left_out(&env) > 0 ? 1 : 0))
 			abort();
 		hook_env_free(&env);
 	}

@@ -57,6 +57,22 @@
 #define HOOK_DATA_VALUE_MAX_BYTES   (32L * 1024L)
 #define HOOK_DATA_MAX_VARS          256
 #define HOOK_ENV_MAX_VARS           (HOOK_DATA_MAX_VARS + 32)
+/* Bytes of environment a hook gets, as execve(2) counts them (strings
+ * and pointers): a quarter of the 2 MiB a default 8 MiB stack allows for
+ * arguments, so that the hook can still run programs of its own with
+ * that environment and their arguments. */
+#define HOOK_ENV_MAX_BYTES          (512L * 1024L)
+/* Under a smaller stack limit: at most this fraction (1/n) of the room
+ * for arguments at run time (RLIMIT_STACK / 4, _SC_ARG_MAX). */
+#define HOOK_ENV_ARG_MAX_SHARE      4
+/* The descriptor number a hook is executed from (a script's $0 is
+ * /dev/fd/HOOK_EXEC_FD). */
+#define HOOK_EXEC_FD                3
+/* Killing what a hook left behind: rounds of "kill every child, reap
+ * it" (each round reaches one generation deeper), and children looked
+ * at per round. */
+#define HOOK_REAP_MAX_ROUNDS        64
+#define HOOK_REAP_MAX_PIDS          1024
 
 /* hooks_done: the name of every hook of an event, space-separated. A
  * single hook is named after its event type. */

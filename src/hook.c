@@ -7,12 +7,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -44,16 +46,19 @@ hook_list_free(struct hook_list *list)
 	size_t i;
 
 	for (i = 0; i < list->n; i++) {
+		close(list->fds[i]);
 		free(list->paths[i]);
 		free(list->names[i]);
 	}
 	list->n = 0;
 }
 
+/* Takes fd: it is in the list or closed. */
 static int
-hook_add(struct hook_list *list, const char *path, const char *name)
+hook_add(struct hook_list *list, int fd, const char *path, const char *name)
 {
 	if (list->n == HOOK_MAX_PER_EVENT) {
+		close(fd);
 		errno = E2BIG;
 		return -1;
 	}
@@ -62,10 +67,11 @@ hook_add(struct hook_list *list, const char *path, const char *name)
 	if (list->paths[list->n] == NULL || list->names[list->n] == NULL) {
 		free(list->paths[list->n]);
 		free(list->names[list->n]);
+		close(fd);
 		errno = ENOMEM;
 		return -1;
 	}
-	list->n++;
+	list->fds[list->n++] = fd;
 	return 0;
 }
 
@@ -75,9 +81,48 @@ str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The executables of a run-parts directory, in C-locale order. */
+/*
+ * Opens the single component name beneath dirfd, never by a path: the
+ * name must not lead anywhere else. A symbolic link is followed only to
+ * a regular file: the operator's `ln -s /usr/local/bin/x hooks/T`. That
+ * is safe as only who can write the hooks directory can make one, and he
+ * can put any program there anyway; what the spool says (the event type)
+ * only picks a name within it. A link to a directory is refused, so no
+ * directory outside is ever listed and run. *linked says which it was.
+ */
 static int
-hook_find_dir(const char *dir, struct hook_list *list, char *err,
+hook_open_beneath(int dirfd, const char *name, struct stat *sb, int *linked)
+{
+	int fd, lfd;
+
+	*linked = 0;
+	if ((fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, sb) == -1)
+		goto fail;
+	if (!S_ISLNK(sb->st_mode))
+		return fd;
+	*linked = 1;
+	if ((lfd = openat(dirfd, name, O_PATH | O_CLOEXEC)) == -1)
+		goto fail;
+	close(fd);
+	fd = lfd;
+	if (fstat(fd, sb) == -1)
+		goto fail;
+	if (!S_ISREG(sb->st_mode)) {
+		errno = ELOOP;	/* "a link to something else" */
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* The executables of a run-parts directory (open as fd, O_PATH), in
+ * C-locale order. */
+static int
+hook_find_dir(int fd, const char *dir, struct hook_list *list, char *err,
     size_t errlen)
 {
 	char *names[HOOK_MAX_PER_EVENT], path[4096];
@@ -85,20 +130,21 @@ hook_find_dir(const char *dir, struct hook_list *list, char *err,
 	struct stat sb;
 	size_t n = 0, i;
 	DIR *d;
-	int rc = 0;
+	int dfd, hfd, linked, rc = 0;
 
-	if ((d = opendir(dir)) == NULL) {
+	if ((dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (d = fdopendir(dfd)) == NULL) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		if (dfd != -1)
+			close(dfd);
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (!hook_name_is_valid(de->d_name))
 			continue;	/* dotfiles, *.disabled, *~, ... */
-		if (snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >=
-		    (int)sizeof path)
-			continue;
-		if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-		    access(path, X_OK) == -1)
+		if (fstatat(dfd, de->d_name, &sb, 0) == -1 ||
+		    !S_ISREG(sb.st_mode) ||
+		    faccessat(dfd, de->d_name, X_OK, 0) == -1)
 			continue;
 		if (n == HOOK_MAX_PER_EVENT) {
 			snprintf(err, errlen, "%s: more than %d hooks", dir,
@@ -113,44 +159,64 @@ hook_find_dir(const char *dir, struct hook_list *list, char *err,
 		}
 		n++;
 	}
-	closedir(d);
 	if (n > 1)
 		qsort(names, n, sizeof *names, str_cmp);
 	for (i = 0; i < n; i++) {
 		if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) >=
 		    (int)sizeof path)
-			rc = -1;
-		if (rc == 0 && hook_add(list, path, names[i]) == -1) {
-			snprintf(err, errlen, "%s", strerror(errno));
-			rc = -1;
+			snprintf(path, sizeof path, "%s", names[i]);
+		/* What was looked at above is opened again, by itself: one
+		 * that went meanwhile, or is now a link to a directory, is
+		 * skipped as it would have been then. */
+		if (rc == 0 && (hfd = hook_open_beneath(dfd, names[i], &sb,
+		    &linked)) != -1) {
+			if (!S_ISREG(sb.st_mode))
+				close(hfd);
+			else if (hook_add(list, hfd, path, names[i]) == -1) {
+				snprintf(err, errlen, "%s", strerror(errno));
+				rc = -1;
+			}
 		}
 		free(names[i]);
 	}
+	closedir(d);
 	return rc;
 }
 
-/* 1 if name was found (as a file or a directory), 0 if absent. */
+/* 1 if name was found (as a file or a directory) beneath dirfd, 0 if
+ * absent. */
 static int
-hook_find_one(const char *hooks_dir, const char *name, struct hook_list *list,
-    char *err, size_t errlen)
+hook_find_one(int dirfd, const char *hooks_dir, const char *name,
+    struct hook_list *list, char *err, size_t errlen)
 {
 	char path[4096];
 	struct stat sb;
+	int fd, linked, r;
 
 	snprintf(path, sizeof path, "%s/%s", hooks_dir, name);
-	if (stat(path, &sb) == -1) {
-		if (errno == ENOENT)
+	if ((fd = hook_open_beneath(dirfd, name, &sb, &linked)) == -1) {
+		if (errno == ENOENT && !linked)
 			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (linked)
+			snprintf(err, errlen, "%s is a symbolic link to %s: "
+			    "only a hook file may be a link", path,
+			    errno == ENOENT ? "nothing" : "a directory or "
+			    "something else that is not a file");
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (S_ISDIR(sb.st_mode))
-		return hook_find_dir(path, list, err, errlen) == -1 ? -1 : 1;
-	if (!S_ISREG(sb.st_mode) || access(path, X_OK) == -1) {
+	if (S_ISDIR(sb.st_mode)) {
+		r = hook_find_dir(fd, path, list, err, errlen);
+		close(fd);
+		return r == -1 ? -1 : 1;
+	}
+	if (!S_ISREG(sb.st_mode) || faccessat(dirfd, name, X_OK, 0) == -1) {
 		snprintf(err, errlen, "%s is not an executable file", path);
+		close(fd);
 		return -1;
 	}
-	if (hook_add(list, path, name) == -1) {
+	if (hook_add(list, fd, path, name) == -1) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
@@ -161,12 +227,38 @@ int
 hook_find(const char *hooks_dir, const char *event_type,
     struct hook_list *out, char *err, size_t errlen)
 {
-	int r;
+	char shown[EVENT_TYPE_MAX_CHARS + 1];
+	size_t i;
+	int dirfd, r;
 
 	memset(out, 0, sizeof *out);
-	r = hook_find_one(hooks_dir, event_type, out, err, errlen);
+	/* One name beneath the hooks directory: no '/', no leading '.'. */
+	if (!event_type_is_valid(event_type, strlen(event_type)) ||
+	    strchr(event_type, '/') != NULL || event_type[0] == '.') {
+		/* Shown, but not a byte of it that a terminal would act on. */
+		for (i = 0; event_type[i] != '\0' && i < sizeof shown - 1; i++)
+			shown[i] = event_type[i] >= ' ' && event_type[i] < 0x7f ?
+			    event_type[i] : '?';
+		shown[i] = '\0';
+		snprintf(err, errlen, "\"%s\" is not a valid event type name: "
+		    "no hook is looked for", shown);
+		return -1;
+	}
+	if (hooks_dir == NULL)
+		return 0;
+	/* The directory itself comes from the configuration: trusted, and
+	 * opened by its path, once. */
+	if ((dirfd = open(hooks_dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;	/* as for a directory with no hooks */
+		snprintf(err, errlen, "%s: %s", hooks_dir, strerror(errno));
+		return -1;
+	}
+	r = hook_find_one(dirfd, hooks_dir, event_type, out, err, errlen);
 	if (r == 0)
-		r = hook_find_one(hooks_dir, "default", out, err, errlen);
+		r = hook_find_one(dirfd, hooks_dir, "default", out, err,
+		    errlen);
+	close(dirfd);
 	if (r == -1) {
 		hook_list_free(out);
 		return -1;
@@ -201,6 +293,39 @@ hook_data_name(const char *key, char *out, size_t n)
 	return 0;
 }
 
+/* What execve(2) counts for one NAME=VALUE: the string and its pointer. */
+static size_t
+env_cost(size_t namelen, size_t len)
+{
+	return namelen + 1 + len + 1 + sizeof(char *);
+}
+
+size_t
+hook_env_max_bytes(void)
+{
+	struct rlimit rl;
+	size_t max = HOOK_ENV_MAX_BYTES, room = 0;
+	long am;
+
+	/* The kernel gives arguments and environment together a quarter
+	 * of the stack limit; libc's _SC_ARG_MAX says the same or less.
+	 * The hook inherits our limit. */
+	if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		room = (size_t)(rl.rlim_cur / 4);
+	if ((am = sysconf(_SC_ARG_MAX)) > 0 && (room == 0 || (size_t)am < room))
+		room = (size_t)am;
+	if (room > 0 && room / HOOK_ENV_ARG_MAX_SHARE < max)
+		max = room / HOOK_ENV_ARG_MAX_SHARE;
+	return max;
+}
+
+size_t
+hook_env_left_out(const struct hook_env *env)
+{
+	return env->left_long + env->left_nul + env->left_many +
+	    env->left_room + env->left_name;
+}
+
 static int
 env_add(struct hook_env *env, const char *name, const char *value,
     size_t len)
@@ -209,7 +334,7 @@ env_add(struct hook_env *env, const char *name, const char *value,
 	char *v;
 
 	if (env->n == HOOK_ENV_MAX_VARS)
-		return 0;	/* silently full: the body is on stdin */
+		return 0;	/* cannot be: HOOK_DATA_MAX_VARS is less */
 	if ((v = malloc(nlen + 1 + len + 1)) == NULL)
 		return -1;
 	memcpy(v, name, nlen);
@@ -218,6 +343,7 @@ env_add(struct hook_env *env, const char *name, const char *value,
 	v[nlen + 1 + len] = '\0';
 	env->vars[env->n++] = v;
 	env->vars[env->n] = NULL;
+	env->bytes += env_cost(nlen, len);
 	return 0;
 }
 
@@ -239,6 +365,9 @@ env_has(const struct hook_env *env, const char *name)
 	return 0;
 }
 
+/* Set when any HUSKY_DATA_* value was left out; no data key may take it. */
+static const char env_truncated[] = "HUSKY_DATA_TRUNCATED";
+
 struct data_ctx {
 	struct hook_env	*env;
 	size_t		 added;
@@ -248,18 +377,36 @@ static int
 env_add_data(const char *key, const char *value, size_t len, void *arg)
 {
 	struct data_ctx *ctx = arg;
+	struct hook_env *env = ctx->env;
 	char name[128];
 
-	if (ctx->added == HOOK_DATA_MAX_VARS)
+	if (ctx->added == HOOK_DATA_MAX_VARS) {
+		env->left_many++;
 		return 0;
-	if (len > HOOK_DATA_VALUE_MAX_BYTES || memchr(value, '\0', len))
+	}
+	if (len > HOOK_DATA_VALUE_MAX_BYTES) {
+		env->left_long++;
 		return 0;
-	if (hook_data_name(key, name, sizeof name) == -1)
+	}
+	if (memchr(value, '\0', len) != NULL) {
+		env->left_nul++;
 		return 0;
-	if (env_has(ctx->env, name))
-		return 0;	/* two keys that map to one name: first wins */
+	}
+	/* Two keys that map to one name: the first wins. */
+	if (hook_data_name(key, name, sizeof name) == -1 ||
+	    strcmp(name, env_truncated) == 0 || env_has(env, name)) {
+		env->left_name++;
+		return 0;
+	}
+	/* Room is kept for the flag; a smaller value further on may still
+	 * fit where this one does not. */
+	if (env->bytes + env_cost(strlen(name), len) +
+	    env_cost(sizeof env_truncated - 1, 1) > env->max_bytes) {
+		env->left_room++;
+		return 0;
+	}
 	ctx->added++;
-	return env_add(ctx->env, name, value, len);
+	return env_add(env, name, value, len);
 }
 
 int
@@ -273,6 +420,9 @@ hook_env_build(struct hook_env *env, const struct hook_env_input *in)
 	size_t i;
 
 	memset(env, 0, sizeof *env);
+	env->max_bytes = hook_env_max_bytes();
+	/* The pointers ending argv and envp. */
+	env->bytes = 2 * sizeof(char *);
 	for (i = 0; i < sizeof keep / sizeof keep[0]; i++)
 		if ((v = getenv(keep[i])) != NULL && env_add_str(env, keep[i], v))
 			goto fail;
@@ -295,6 +445,9 @@ hook_env_build(struct hook_env *env, const struct hook_env_input *in)
 		if (event_each_data_scalar(in->event, env_add_data, &ctx) == -1)
 			goto fail;
 	}
+	if (hook_env_left_out(env) > 0 &&
+	    env_add_str(env, env_truncated, "1") == -1)
+		goto fail;
 	return 0;
 fail:
 	hook_env_free(env);
@@ -350,17 +503,17 @@ hook_output_write(struct hook_output *out, const void *buf, size_t len)
 	write_log(out->fd, buf, len);
 }
 
-static void hook_child(const char *, const struct hook_env *, int, int,
+static void hook_child(int, const char *, const struct hook_env *, int, int,
     const char *) __attribute__((noreturn));
 
 static void
-hook_child(const char *path, const struct hook_env *env, int stdin_fd,
-    int out_fd, const char *cwd)
+hook_child(int fd, const char *path, const struct hook_env *env,
+    int stdin_fd, int out_fd, const char *cwd)
 {
 	char *const argv[] = { (char *)path, NULL };
 	sigset_t all;
 	char msg[512];
-	int n;
+	int n, xfd;
 
 	/* A hook must not outlive a killed `huskyhook run`. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -369,8 +522,12 @@ hook_child(const char *path, const struct hook_env *env, int stdin_fd,
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGXFSZ, SIG_DFL);
-	if (dup2(stdin_fd, 0) == -1 || dup2(out_fd, 1) == -1 ||
-	    dup2(out_fd, 2) == -1)
+	/* The hook's descriptor goes to HOOK_EXEC_FD, out of the way of the
+	 * three below whatever its number was. */
+	if ((xfd = fcntl(fd, F_DUPFD_CLOEXEC, HOOK_EXEC_FD + 1)) == -1 ||
+	    dup2(stdin_fd, 0) == -1 || dup2(out_fd, 1) == -1 ||
+	    dup2(out_fd, 2) == -1 ||
+	    dup3(xfd, HOOK_EXEC_FD, O_CLOEXEC) == -1)
 		_exit(127);
 	if (cwd != NULL && chdir(cwd) == -1) {
 		n = snprintf(msg, sizeof msg, "huskyhook: cannot enter %s: %s\n",
@@ -379,8 +536,15 @@ hook_child(const char *path, const struct hook_env *env, int stdin_fd,
 			_exit(127);
 		_exit(127);
 	}
-	closefrom(3);
-	execve(path, argv, (char *const *)env->vars);
+	closefrom(HOOK_EXEC_FD + 1);
+	/* What was opened runs, not what a path names now. A '#!' script is
+	 * read by its interpreter as /dev/fd/HOOK_EXEC_FD, which close-on-
+	 * exec would take away (ENOENT): then once more with it kept open. */
+	fexecve(HOOK_EXEC_FD, argv, (char *const *)env->vars);
+	if (errno == ENOENT) {
+		fcntl(HOOK_EXEC_FD, F_SETFD, 0);
+		fexecve(HOOK_EXEC_FD, argv, (char *const *)env->vars);
+	}
 	n = snprintf(msg, sizeof msg, "huskyhook: cannot execute %s: %s\n",
 	    path, strerror(errno));
 	if (write(2, msg, (size_t)n) < 0)
@@ -393,35 +557,170 @@ hook_child(const char *path, const struct hook_env *env, int stdin_fd,
  * calls on its own stack until execve or _exit. Kept apart from hook_run
  * so that no variable of the caller lives across the vfork. */
 static pid_t
-hook_spawn(const char *path, const struct hook_env *env, int stdin_fd,
-    int out_fd, const char *cwd)
+hook_spawn(int fd, const char *path, const struct hook_env *env,
+    int stdin_fd, int out_fd, const char *cwd)
 {
 	pid_t pid;
 
 	if ((pid = vfork()) == 0)
-		hook_child(path, env, stdin_fd, out_fd, cwd);
+		hook_child(fd, path, env, stdin_fd, out_fd, cwd);
 	return pid;
 }
 
+/*
+ * Our children, at most max of them, into pids; -1 if they cannot be
+ * known. /proc/self/task/T/children lists them per thread; without it
+ * (a kernel built without CONFIG_PROC_CHILDREN) every /proc/P/stat is
+ * looked at for our pid as the parent's.
+ */
+static int
+hook_children(pid_t *pids, size_t max, size_t *n)
+{
+	char path[NAME_MAX + 32], buf[4096], *p, *end;
+	struct dirent *de;
+	ssize_t len;
+	pid_t self = getpid(), ppid;
+	DIR *d;
+	long v;
+	int fd, any = 0;
+
+	*n = 0;
+	if ((d = opendir("/proc/self/task")) != NULL) {
+		while ((de = readdir(d)) != NULL && *n < max) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof path, "/proc/self/task/%s/children",
+			    de->d_name);
+			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+				continue;
+			any = 1;
+			len = read(fd, buf, sizeof buf - 1);
+			close(fd);
+			if (len <= 0)
+				continue;
+			buf[len] = '\0';
+			for (p = buf; *n < max; p = end) {
+				v = strtol(p, &end, 10);
+				if (end == p)
+					break;
+				if (v > 0)
+					pids[(*n)++] = (pid_t)v;
+			}
+		}
+		closedir(d);
+		if (any)
+			return 0;
+	}
+	if ((d = opendir("/proc")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL && *n < max) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		len = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		/* pid (comm) state ppid: comm may hold anything, even ')'. */
+		if ((p = strrchr(buf, ')')) == NULL ||
+		    sscanf(p + 1, " %*c %d", &ppid) != 1 || ppid != self)
+			continue;
+		pids[(*n)++] = (pid_t)strtol(de->d_name, NULL, 10);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int
+pid_in(pid_t pid, const pid_t *pids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return 1;
+	return 0;
+}
+
+/*
+ * Kills and reaps what a hook left behind. As the subreaper, we get
+ * every orphan of the hook's, whichever session or group it moved to;
+ * killing one makes its own children ours in turn, hence the rounds.
+ * Children we had before the hook started (`sleep & exec huskyhook run`
+ * in a script) are none of the hook's: before lists them, and they are
+ * left alone.
+ */
+static void
+hook_kill_orphans(const pid_t *before, size_t nbefore)
+{
+	pid_t pids[HOOK_REAP_MAX_PIDS];
+	size_t n, i, mine;
+	int round;
+
+	for (round = 0; round < HOOK_REAP_MAX_ROUNDS; round++) {
+		if (hook_children(pids, HOOK_REAP_MAX_PIDS, &n) == -1)
+			return;
+		for (i = 0, mine = 0; i < n; i++) {
+			if (pid_in(pids[i], before, nbefore))
+				continue;
+			kill(pids[i], SIGKILL);
+			mine++;
+		}
+		if (mine == 0)
+			return;
+		for (i = 0; i < n; i++)
+			if (!pid_in(pids[i], before, nbefore))
+				while (waitpid(pids[i], NULL, 0) == -1 &&
+				    errno == EINTR)
+					;
+	}
+	log_msg(LOG_LEVEL_ERR, "a hook left processes behind that were still "
+	    "there after %d rounds of killing", HOOK_REAP_MAX_ROUNDS);
+}
+
 int
-hook_run(const char *path, const struct hook_env *env, int stdin_fd,
+hook_run(int fd, const char *path, const struct hook_env *env, int stdin_fd,
     struct hook_output *out, const char *cwd, long timeout_sec,
     struct hook_result *res)
 {
+	static int subreaper;
+	pid_t before[HOOK_REAP_MAX_PIDS];
 	char buf[65536];
 	struct pollfd pfd[2];
 	long deadline, kill_at = -1, left;
 	int pipefd[2], pidfd = -1, status, exited = 0, eof = 0, npfd;
+	size_t nbefore = 0;
 	pid_t pid;
 	ssize_t n;
 
 	memset(res, 0, sizeof *res);
 	res->exit_status = -1;
+	/* Orphans of the hook come to us, not to init, so that none can
+	 * outlive it (setsid takes it out of the group killed below). */
+	if (!subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) == 0)
+		subreaper = 1;
+	if (hook_children(before, HOOK_REAP_MAX_PIDS, &nbefore) == -1)
+		nbefore = 0;
+	if (hook_env_left_out(env) > 0) {
+		n = snprintf(buf, sizeof buf, "[huskyhook: %zu data values left "
+		    "out of the environment, HUSKY_DATA_TRUNCATED=1 (%zu over "
+		    "%ld bytes, %zu holding a NUL, %zu beyond the first %d, %zu "
+		    "for want of room in %zu bytes, %zu whose name was taken "
+		    "or too long); stdin and HUSKY_EVENT_FILE have them all]\n",
+		    hook_env_left_out(env), env->left_long,
+		    (long)HOOK_DATA_VALUE_MAX_BYTES, env->left_nul,
+		    env->left_many, HOOK_DATA_MAX_VARS, env->left_room,
+		    env->max_bytes, env->left_name);
+		hook_output_write(out, buf, (size_t)n);
+	}
 	if (pipe2(pipefd, O_CLOEXEC) == -1) {
 		res->spawn_errno = errno;
 		return -1;
 	}
-	if ((pid = hook_spawn(path, env, stdin_fd, pipefd[1], cwd)) == -1) {
+	if ((pid = hook_spawn(fd, path, env, stdin_fd, pipefd[1], cwd)) == -1) {
 		res->spawn_errno = errno;
 		close(pipefd[0]);
 		close(pipefd[1]);
@@ -469,14 +768,17 @@ hook_run(const char *path, const struct hook_env *env, int stdin_fd,
 		}
 		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
 			exited = 1;
-			/* Whatever it left behind in its group goes too,
-			 * and with it the last writers of the pipe. */
+			/* Whatever it left behind, in its group or out of it,
+			 * goes too, and with it the last writers of the pipe:
+			 * what they wrote is still read to the end. */
 			kill(-pid, SIGKILL);
+			hook_kill_orphans(before, nbefore);
 			kill_at = now_ms() + 1000L;
 		}
 		if (exited) {
-			/* Something that left the group (setsid) may hold
-			 * the pipe open: stop reading a second later. */
+			/* Something that is not ours (a descriptor passed
+			 * over a socket) may hold the pipe open: stop reading
+			 * a second later. */
 			if (now_ms() >= kill_at)
 				break;
 			continue;
@@ -494,6 +796,7 @@ hook_run(const char *path, const struct hook_env *env, int stdin_fd,
 		kill(-pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	}
+	hook_kill_orphans(before, nbefore);
 	if (pidfd != -1)
 		close(pidfd);
 	close(pipefd[0]);

@@ -9,7 +9,11 @@
 struct event;
 struct spool_meta;
 
+/* Hooks are opened, not named: each is a file descriptor (O_PATH)
+ * opened beneath the hooks directory one component at a time, and that
+ * descriptor is what runs. paths are for messages only. */
 struct hook_list {
+	int	 fds[HOOK_MAX_PER_EVENT];
 	char	*paths[HOOK_MAX_PER_EVENT];
 	char	*names[HOOK_MAX_PER_EVENT];
 	size_t	 n;
@@ -18,7 +22,13 @@ struct hook_list {
 /* The hooks for event_type: HOOKS/<type> (a file, or a directory whose
  * executables run in C-locale order, run-parts names only), else
  * HOOKS/default the same way. No hook at all: 0 hooks, success. A hook
- * file that is not executable is an error (err says which). */
+ * file that is not executable is an error (err says which), and so is an
+ * event_type that is not a name event_type_is_valid() accepts: it comes
+ * from the spool, which the web server's user can write, and must never
+ * reach outside the hooks directory. A hook file may be a symbolic link
+ * (the operator's: the hooks directory must not be writable by anyone
+ * else); a run-parts directory may not, nor may anything lead through
+ * one. */
 int  hook_find(const char *hooks_dir, const char *event_type,
     struct hook_list *out, char *err, size_t errlen);
 void hook_list_free(struct hook_list *list);
@@ -29,6 +39,15 @@ int  hook_name_is_valid(const char *name);
 struct hook_env {
 	char	*vars[HOOK_ENV_MAX_VARS + 1];
 	size_t	 n;
+	size_t	 bytes;		/* as execve(2) counts them, pointers too */
+	size_t	 max_bytes;	/* hook_env_max_bytes() when it was built */
+	/* HUSKY_DATA_* values left out, by reason; any of them sets
+	 * HUSKY_DATA_TRUNCATED=1. */
+	size_t	 left_long;	/* over HOOK_DATA_VALUE_MAX_BYTES */
+	size_t	 left_nul;	/* holding a NUL */
+	size_t	 left_many;	/* beyond HOOK_DATA_MAX_VARS */
+	size_t	 left_room;	/* no room left under max_bytes */
+	size_t	 left_name;	/* name taken, reserved or too long */
 };
 struct hook_env_input {
 	const struct spool_meta	*meta;
@@ -40,9 +59,17 @@ struct hook_env_input {
 };
 /* Builds a clean environment: HOME, USER, LOGNAME, LANG and TZ kept from
  * ours, PATH, the HUSKY_* variables, and HUSKY_DATA_<KEY> per scalar of
- * data (values over 32 KiB or holding a NUL left out). */
+ * data while they fit in hook_env_max_bytes() (values over 32 KiB or
+ * holding a NUL left out), then HUSKY_DATA_TRUNCATED=1 if any was left
+ * out. */
 int  hook_env_build(struct hook_env *env, const struct hook_env_input *in);
 void hook_env_free(struct hook_env *env);
+/* The most a hook's environment may take, in bytes as execve(2) counts
+ * them: HOOK_ENV_MAX_BYTES, less if the stack limit makes the room for
+ * arguments smaller. */
+size_t hook_env_max_bytes(void);
+/* How many HUSKY_DATA_* values were left out. */
+size_t hook_env_left_out(const struct hook_env *env);
 /* HUSKY_DATA_ name for a data key: upper-cased, anything but A-Z and 0-9
  * turned into '_'. Returns -1 if it does not fit. */
 int  hook_data_name(const char *key, char *out, size_t n);
@@ -66,12 +93,16 @@ struct hook_result {
 	size_t	 output_bytes;
 };
 
-/* Runs path with no shell in between, in its own process group, stdin
- * from stdin_fd, stdout and stderr to out (at most HOOK_LOG_MAX_BYTES),
- * killed with its group after timeout_sec. Whatever the hook leaves
- * running in its group when it exits is killed too. */
-int  hook_run(const char *path, const struct hook_env *env, int stdin_fd,
-    struct hook_output *out, const char *cwd, long timeout_sec,
+/* Runs the hook opened as fd (path is for messages and its argv[0]) with
+ * no shell in between, in its own process group, stdin from stdin_fd,
+ * stdout and stderr to out (at most HOOK_LOG_MAX_BYTES), killed with its
+ * group after timeout_sec. Whatever the hook leaves running when it
+ * exits or is killed, in its group or not (setsid), is killed and reaped
+ * too: the first call makes this process a child subreaper, so orphans of
+ * a hook become its children. A script runs as /dev/fd/N (N is
+ * HOOK_EXEC_FD), which is its $0. */
+int  hook_run(int fd, const char *path, const struct hook_env *env,
+    int stdin_fd, struct hook_output *out, const char *cwd, long timeout_sec,
     struct hook_result *res);
 /* "exit 3", "killed by signal 9", "timed out after 60s", ... */
 void hook_result_describe(const struct hook_result *res, long timeout_sec,

@@ -196,8 +196,8 @@ run_event(struct run_ctx *ctx, struct spool_meta *m)
 		}
 		lseek(bodyfd, 0, SEEK_SET);
 		log_header(&out, m, hooks.names[i], attempt);
-		hook_run(hooks.paths[i], &env, bodyfd, &out, cfg->hooks,
-		    cfg->hook_timeout, &res);
+		hook_run(hooks.fds[i], hooks.paths[i], &env, bodyfd, &out,
+		    cfg->hooks, cfg->hook_timeout, &res);
 		hook_env_free(&env);
 		hook_result_describe(&res, cfg->hook_timeout, what,
 		    sizeof what);

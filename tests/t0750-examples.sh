@@ -16,11 +16,53 @@ csv=$T/huskyvoice-calls.csv
 check "log-csv: a header and two lines" [ "$(grep -c . "$csv")" = 3 ]
 check "log-csv: the fields" grep -q '^"20[^"]*Z","evt_csv1","call.completed","call_987654321","completed","124"$' "$csv"
 check "log-csv: commas and quotes are quoted" grep -q '^"[^"]*","evt_csv2","call.failed","c,""2""","busy",""$' "$csv"
+# Hostile values: newlines and CRs would split a row; a leading = + - @
+# makes a spreadsheet take the cell for a formula.
+printf '{"event_id":"evt_csv3","event_type":"call.failed","created_at":"%s","org_id":"o","data":{"call_id":"=HYPERLINK(\\"http://evil.invalid/\\",\\"x\\")","status":"a\\nevt_fake,call.completed,\\"x\\"\\r\\nb","duration_seconds":"+1+cmd|x","agent_id":"@SUM(1)"}}' "$(now_utc)" > "$T/csv3.json"
+post "$T/csv3.json"
+printf '{"event_id":"evt_csv4","event_type":"call.failed","created_at":"%s","org_id":"o","data":{"call_id":"-2+3","status":"\\"\\",\\"\\"","duration_seconds":"\\t=1"}}' "$(now_utc)" > "$T/csv4.json"
+post "$T/csv4.json"
+HOME=$T hh run
+check "log-csv: hostile values: still one line per event" [ "$(grep -c . "$csv")" = 5 ]
+# Each line, quoted fields reduced to X: six fields.
+check "log-csv: hostile values: six quoted fields on every line" \
+    sh -c "sed -E 's/\"([^\"]|\"\")*\"/X/g' '$csv' | sed 1d | grep -vxq 'X,X,X,X,X,X' && exit 1 || exit 0"
+check "log-csv: no field starts a formula" sh -c "! grep -qE '(^|,)\"[[:space:]]*[=+@-]' '$csv'"
+check "log-csv: the formula is kept as text" grep -qF "\"'=HYPERLINK(\"\"http://evil.invalid/\"\",\"\"x\"\")\"" "$csv"
+check "log-csv: no forged row" sh -c "! grep -q '^evt_fake' '$csv'"
 rm "$T/hooks/default"
 
 # mail-on-failed, with a sendmail on hook_path that keeps the message.
 mkdir -p "$T/bin"
-printf '#!/bin/sh\n[ "$1" = -t ] || exit 64\ncat > "%s/mail.out"\n' "$T" > "$T/bin/sendmail"
+# The fake sendmail keeps the message and, as a real one would, works
+# out the recipients: the arguments, and with -t the To, Cc and Bcc
+# headers (one per line in mail.rcpt).
+cat > "$T/bin/sendmail" <<EOF2
+#!/bin/sh
+out=$T
+EOF2
+cat >> "$T/bin/sendmail" <<'EOF2'
+t=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	-t) t=1 ;;
+	-i | -oi) ;;
+	--) shift; break ;;
+	-*) exit 64 ;;
+	*) break ;;
+	esac
+	shift
+done
+cat > "$out/mail.out"
+{
+	for r in "$@"; do echo "$r"; done
+	if [ $t = 1 ]; then
+		sed '/^\r*$/q' "$out/mail.out" |
+		    sed -n 's/^\(To\|Cc\|Bcc\):[[:space:]]*//Ip' | tr ',' '\n' |
+		    sed 's/^[[:space:]]*//; s/[[:space:]]*$//'
+	fi
+} > "$out/mail.rcpt"
+EOF2
 chmod 755 "$T/bin/sendmail"
 sed 's/^TO=.*/TO=ops@test.invalid/' "$EX/mail-on-failed" > "$T/hooks/call.failed"
 chmod 755 "$T/hooks/call.failed"
@@ -30,6 +72,19 @@ check "mail-on-failed: the event is done" [ "$(state_of evt_mail)" = "done" ]
 check "mail-on-failed: To" grep -qx 'To: ops@test.invalid' "$T/mail.out"
 check "mail-on-failed: Subject names the call" grep -qx 'Subject: HuskyVoice call failed: call_987654321' "$T/mail.out"
 check "mail-on-failed: the body carries the event" grep -qF '"event_id":"evt_mail"' "$T/mail.out"
+check "mail-on-failed: one recipient" [ "$(cat "$T/mail.rcpt")" = ops@test.invalid ]
+# A call_id that would add a Bcc header, a CR too, and an agent_id that
+# would end the headers early.
+printf '{"event_id":"evt_mail2","event_type":"call.failed","created_at":"%s","org_id":"o","data":{"call_id":"c1\\nBcc: evil@example.com","agent_id":"a\\r\\nCc: evil2@example.com\\n\\nforged body","status":"busy\\r\\nTo: evil3@example.com"}}' "$(now_utc)" > "$T/mail2.json"
+post "$T/mail2.json"
+hh run
+check "mail-on-failed: hostile values: done" [ "$(state_of evt_mail2)" = "done" ]
+check "mail-on-failed: hostile values: only the one recipient" [ "$(cat "$T/mail.rcpt")" = ops@test.invalid ]
+sed '/^\r*$/q' "$T/mail.out" > "$T/mail.headers"
+check "mail-on-failed: hostile values: no injected header" sh -c "! grep -qiE '^(bcc|cc|to|from|reply-to):.*evil' '$T/mail.headers'"
+check "mail-on-failed: hostile values: one To header" [ "$(grep -ci '^To:' "$T/mail.headers")" = 1 ]
+check "mail-on-failed: hostile values: no CR in the headers" sh -c "! grep -q \"\$(printf '\\r')\" '$T/mail.headers'"
+check "mail-on-failed: hostile values: the Subject is one line naming the call" grep -qx 'Subject: HuskyVoice call failed: c1 Bcc: evil@example.com' "$T/mail.headers"
 
 # forward, to a second huskyhook receiver behind a real lighttpd.
 if command -v lighttpd > /dev/null || [ -x /usr/sbin/lighttpd ]; then
@@ -64,4 +119,33 @@ if command -v lighttpd > /dev/null || [ -x /usr/sbin/lighttpd ]; then
 else
 	skip "forward: lighttpd is not installed"
 fi
+# forward with hostile values, curl replaced by one that keeps its
+# arguments: none of them reaches a shell or a header.
+mkdir -p "$T/fakebin"
+cat > "$T/fakebin/curl" <<EOF2
+#!/bin/sh
+printf '%s\0' "\$@" > "$T/curl.args"
+EOF2
+chmod 755 "$T/fakebin/curl"
+write_conf "hooks = $T/hooks" "hook_path = $T/fakebin:/usr/bin:/bin"
+sed -e "s#^URL=.*#URL=https://forward.test.invalid/hook#" \
+    -e "s#^SECRET_FILE=.*#SECRET_FILE=$T/secret#" \
+    "$EX/forward" > "$T/hooks/call.answered"
+chmod 755 "$T/hooks/call.answered"
+printf '{"event_id":"evt_fwd_hostile","event_type":"call.answered","created_at":"%s","org_id":"o\\nX-Evil: 1","data":{"call_id":"$(touch pwned1)`touch pwned2`\\"; touch pwned3; \\"","status":"a\\r\\nX-Evil: 2"}}' "$(now_utc)" > "$T/fwd.json"
+post "$T/fwd.json"
+rm -f "$T/curl.args"
+hh run
+check "forward: hostile values: done" [ "$(state_of evt_fwd_hostile)" = "done" ]
+tr '\0' '\n' < "$T/curl.args" > "$T/curl.lines"
+check "forward: hostile values: the event id header as it is" grep -qx 'X-Husky-Event-Id: evt_fwd_hostile' "$T/curl.lines"
+check "forward: hostile values: three headers, nothing injected" [ "$(grep -c '^-H$' "$T/curl.lines")" = 3 ] && ! grep -q 'X-Evil' "$T/curl.lines"
+check "forward: hostile values: the URL as configured, last" [ "$(tail -n 1 "$T/curl.lines")" = https://forward.test.invalid/hook ]
+check "forward: hostile values: nothing of them was run" sh -c "! ls '$T/hooks' | grep -q pwned"
+# An id no receiver stores (a tampered spool): refused for good, unsent.
+rm -f "$T/curl.args"
+env -i PATH="$T/fakebin:/usr/bin:/bin" HOME="$T" HUSKY_EVENT_FILE="$T/fwd.json" \
+    HUSKY_EVENT_ID="$(printf 'evt_x\r\nX-Evil: 3')" sh "$T/hooks/call.answered" 2> /dev/null
+check "forward: an id with a line break: exit 100" [ $? = 100 ]
+check "forward: an id with a line break: curl not run" [ ! -e "$T/curl.args" ]
 done_testing
