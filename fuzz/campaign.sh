@@ -25,7 +25,7 @@ dict_for() {
 max_len_for() {
 	case $1 in
 	signature) echo 1100 ;;
-	meta) echo 8192 ;;
+	meta) echo 16384 ;;
 	config) echo 4096 ;;
 	*) echo 16384 ;;
 	esac

@@ -5,6 +5,12 @@
  * body. Flag 1 signs the body with the right secret, so that inputs get
  * past the signature; flag 2 sets CONTENT_LENGTH to the body's length.
  * Events stored are removed again so that the spool stays small.
+ *
+ * What must hold whatever the input: the answer is JSON with a status;
+ * nothing refused is written; the meta of an accepted event reads back
+ * (the processor trusts no meta it cannot check); the config is the
+ * harness's whatever HUSKYHOOK_CONFIG the input sets (so no 500); and
+ * a request adds at most one log line, of printable ASCII.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -16,6 +22,7 @@
 
 #include "request.h"
 #include "signature.h"
+#include "spool.h"
 
 #define FUZZ_SECRET "fuzz-secret"
 #define MAX_PARAMS 32
@@ -29,7 +36,8 @@ struct fuzz_req {
 };
 
 static char dir[] = "/tmp/huskyhook-fuzz-request.XXXXXX";
-static char conf[96], spool[96];
+static char conf[96], spool[96], logpath[96];
+static long log_seen;
 static struct receiver *receiver;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -81,6 +89,7 @@ setup(void)
 		abort();
 	snprintf(conf, sizeof conf, "%s/huskyhook.conf", dir);
 	snprintf(spool, sizeof spool, "%s/spool", dir);
+	snprintf(logpath, sizeof logpath, "%s/log", dir);
 	snprintf(path, sizeof path, "%s/secret", dir);
 	if ((fp = fopen(path, "w")) == NULL)
 		abort();
@@ -89,7 +98,7 @@ setup(void)
 	if ((fp = fopen(conf, "w")) == NULL)
 		abort();
 	fprintf(fp, "secret_file = secret\nspool = spool\nmax_age = 0\n"
-	    "max_body = 64K\nlog = /dev/null\norg_id = org_abc_123\n"
+	    "max_body = 64K\nlog = log\norg_id = org_abc_123\n"
 	    "org_id = o\n");
 	fclose(fp);
 	if (mkdir(spool, 0700) == -1)
@@ -97,6 +106,8 @@ setup(void)
 	if ((receiver = receiver_new(conf)) == NULL)
 		abort();
 }
+
+static void meta_check(const char *, const char *);
 
 /* Removes what an accepted event left, so that the next input with the
  * same id is accepted again. */
@@ -117,10 +128,55 @@ cleanup(const struct response *resp)
 	id[n] = '\0';
 	if (strchr(id, '/') != NULL || id[0] == '.')
 		abort();	/* an id the spool must never have taken */
+	snprintf(path, sizeof path, "%s/pending/%s", spool, id);
+	if (strstr(resp->body, "\"accepted\"") != NULL)
+		meta_check(path, id);
+	unlink(path);
 	snprintf(path, sizeof path, "%s/events/%s.json", spool, id);
 	unlink(path);
-	snprintf(path, sizeof path, "%s/pending/%s", spool, id);
-	unlink(path);
+}
+
+/* The meta the receiver wrote passes the processor's checks. */
+static void
+meta_check(const char *path, const char *id)
+{
+	char buf[SPOOL_META_MAX_BYTES];
+	struct spool_meta m;
+	size_t n;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		abort();
+	n = fread(buf, 1, sizeof buf, fp);
+	fclose(fp);
+	if (spool_meta_parse(buf, n, &m) != 0 || strcmp(m.id, id) != 0)
+		abort();
+}
+
+/* What this request added to the log: at most one line, printable. */
+static void
+log_check(void)
+{
+	char buf[4096];
+	size_t n, i, lines = 0;
+	FILE *fp;
+
+	if ((fp = fopen(logpath, "r")) == NULL)
+		return;
+	fseek(fp, log_seen, SEEK_SET);
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (buf[i] == '\n')
+				lines++;
+			else if ((unsigned char)buf[i] < 0x20 ||
+			    (unsigned char)buf[i] >= 0x7f)
+				abort();
+		}
+		log_seen += (long)n;
+	}
+	fclose(fp);
+	if (lines > 1)
+		abort();
 }
 
 static int
@@ -185,8 +241,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((eq = strchr(line, '=')) == NULL)
 			continue;
 		*eq = '\0';
-		if (strcmp(line, "HUSKYHOOK_CONFIG") == 0)
-			continue;	/* the harness's own */
 		add(&r, line, eq + 1);
 	}
 	free(head);
@@ -195,8 +249,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	receiver_handle(receiver, &io, &resp);
 	if (resp.status == 200)
 		cleanup(&resp);
-	if (resp.status < 200 || resp.status > 599 || resp.body[0] != '{')
+	if (resp.status < 200 || resp.status > 599 || resp.body[0] != '{' ||
+	    resp.status == 500)
 		abort();
+	log_check();
 	/* Nothing refused is written, nothing is left half-made: with
 	 * accepted events removed, the spool holds no file at all. */
 	if (spool_has_files("events") || spool_has_files("tmp") ||

@@ -240,6 +240,33 @@ write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Opens a file below dirfd that must be a regular file: no symlink
+ * followed, and no FIFO or device that would block or feed endless
+ * bytes (a spool shared through a group may hold files of another
+ * user's making). O_NONBLOCK changes nothing for a regular file.
+ */
+static int
+spool_open_file(int dirfd, const char *name, int flags, mode_t mode)
+{
+	struct stat st;
+	int fd, saved;
+
+	fd = openat(dirfd, name, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+	    mode);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		saved = errno;
+		if (saved == 0 || S_ISREG(st.st_mode) == 0)
+			saved = EINVAL;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
 /* Writes a new file tmp/<name> holding buf; fsync'd if durable. On
  * failure nothing is left behind and errno says why. */
 static int
@@ -280,7 +307,7 @@ spool_body_differs(struct spool *sp, const char *name, const void *body,
 	ssize_t n;
 	int fd, differs = 1;
 
-	fd = openat(sp->eventsfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = spool_open_file(sp->eventsfd, name, O_RDONLY, 0);
 	if (fd == -1)
 		return 1;
 	for (;;) {
@@ -835,7 +862,7 @@ read_small(int dirfd, const char *name, char *buf, size_t n)
 	ssize_t r;
 	int fd, saved;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = spool_open_file(dirfd, name, O_RDONLY, 0);
 	if (fd == -1)
 		return -1;
 	while (off < n) {
@@ -891,7 +918,7 @@ spool_body_open(struct spool *sp, const char *id)
 		return -1;
 	}
 	snprintf(name, sizeof name, "%s.json", id);
-	return openat(sp->eventsfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	return spool_open_file(sp->eventsfd, name, O_RDONLY, 0);
 }
 
 int
@@ -961,8 +988,8 @@ spool_log_open(struct spool *sp, const char *id)
 	char name[EVENT_ID_MAX_CHARS + 8];
 
 	snprintf(name, sizeof name, "%s.log", id);
-	return openat(sp->logsfd, name, O_WRONLY | O_APPEND | O_CREAT |
-	    O_CLOEXEC | O_NOFOLLOW, 0666);
+	return spool_open_file(sp->logsfd, name, O_WRONLY | O_APPEND | O_CREAT,
+	    0666);
 }
 
 /* Meta for a stored body that has none. A body that is not an event
