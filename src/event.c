@@ -624,9 +624,12 @@ event_parse(const char *body, size_t len, struct event *ev,
 		return event_fail(err, errlen, "created_at is missing");
 	if (r == -2)
 		return event_fail(err, errlen, "created_at is not a string");
-	if (r == -3 || event_parse_time(ev->created_at, &ev->created) == -1)
+	/* Before 1970 is no time a call was made (and the spool keeps times
+	 * as counts from then). */
+	if (r == -3 || event_parse_time(ev->created_at, &ev->created) == -1 ||
+	    ev->created < 0)
 		return event_fail(err, errlen, "created_at is not an RFC 3339 "
-		    "timestamp such as 2026-06-01T10:00:00Z");
+		    "timestamp from 1970 on, such as 2026-06-01T10:00:00Z");
 	if (rules != NULL &&
 	    event_check_age(ev, rules, err, errlen) != EVENT_OK)
 		return EVENT_INVALID;

@@ -647,6 +647,8 @@ meta_get(char *dst, size_t n, const char *v, size_t len, size_t *lenp)
 				return -1;
 			dst[o++] = (char)(hi << 4 | lo);
 			i += 2;
+		} else if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f) {
+			return -1;	/* written escaped: not our file */
 		} else {
 			dst[o++] = v[i];
 		}
@@ -1288,6 +1290,9 @@ spool_list(struct spool *sp, enum spool_state st, struct spool_meta **out,
 		    spool_meta_rebuild(sp, names[i], &list[*n], &rst) == 0) {
 			if (rst == SPOOL_PENDING &&
 			    spool_meta_save(sp, st, &list[*n], 1) == 0) {
+				log_msg(LOG_LEVEL_WARN, "pending/%s: meta torn or "
+				    "not ours; rebuilt from the body",
+				    names[i]);
 				(*n)++;
 				continue;
 			}
@@ -1487,9 +1492,15 @@ spool_stamp_get(struct spool *sp, const char *name)
 {
 	char buf[32];
 	ssize_t n;
+	long long v;
 
-	if ((n = read_small(sp->rootfd, name, buf, sizeof buf)) <= 0)
+	if ((n = read_small(sp->rootfd, name, buf, sizeof buf)) <= 0 ||
+	    buf[n - 1] != '\n')
 		return 0;
-	buf[n] = '\0';
-	return (time_t)strtoll(buf, NULL, 10);
+	buf[n - 1] = '\0';
+	/* Written by us, but in a spool others may write: a time in range,
+	 * or none (so that arithmetic on it cannot overflow). */
+	if (meta_get_number(buf, SPOOL_META_TIME_MAX, &v) == -1)
+		return 0;
+	return (time_t)v;
 }

@@ -132,7 +132,7 @@ sed -e "s#^URL=.*#URL=https://forward.test.invalid/hook#" \
     -e "s#^SECRET_FILE=.*#SECRET_FILE=$T/secret#" \
     "$EX/forward" > "$T/hooks/call.answered"
 chmod 755 "$T/hooks/call.answered"
-printf '{"event_id":"evt_fwd_hostile","event_type":"call.answered","created_at":"%s","org_id":"o\\nX-Evil: 1","data":{"call_id":"$(touch pwned1)`touch pwned2`\\"; touch pwned3; \\"","status":"a\\r\\nX-Evil: 2"}}' "$(now_utc)" > "$T/fwd.json"
+printf '{"event_id":"evt_fwd_hostile","event_type":"call.answered","created_at":"%s","org_id":"org_abc_123","data":{"call_id":"$(touch pwned1)`touch pwned2`\\"; touch pwned3; \\"","status":"a\\r\\nX-Evil: 2"}}' "$(now_utc)" > "$T/fwd.json"
 post "$T/fwd.json"
 rm -f "$T/curl.args"
 hh run

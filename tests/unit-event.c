@@ -123,6 +123,8 @@ main(void)
 	expect("{\"event_id\":\"e\",\"event_type\":\"t\"}", NULL, EVENT_INVALID, "created_at is missing", "created_at missing");
 	expect(ENV(OK_ID, OK_TYPE, "1780308000", OK_ORG, GOOD_DATA), NULL, EVENT_INVALID, "created_at is not a string", "created_at number");
 	expect(ENV(OK_ID, OK_TYPE, "\"yesterday\"", OK_ORG, GOOD_DATA), NULL, EVENT_INVALID, "RFC 3339", "created_at prose");
+	expect(ENV(OK_ID, OK_TYPE, "\"1467-06-01T10:00:00Z\"", OK_ORG, GOOD_DATA), NULL, EVENT_INVALID, "from 1970 on", "created_at before 1970 (found by fuzz-request)");
+	expect(ENV(OK_ID, OK_TYPE, "\"1970-01-01T00:00:00Z\"", OK_ORG, GOOD_DATA), NULL, EVENT_OK, NULL, "created_at at the epoch");
 	expect("{\"event_id\":\"e\",\"event_type\":\"t\",\"created_at\":" OK_AT ",\"data\":{}}", NULL, EVENT_INVALID, "org_id is missing", "org_id missing");
 	expect(ENV(OK_ID, OK_TYPE, OK_AT, "7", GOOD_DATA), NULL, EVENT_INVALID, "org_id is not a string", "org_id number");
 	expect(ENV(OK_ID, OK_TYPE, OK_AT, "\"\"", GOOD_DATA), NULL, EVENT_INVALID, "org_id is empty", "org_id empty");

@@ -35,7 +35,7 @@ int
 main(void)
 {
 	struct spool_meta m, back;
-	char buf[SPOOL_META_MAX_BYTES];
+	char buf[SPOOL_META_MAX_BYTES], raw[SPOOL_META_MAX_BYTES];
 	int n;
 
 	memset(&m, 0, sizeof m);
@@ -84,6 +84,10 @@ main(void)
 	tap_ok(parse_with(buf, "hooks_done", "hooks_done=../x\n") == -1, "hooks_done with a path refused");
 	tap_ok(parse_with(buf, "last_error", "last_error=a%0Ab\n") == -1, "a newline in last_error refused");
 	tap_ok(parse_with(buf, "last_error", "last_error=a%00b\n") == -1, "a NUL refused");
+	memcpy(raw, buf, (size_t)n);
+	*strchr(strstr(raw, "hooks_done=") + strlen("hooks_done="), ' ') = '\0';
+	tap_ok(spool_meta_parse(raw, (size_t)n, &back) == -1, "a raw NUL refused (found by fuzz-meta)");
+	tap_ok(parse_with(buf, "last_error", "last_error=a\tb\n") == -1, "a raw control byte refused");
 	tap_ok(parse_with(buf, "received", "received=1780308001.5\n") == -1, "received without nine digits refused");
 	tap_ok(parse_with(buf, "received_at", "received_at=2020-01-01T00:00:00.000000Z\n") == -1, "received_at not agreeing with received refused");
 	tap_ok(parse_with(buf, "finished", "") == -1, "a missing key refused");
