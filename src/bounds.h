@@ -29,7 +29,8 @@
 #define JSON_MAX_DEPTH              32
 #define EVENT_ID_MAX_CHARS          128
 #define EVENT_TYPE_MAX_CHARS        64
-#define ORG_ID_MAX_BYTES            256
+#define ORG_ID_MAX_CHARS            128	/* what event_parse accepts */
+#define ORG_ID_MAX_BYTES            256	/* what a stored meta may hold */
 #define CREATED_AT_MAX_BYTES        64
 #define REMOTE_ADDR_MAX_BYTES       64
 #define LOG_LINE_BYTES              1024

@@ -142,20 +142,107 @@ with_spool(struct cli *c, int (*fn)(struct cli *, const struct config *,
 	return rc;
 }
 
+/*
+ * Everything printed from the spool goes through cli_put: a meta file or
+ * a body may have been written by anyone who is the web server's user,
+ * and a hook log holds whatever a hook printed, so none of it reaches a
+ * terminal raw. C0 controls, DEL, C1 controls (U+0080..U+009F, which some
+ * terminals obey as ESC [ and the like) and bytes that are not UTF-8 (a
+ * lone 0x9b is CSI to a terminal in an 8-bit mode) are shown as \xHH,
+ * byte by byte. CLI_TEXT keeps newline and tab, for bodies and logs;
+ * CLI_LINE keeps neither, for one-line fields. Backslashes stay as they
+ * are: this is for reading, and JSON bodies are full of them. CLI_JSON
+ * writes the inside of a JSON string instead: controls as \u00XX, bytes
+ * that are not UTF-8 as U+FFFD, so that the output stays JSON.
+ */
+enum cli_put_how { CLI_LINE, CLI_TEXT, CLI_JSON };
+
+/* Writes len bytes of s to out as set out above; returns how many bytes
+ * it wrote. With used, a UTF-8 sequence cut short at the end is left
+ * for the next call (the rest of a file still to be read) and *used
+ * says how much of s was taken; without, the end is the end. */
+static size_t
+cli_put(FILE *out, const char *s, size_t len, enum cli_put_how how,
+    size_t *used)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, w = 0;
+	int n, k;
+
+	while (i < len) {
+		n = event_utf8_len(p + i, len - i);
+		if (n == -1 && used != NULL)
+			break;
+		if (n == 1 && ((p[i] >= 0x20 && p[i] != 0x7f) ||
+		    (how == CLI_TEXT && (p[i] == '\n' || p[i] == '\t')))) {
+			if (how == CLI_JSON && (p[i] == '"' || p[i] == '\\')) {
+				fputc('\\', out);
+				w++;
+			}
+			fputc(p[i++], out);
+			w++;
+			continue;
+		}
+		if (n > 1 && !(n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
+			fwrite(p + i, 1, (size_t)n, out);
+			w += (size_t)n;
+			i += (size_t)n;
+			continue;
+		}
+		if (n < 1)
+			n = 1;		/* not UTF-8: one byte at a time */
+		if (how == CLI_JSON && n == 1 && p[i] >= 0x80)
+			w += (size_t)fprintf(out, "\\ufffd");
+		else if (how == CLI_JSON)	/* C0, DEL, or C1 as C2 80..9F */
+			w += (size_t)fprintf(out, "\\u%04x", p[i + n - 1]);
+		else
+			for (k = 0; k < n; k++)
+				w += (size_t)fprintf(out, "\\x%02x", p[i + k]);
+		i += (size_t)n;
+	}
+	if (used != NULL)
+		*used = i;
+	return w;
+}
+
+static void
+cli_put_line(const char *s)
+{
+	cli_put(stdout, s, strlen(s), CLI_LINE, NULL);
+}
+
+/* s on one line, padded with blanks to width. */
+static void
+cli_put_padded(const char *s, size_t width)
+{
+	size_t w = cli_put(stdout, s, strlen(s), CLI_LINE, NULL);
+
+	for (; w < width; w++)
+		putchar(' ');
+}
+
+/* A file from the spool (a body, a hook log), newlines and tabs kept. */
+static void
+cli_put_fd(int fd)
+{
+	char buf[65536];
+	size_t have = 0, used;
+	ssize_t n;
+
+	while ((n = read(fd, buf + have, sizeof buf - have)) > 0) {
+		have += (size_t)n;
+		cli_put(stdout, buf, have, CLI_TEXT, &used);
+		memmove(buf, buf + used, have - used);
+		have -= used;
+	}
+	cli_put(stdout, buf, have, CLI_TEXT, NULL);
+}
+
 static void
 json_string(FILE *out, const char *s)
 {
-	const unsigned char *p;
-
 	fputc('"', out);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
+	cli_put(out, s, strlen(s), CLI_JSON, NULL);
 	fputc('"', out);
 }
 
@@ -310,7 +397,6 @@ list_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	size_t n, i;
 	int want = list_wanted(c), s, first = 1;
 	const char *state;
-	char next[32];
 
 	if (c->json)
 		printf("[");
@@ -346,13 +432,17 @@ list_in(struct cli *c, const struct config *cfg, struct spool *sp)
 				json_string(stdout, list[i].last_error);
 				printf("}");
 			} else {
-				format_utc(next, sizeof next,
-				    list[i].next_attempt);
-				printf("%-24s %-8s %-18s %s  attempts %ld%s%s\n",
-				    list[i].id, state, list[i].type,
-				    list[i].created_at, list[i].attempts,
-				    list[i].last_error[0] ? "  " : "",
-				    list[i].last_error);
+				cli_put_padded(list[i].id, 24);
+				printf(" %-8s ", state);
+				cli_put_padded(list[i].type, 18);
+				putchar(' ');
+				cli_put_line(list[i].created_at);
+				printf("  attempts %ld", list[i].attempts);
+				if (list[i].last_error[0] != '\0') {
+					printf("  ");
+					cli_put_line(list[i].last_error);
+				}
+				putchar('\n');
 			}
 			first = 0;
 		}
@@ -373,16 +463,13 @@ cmd_list(struct cli *c)
 	return with_spool(c, list_in);
 }
 
+/* One line of show: a label, then a value from the spool. */
 static void
-copy_fd_to_stdout(int fd)
+show_field(const char *label, const char *value)
 {
-	char buf[65536];
-	ssize_t n;
-
-	fflush(stdout);
-	while ((n = read(fd, buf, sizeof buf)) > 0)
-		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
-			break;
+	printf("%-14s", label);
+	cli_put_line(value);
+	putchar('\n');
 }
 
 static int
@@ -396,13 +483,13 @@ show_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	if ((st = spool_find(sp, c->args[0], &m)) == -1)
 		return fail("%s: no such event", c->args[0]);
 	log_format_time(stamp, sizeof stamp, m.received.tv_sec, -1);
-	printf("event_id      %s\n", m.id);
+	show_field("event_id", m.id);
 	printf("state         %s\n", meta_state_name(&m, (enum spool_state)st));
-	printf("event_type    %s\n", m.type);
-	printf("created_at    %s\n", m.created_at);
+	show_field("event_type", m.type);
+	show_field("created_at", m.created_at);
 	printf("received_at   %s\n", stamp);
-	printf("org_id        %s\n", m.org_id);
-	printf("remote_addr   %s\n", m.remote_addr[0] ? m.remote_addr : "-");
+	show_field("org_id", m.org_id);
+	show_field("remote_addr", m.remote_addr[0] ? m.remote_addr : "-");
 	printf("attempts      %ld\n", m.attempts);
 	format_utc(stamp, sizeof stamp, m.next_attempt);
 	if (st == SPOOL_PENDING && m.attempts > 0)
@@ -410,20 +497,24 @@ show_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	format_utc(stamp, sizeof stamp, m.finished);
 	if (st != SPOOL_PENDING)
 		printf("finished      %s\n", stamp);
-	printf("hooks_done    %s\n", m.hooks_done[0] ? m.hooks_done :
+	show_field("hooks_done", m.hooks_done[0] ? m.hooks_done :
 	    st == SPOOL_DONE ? "(all)" : "-");
 	if (m.last_error[0])
-		printf("last_error    %s\n", m.last_error);
+		show_field("last_error", m.last_error);
 	spool_body_path(sp, m.id, path, sizeof path);
-	printf("\n--- body (%s)\n", path);
+	printf("\n--- body (");
+	cli_put_line(path);
+	printf(")\n");
 	if ((fd = spool_body_open(sp, m.id)) != -1) {
-		copy_fd_to_stdout(fd);
+		cli_put_fd(fd);
 		close(fd);
 	}
 	spool_log_path(sp, m.id, path, sizeof path);
-	printf("\n--- hook log (%s)\n", path);
+	printf("\n--- hook log (");
+	cli_put_line(path);
+	printf(")\n");
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
-		copy_fd_to_stdout(fd);
+		cli_put_fd(fd);
 		close(fd);
 	} else {
 		printf("(nothing: no hook has printed anything or failed)\n");

@@ -5,6 +5,25 @@
  * after the one value but white space) and notes where the envelope's
  * members are; only those are decoded. json-c is used for `data` alone,
  * when the hooks ask for it (event_each_data_scalar).
+ *
+ * So the scanner must accept nothing that json-c reads otherwise: the
+ * receiver, the hooks' HUSKY_DATA_* and any JSON tool a hook runs on its
+ * stdin must all see one event. Where they could differ:
+ *  - a member name with \u0000: json-c cuts the name there, so
+ *    "data\u0000x" would be "data" to the hooks and another member to the
+ *    receiver and to most tools. Refused, at any depth.
+ *  - an integer json-c cannot hold: it silently clamps to INT64_MIN or
+ *    UINT64_MAX, and reads -0 as 0, and the hooks would be given that
+ *    instead of the text of the body. Refused (a number with a fraction or
+ *    an exponent is a double to json-c, which keeps its text: 1e400 and
+ *    -0.0 reach the hooks as written).
+ *  - a member given twice: json-c keeps the last value (in the place of
+ *    the first), as the scanner does for the envelope and as most JSON
+ *    tools do; so HUSKY_DATA_X is the last "x" of data, as jq has it.
+ *  - lone surrogates (json-c makes them U+FFFD), invalid or overlong UTF-8:
+ *    refused.
+ * fuzz/fuzz-event.c checks that every body accepted here reads the same
+ * to json-c: the envelope's strings and every member of data.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -29,19 +48,26 @@ is_alnum_ascii(int c)
 	    (c >= '0' && c <= '9');
 }
 
+/* [A-Za-z0-9][A-Za-z0-9<punct>]{0,max-1} */
+static int
+event_word_is_valid(const char *s, size_t len, size_t max, const char *punct)
+{
+	size_t i;
+
+	if (len == 0 || len > max || !is_alnum_ascii(s[0]))
+		return 0;
+	for (i = 1; i < len; i++)
+		if (!is_alnum_ascii(s[i]) &&
+		    (s[i] == '\0' || strchr(punct, s[i]) == NULL))
+			return 0;
+	return 1;
+}
+
 /* [A-Za-z0-9][A-Za-z0-9_.-]{0,127} */
 int
 event_id_is_valid(const char *s, size_t len)
 {
-	size_t i;
-
-	if (len == 0 || len > EVENT_ID_MAX_CHARS || !is_alnum_ascii(s[0]))
-		return 0;
-	for (i = 1; i < len; i++)
-		if (!is_alnum_ascii(s[i]) && s[i] != '_' && s[i] != '.' &&
-		    s[i] != '-')
-			return 0;
-	return 1;
+	return event_word_is_valid(s, len, EVENT_ID_MAX_CHARS, "_.-");
 }
 
 /* [a-z0-9][a-z0-9_.-]{0,63} */
@@ -62,6 +88,20 @@ event_type_is_valid(const char *s, size_t len)
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * [A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}. The org id reaches hooks
+ * (HUSKY_ORG_ID), meta files, logs and the terminal of whoever runs
+ * `huskyhook show`, so like event_id it gets a set with nothing a shell
+ * or a terminal treats specially. HuskyVoice's are like org_abc_123; the
+ * set also admits UUIDs and URN- or mail-like ids (':', '@') should an
+ * account use those.
+ */
+int
+event_org_id_is_valid(const char *s, size_t len)
+{
+	return event_word_is_valid(s, len, ORG_ID_MAX_CHARS, "_.:@-");
 }
 
 static int
@@ -168,6 +208,7 @@ struct json_scan {
 	const unsigned char	*end;
 	int			 depth;
 	struct json_span	 member[M_COUNT];
+	const char		*why;	/* if valid JSON, refused all the same */
 };
 
 static int json_scan_value(struct json_scan *);
@@ -180,13 +221,13 @@ json_scan_ws(struct json_scan *js)
 		js->p++;
 }
 
-/* One UTF-8 sequence of two or more bytes; -1 if invalid. */
-static int
-json_scan_utf8(struct json_scan *js)
+int
+event_utf8_len(const unsigned char *s, size_t n)
 {
-	const unsigned char *p = js->p;
-	unsigned c = p[0], need, cp, min, i;
+	unsigned c = s[0], need, cp, min, i;
 
+	if (c < 0x80)
+		return 1;
 	if (c >= 0xc2 && c <= 0xdf) {
 		need = 1; cp = c & 0x1f; min = 0x80;
 	} else if (c >= 0xe0 && c <= 0xef) {
@@ -194,18 +235,29 @@ json_scan_utf8(struct json_scan *js)
 	} else if (c >= 0xf0 && c <= 0xf4) {
 		need = 3; cp = c & 0x07; min = 0x10000;
 	} else {
-		return -1;
+		return 0;
 	}
-	if ((size_t)(js->end - p) <= need)
-		return -1;
 	for (i = 1; i <= need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
+		if (i == n)
 			return -1;
-		cp = cp << 6 | (p[i] & 0x3f);
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
 	}
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return (int)need + 1;
+}
+
+/* One UTF-8 sequence of two or more bytes; -1 if invalid. */
+static int
+json_scan_utf8(struct json_scan *js)
+{
+	int n = event_utf8_len(js->p, (size_t)(js->end - js->p));
+
+	if (n < 2)
 		return -1;
-	js->p += need + 1;
+	js->p += n;
 	return 0;
 }
 
@@ -236,8 +288,9 @@ json_scan_hex4(struct json_scan *js, unsigned *out)
 	return 0;
 }
 
+/* A string, from its opening quote; is_name for a member name. */
 static int
-json_scan_string(struct json_scan *js)
+json_scan_string(struct json_scan *js, int is_name)
 {
 	unsigned u, lo;
 
@@ -267,6 +320,9 @@ json_scan_string(struct json_scan *js)
 		case 'u':
 			if (json_scan_hex4(js, &u) == -1)
 				return -1;
+			if (u == 0 && is_name && js->why == NULL)
+				js->why = "a member name holds \\u0000, which "
+				    "JSON parsers cut or keep differently";
 			if (u >= 0xdc00 && u <= 0xdfff)
 				return -1;	/* a lone low surrogate */
 			if (u >= 0xd800 && u <= 0xdbff) {
@@ -383,29 +439,59 @@ json_scan_digits(struct json_scan *js)
 	return js->p == start ? -1 : 0;
 }
 
+/* Whether json-c gives back the integer of n digits d (no leading zero)
+ * as written: it holds -2^63..2^64-1, clamping anything beyond, and -0
+ * becomes 0. */
+static int
+json_int_is_exact(const unsigned char *d, size_t n, int negative)
+{
+	const char *limit = negative ? "9223372036854775808" :
+	    "18446744073709551615";
+	size_t limit_len = strlen(limit);
+
+	if (negative && n == 1 && d[0] == '0')
+		return 0;
+	if (n != limit_len)
+		return n < limit_len;
+	return memcmp(d, limit, n) <= 0;
+}
+
 static int
 json_scan_number(struct json_scan *js)
 {
-	if (*js->p == '-')
+	const unsigned char *digits;
+	int negative = 0, integer = 1;
+
+	if (*js->p == '-') {
+		negative = 1;
 		js->p++;
+	}
 	if (js->p == js->end)
 		return -1;
+	digits = js->p;
 	if (*js->p == '0')
 		js->p++;
 	else if (json_scan_digits(js) == -1)
 		return -1;
 	if (js->p < js->end && *js->p == '.') {
+		integer = 0;
 		js->p++;
 		if (json_scan_digits(js) == -1)
 			return -1;
 	}
 	if (js->p < js->end && (*js->p == 'e' || *js->p == 'E')) {
+		integer = 0;
 		js->p++;
 		if (js->p < js->end && (*js->p == '+' || *js->p == '-'))
 			js->p++;
 		if (json_scan_digits(js) == -1)
 			return -1;
 	}
+	if (integer && js->why == NULL &&
+	    !json_int_is_exact(digits, (size_t)(js->p - digits), negative))
+		js->why = "an integer is -0 or outside "
+		    "-9223372036854775808..18446744073709551615, which hooks "
+		    "would be given changed";
 	return 0;
 }
 
@@ -442,7 +528,7 @@ json_scan_container(struct json_scan *js)
 		if (is_object) {
 			key = js->p + 1;
 			if (js->p == js->end || *js->p != '"' ||
-			    json_scan_string(js) == -1)
+			    json_scan_string(js, 1) == -1)
 				return -1;
 			m = js->depth == 1 ?
 			    envelope_member_of(key, js->p - 1) : M_COUNT;
@@ -482,7 +568,7 @@ json_scan_value(struct json_scan *js)
 	case '[':
 		return json_scan_container(js);
 	case '"':
-		return json_scan_string(js);
+		return json_scan_string(js, 0);
 	case 't':
 		return json_scan_word(js, "true");
 	case 'f':
@@ -497,7 +583,9 @@ json_scan_value(struct json_scan *js)
 }
 
 /* 0 if body is exactly one JSON value, white space around it allowed;
- * js then holds the envelope members of a top-level object. */
+ * js then holds the envelope members of a top-level object, and in why
+ * the first thing json-c would read otherwise, if any (noted, not failed
+ * on, so that invalid JSON is always reported as such). */
 static int
 json_scan_body(struct json_scan *js, const char *body, size_t len)
 {
@@ -590,6 +678,8 @@ event_parse(const char *body, size_t len, struct event *ev,
 	if (json_scan_body(&js, body, len) == -1)
 		return event_fail(err, errlen, "body is not valid JSON (RFC "
 		    "8259, UTF-8, nested at most 32 deep)");
+	if (js.why != NULL)
+		return event_fail(err, errlen, js.why);
 	js.p = (const unsigned char *)body;
 	json_scan_ws(&js);
 	if (*js.p != '{')
@@ -640,9 +730,11 @@ event_parse(const char *body, size_t len, struct event *ev,
 		return event_fail(err, errlen, "org_id is missing");
 	if (r == -2)
 		return event_fail(err, errlen, "org_id is not a string");
-	if (r == -3 || n == 0)
-		return event_fail(err, errlen, "org_id is empty, too long or "
-		    "holds a NUL");
+	if (r == -3 || !event_org_id_is_valid(ev->org_id, n)) {
+		ev->org_id[0] = '\0';
+		return event_fail(err, errlen, "org_id must match "
+		    "[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}");
+	}
 	if (rules != NULL && !event_org_is_allowed(ev, rules)) {
 		snprintf(err, errlen, "org_id is not one this receiver "
 		    "accepts");
@@ -654,6 +746,8 @@ event_parse(const char *body, size_t len, struct event *ev,
 		return event_fail(err, errlen, "data is missing");
 	if (*data->start != '{')
 		return event_fail(err, errlen, "data is not an object");
+	ev->data = (const char *)data->start;
+	ev->data_len = (size_t)(data->end - data->start);
 	return EVENT_OK;
 }
 

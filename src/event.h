@@ -15,6 +15,8 @@ struct event {
 	char		 org_id[ORG_ID_MAX_BYTES + 1];
 	const char	*body;		/* the caller's, for event_each_data_scalar */
 	size_t		 len;
+	const char	*data;		/* data's value within body */
+	size_t		 data_len;
 };
 
 enum event_status {
@@ -33,8 +35,10 @@ struct event_rules {
 	int		 norg_ids;
 };
 
-/* Parses body (strict JSON, valid UTF-8, one object, depth-limited) and
- * checks the envelope's fields in the order of SPEC section 3. rules may
+/* Parses body (strict JSON, valid UTF-8, one object, depth-limited, and
+ * nothing json-c would read otherwise: no \u0000 in member names, no
+ * integer json-c cannot hold) and checks the envelope's fields in the
+ * order of SPEC section 3. rules may
  * be NULL to skip the age and org checks (for events already stored).
  * err gets a reason fit to send back; the event id is set as soon as it
  * is known to be valid (for the log). */
@@ -43,6 +47,11 @@ enum event_status event_parse(const char *body, size_t len, struct event *ev,
 
 int event_id_is_valid(const char *s, size_t len);
 int event_type_is_valid(const char *s, size_t len);
+int event_org_id_is_valid(const char *s, size_t len);
+/* The length of the UTF-8 sequence at s, of which n > 0 bytes are there:
+ * 1 to 4 (no overlong form, surrogate or code point above U+10FFFF); 0 if
+ * it is not one; -1 if it may be one that n cuts short. */
+int event_utf8_len(const unsigned char *s, size_t n);
 /* RFC 3339 date-time to Unix time; -1 when s is not one. */
 int event_parse_time(const char *s, time_t *out);
 

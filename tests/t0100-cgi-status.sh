@@ -85,6 +85,20 @@ check "truncated JSON: 400" [ "$STATUS" = 400 ] && answer | grep -q 'not valid J
 printf '{"event_id":"e1","event_type":"call.completed","created_at":"%s","org_id":"o","data":[]}' "$(now_utc)" > "$T/bad.json"
 post "$T/bad.json"
 check "data not an object: 400" [ "$STATUS" = 400 ] && answer | grep -q 'data is not an object'
+# An org_id of terminal escapes (clear screen, set the window title)
+# never reaches a meta file, a log or a terminal.
+printf '{"event_id":"evt_org_esc","event_type":"call.completed","created_at":"%s","org_id":"\\u001b[2J\\u001b]0;owned\\u0007","data":{}}' "$(now_utc)" > "$T/bad.json"
+post "$T/bad.json"
+answer > "$T/answer"
+check "org_id of terminal escapes: 400" [ "$STATUS" = 400 ]
+check "the reason names org_id's pattern" grep -q 'org_id must match \[A-Za-z0-9\]' "$T/answer"
+check "nothing stored for it" sh -c "[ ! -e '$T/spool/events/evt_org_esc.json' ] && [ ! -e '$T/spool/pending/evt_org_esc' ]"
+check "no escape in the log" sh -c "! grep -q \"$(printf '\033')\" '$T/receive.log' '$T/stderr'"
+printf '{"event_id":"evt_nul_name","event_type":"call.completed","created_at":"%s","org_id":"org_abc_123","data":{"safe":"1"},"data\\u0000x":{"evil":"2"}}' "$(now_utc)" > "$T/bad.json"
+post "$T/bad.json"
+answer > "$T/answer"
+check "a member name with \\u0000: 400" [ "$STATUS" = 400 ]
+check "the reason says so" grep -q 'member name holds' "$T/answer"
 check "nothing stored for refused bodies" [ "$(count_files "$T/spool/events")" = 3 ]
 
 # The vendor doc's June sample is older than max_age.

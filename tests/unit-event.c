@@ -127,7 +127,22 @@ main(void)
 	expect(ENV(OK_ID, OK_TYPE, "\"1970-01-01T00:00:00Z\"", OK_ORG, GOOD_DATA), NULL, EVENT_OK, NULL, "created_at at the epoch");
 	expect("{\"event_id\":\"e\",\"event_type\":\"t\",\"created_at\":" OK_AT ",\"data\":{}}", NULL, EVENT_INVALID, "org_id is missing", "org_id missing");
 	expect(ENV(OK_ID, OK_TYPE, OK_AT, "7", GOOD_DATA), NULL, EVENT_INVALID, "org_id is not a string", "org_id number");
-	expect(ENV(OK_ID, OK_TYPE, OK_AT, "\"\"", GOOD_DATA), NULL, EVENT_INVALID, "org_id is empty", "org_id empty");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, "\"\"", GOOD_DATA), NULL, EVENT_INVALID, "org_id must match", "org_id empty");
+	/* org_id reaches hooks, meta files and terminals: a set like
+	 * event_id's. */
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, "\"\\u001b[2J\\u001b]0;owned\\u0007\"", GOOD_DATA), NULL, EVENT_INVALID, "org_id must match", "org_id with ESC and BEL");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, "\"org\\u001b[31m\"", GOOD_DATA), NULL, EVENT_INVALID, "org_id must match", "org_id with ESC inside");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, "\"org_abc\\nx=1\"", GOOD_DATA), NULL, EVENT_INVALID, "org_id must match", "org_id with a newline");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, "\"org abc\"", GOOD_DATA), NULL, EVENT_INVALID, "org_id must match", "org_id with a space");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, "\"org/../abc\"", GOOD_DATA), NULL, EVENT_INVALID, "org_id must match", "org_id with a slash");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, "\"_org\"", GOOD_DATA), NULL, EVENT_INVALID, "org_id must match", "org_id with a leading underscore");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, "\"org_\xc2\x9b\"", GOOD_DATA), NULL, EVENT_INVALID, "org_id must match", "org_id with a C1 control (U+009B)");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, "\"org_\\u0000\"", GOOD_DATA), NULL, EVENT_INVALID, "org_id must match", "org_id with NUL");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, "\"0c6e4f2a-9d1b-4c3e-8f7a-2b5d6e7f8a9b\"", GOOD_DATA), NULL, EVENT_OK, NULL, "org_id a UUID");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, "\"urn:husky:org@eu-1.x\"", GOOD_DATA), NULL, EVENT_OK, NULL, "org_id with : @ . -");
+	tap_ok(event_org_id_is_valid("org_abc_123", 11), "the vendor's org_abc_123 valid");
+	tap_ok(event_org_id_is_valid(id129, 128) && !event_org_id_is_valid(id129, 129), "org_id: 128 characters valid, 129 not");
+	tap_ok(!event_org_id_is_valid("a\0b", 3), "org_id: a NUL byte invalid");
 	expect("{\"event_id\":\"e\",\"event_type\":\"t\",\"created_at\":" OK_AT ",\"org_id\":\"o\"}", NULL, EVENT_INVALID, "data is missing", "data missing");
 	expect(ENV(OK_ID, OK_TYPE, OK_AT, OK_ORG, "\"data\":[]"), NULL, EVENT_INVALID, "data is not an object", "data array");
 	expect(ENV(OK_ID, OK_TYPE, OK_AT, OK_ORG, "\"data\":\"x\""), NULL, EVENT_INVALID, "data is not an object", "data string");
@@ -136,11 +151,15 @@ main(void)
 	 * a member given twice counts as its last value (as json-c has it). */
 	expect("{\"event\\u005fid\":\"e1\",\"event_type\":\"t\",\"created_at\":" OK_AT ",\"org_id\":\"o\",\"d\\u0061ta\":{}}", NULL, EVENT_OK, NULL, "escaped member names");
 	expect("{\"x\":{\"event_id\":\"e\"},\"event_type\":\"t\"}", NULL, EVENT_INVALID, "event_id is missing", "nested event_id is not the envelope's");
-	expect("{\"event_id\\u0000x\":\"e\",\"event_type\":\"t\"}", NULL, EVENT_INVALID, "event_id is missing", "a name with NUL is another name");
+	expect("{\"event_id\\u0000x\":\"e\",\"event_type\":\"t\"}", NULL, EVENT_INVALID, "member name holds \\u0000", "a name with NUL is refused");
 	expect("{\"event_id\":\"e\",\"event_id\":5}", NULL, EVENT_INVALID, "event_id is not a string", "last of two event_id counts");
 	expect(ENV("\"ev\\/1\"", OK_TYPE, OK_AT, OK_ORG, GOOD_DATA), NULL, EVENT_INVALID, "event_id must match", "an escaped slash in event_id is still a slash");
 	snprintf(body, sizeof body, "%s", ENV("\"\\u0065v1\"", OK_TYPE, OK_AT, "\"\\ud83d\\ude00 \\u00e9\\\"\\n\"", GOOD_DATA));
-	tap_ok(parse(body, NULL, &ev) == EVENT_OK && strcmp(ev.id, "ev1") == 0 && strcmp(ev.org_id, "\xf0\x9f\x98\x80 \xc3\xa9\"\n") == 0, "escapes decoded to UTF-8");
+	tap_ok(parse(body, NULL, &ev) == EVENT_INVALID && strcmp(ev.id, "ev1") == 0 && strstr(last_err, "org_id must match"), "escapes decoded to UTF-8, then checked: a non-ASCII org_id is refused");
+	snprintf(body, sizeof body, "%s", ENV(OK_ID, OK_TYPE, OK_AT, "\"\\u006frg\\u005fa\\/b\"", GOOD_DATA));
+	tap_ok(parse(body, NULL, &ev) == EVENT_INVALID, "org_id: an escaped slash is a slash");
+	snprintf(body, sizeof body, "%s", ENV(OK_ID, OK_TYPE, OK_AT, "\"\\u006frg\\u005f1\"", GOOD_DATA));
+	tap_ok(parse(body, NULL, &ev) == EVENT_OK && strcmp(ev.org_id, "org_1") == 0, "org_id: escapes decoded before the check");
 	snprintf(body, sizeof body, "{\"event_id\":\"%0129d\"}", 0);
 	expect(body, NULL, EVENT_INVALID, "event_id must match", "event_id of 129 characters");
 
@@ -167,5 +186,26 @@ main(void)
 	parse(body, NULL, &ev);
 	event_each_data_scalar(&ev, count_data, out);
 	tap_is_str(out, "call_id=c1;duration_seconds=124;ok=true;", "data scalars");
+
+	/* What the receiver, the hooks (json-c) and a JSON tool on stdin
+	 * would each read differently is refused. json-c ends a name at
+	 * \u0000: here the hooks would get data {"evil":"2"}, the receiver
+	 * and jq {"safe":"1"}. */
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, OK_ORG, "\"data\":{\"safe\":\"1\"},\"data\\u0000x\":{\"evil\":\"2\"}"), NULL, EVENT_INVALID, "member name holds \\u0000", "data and data\\u0000x: refused");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, OK_ORG, "\"data\":{\"a\":[{\"b\\u0000\":1}]}"), NULL, EVENT_INVALID, "member name holds \\u0000", "a NUL in a name deep in data: refused");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, OK_ORG, "\"data\":{\"\\u0000\":1}"), NULL, EVENT_INVALID, "member name holds \\u0000", "a name that is only NUL: refused");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, OK_ORG, "\"data\":{\"v\":\"a\\u0000b\"}"), NULL, EVENT_OK, NULL, "a NUL in a value is fine");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, OK_ORG, "\"data\":{\"n\":-0}"), NULL, EVENT_INVALID, "an integer is -0", "-0: json-c reads 0, refused");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, OK_ORG, "\"data\":{\"n\":99999999999999999999}"), NULL, EVENT_INVALID, "an integer is -0 or outside", "2^64 and more: json-c clamps, refused");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, OK_ORG, "\"data\":{\"n\":18446744073709551616}"), NULL, EVENT_INVALID, "outside", "2^64: refused");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, OK_ORG, "\"data\":{\"n\":[-9223372036854775809]}"), NULL, EVENT_INVALID, "outside", "below -2^63, even nested: refused");
+	expect(ENV(OK_ID, OK_TYPE, OK_AT, OK_ORG, "\"data\":{\"a\":\"\\ud800\"}"), NULL, EVENT_INVALID, "not valid JSON", "a lone surrogate (json-c: U+FFFD): refused");
+	snprintf(body, sizeof body, "%s", ENV(OK_ID, OK_TYPE, OK_AT, OK_ORG, "\"data\":{\"max\":18446744073709551615,\"min\":-9223372036854775808,\"big\":1e400,\"nz\":-0.0,\"z\":0,\"x\":\"1\",\"x\":\"2\"}"));
+	out[0] = '\0';
+	tap_ok(parse(body, NULL, &ev) == EVENT_OK, "numbers json-c keeps as written: accepted");
+	event_each_data_scalar(&ev, count_data, out);
+	tap_is_str(out, "max=18446744073709551615;min=-9223372036854775808;big=1e400;nz=-0.0;z=0;x=2;", "hooks get the numbers as written, and the last of two members");
+	snprintf(body, sizeof body, "%s", ENV(OK_ID, OK_TYPE, OK_AT, OK_ORG, "\"data\":{\"a\":1},\"data\":{ \"b\":2 }"));
+	tap_ok(parse(body, NULL, &ev) == EVENT_OK && ev.data_len == 9 && strncmp(ev.data, "{ \"b\":2 }", 9) == 0, "ev.data is the last data member");
 	return tap_done();
 }
