@@ -50,7 +50,7 @@ check_valid(const struct spool_meta *m)
 	if (!event_id_is_valid(m->id, strlen(m->id)) ||
 	    !event_type_is_valid(m->type, strlen(m->type)) ||
 	    event_parse_time(m->created_at, &t) == -1 || t != m->created ||
-	    m->org_id[0] == '\0' || has_control(m->org_id) ||
+	    !event_org_id_is_valid(m->org_id, strlen(m->org_id)) ||
 	    has_control(m->last_error) ||
 	    (m->remote_addr[0] != '\0' && !log_addr_is_valid(m->remote_addr)) ||
 	    m->attempts < 0 || m->attempts > MAX_ATTEMPTS_LIMIT ||

@@ -481,7 +481,9 @@ show_in(struct cli *c, const struct config *cfg, struct spool *sp)
 
 	(void)cfg;
 	if ((st = spool_find(sp, c->args[0], &m)) == -1)
-		return fail("%s: no such event", c->args[0]);
+		return fail(errno == EINVAL ? "%s: its meta is damaged or not "
+		    "huskyhook's (see huskyhook run)" : "%s: no such event",
+		    c->args[0]);
 	log_format_time(stamp, sizeof stamp, m.received.tv_sec, -1);
 	show_field("event_id", m.id);
 	printf("state         %s\n", meta_state_name(&m, (enum spool_state)st));
@@ -513,7 +515,7 @@ show_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	printf("\n--- hook log (");
 	cli_put_line(path);
 	printf(")\n");
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+	if ((fd = spool_log_open_read(sp, m.id)) != -1) {
 		cli_put_fd(fd);
 		close(fd);
 	} else {
@@ -537,7 +539,8 @@ requeue_one(struct spool *sp, const char *id)
 	int st;
 
 	if ((st = spool_find(sp, id, &m)) == -1)
-		return fail("%s: no such event", id);
+		return fail(errno == EINVAL ? "%s: its meta is damaged or not "
+		    "huskyhook's (see huskyhook run)" : "%s: no such event", id);
 	m.attempts = 0;
 	m.next_attempt = 0;
 	m.finished = 0;

@@ -173,7 +173,12 @@ run_event(struct run_ctx *ctx, struct spool_meta *m)
 	if (hooks.n == 0)
 		goto record;	/* no hook at all: done */
 
-	spool_body_path(ctx->sp, m->id, file, sizeof file);
+	if (spool_body_path(ctx->sp, m->id, file, sizeof file) == -1) {
+		snprintf(err, sizeof err, "the spool's path is too long for "
+		    "HUSKY_EVENT_FILE");
+		ok = 0;
+		goto record;
+	}
 	loa.sp = ctx->sp;
 	loa.id = m->id;
 	out.fd = -1;

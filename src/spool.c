@@ -60,6 +60,7 @@ struct spool {
 	int	 eventsfd;
 	int	 logsfd;
 	int	 statefd[SPOOL_NSTATES];
+	int	 locked;	/* holds the run lock */
 	/* What was opened: the root, then spool_dirs, then the states. */
 	struct spool_id	 id[1 + SPOOL_NDIRS + SPOOL_NSTATES];
 	char	 host[64];
@@ -494,7 +495,7 @@ enum meta_kind {
 	META_ID,	/* event_id_is_valid */
 	META_TYPE,	/* event_type_is_valid */
 	META_CREATED_AT, /* RFC 3339, checked against created */
-	META_ORG,	/* printable, not empty */
+	META_ORG,	/* event_org_id_is_valid */
 	META_ADDR,	/* an address, or empty */
 	META_HOOKS,	/* hook names, space-separated */
 	META_TEXT,	/* printable, may be empty */
@@ -729,7 +730,7 @@ meta_field_set(const struct meta_field *f, struct spool_meta *m,
 			return -1;
 		break;
 	case META_ORG:
-		if (len == 0 || !meta_text_is_printable(val))
+		if (!event_org_id_is_valid(val, len))
 			return -1;
 		break;
 	case META_ADDR:
@@ -803,8 +804,11 @@ spool_meta_parse(const char *buf, size_t len, struct spool_meta *m)
 		    &vlen) == -1 || meta_field_set(&meta_fields[i], m, val,
 		    vlen) == -1)
 			return -1;
-		if (meta_fields[i].kind == META_STAMP_TEXT)
-			snprintf(stamp, sizeof stamp, "%s", val);
+		if (meta_fields[i].kind == META_STAMP_TEXT) {
+			if (vlen >= sizeof stamp)
+				return -1;
+			memcpy(stamp, val, vlen + 1);
+		}
 		p = nl + 1;
 	}
 	for (i = 0; i < META_NFIELDS; i++)
@@ -840,6 +844,7 @@ spool_lock(struct spool *sp)
 	}
 	if (flock(sp->lockfd, LOCK_EX | LOCK_NB) == -1)
 		return errno == EWOULDBLOCK ? 0 : -1;
+	sp->locked = 1;
 	return 1;
 }
 
@@ -982,6 +987,19 @@ spool_log_path(struct spool *sp, const char *id, char *buf, size_t n)
 	int k = snprintf(buf, n, "%s/logs/%s.log", sp->path, id);
 
 	return k < 0 || (size_t)k >= n ? -1 : 0;
+}
+
+int
+spool_log_open_read(struct spool *sp, const char *id)
+{
+	char name[EVENT_ID_MAX_CHARS + 8];
+
+	if (!event_id_is_valid(id, strlen(id))) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(name, sizeof name, "%s.log", id);
+	return spool_open_file(sp->logsfd, name, O_RDONLY, 0);
 }
 
 int
@@ -1285,8 +1303,9 @@ spool_list(struct spool *sp, enum spool_state st, struct spool_meta **out,
 			continue;	/* moved meanwhile */
 		/* A torn meta file (a crash while it was being replaced
 		 * without fsync) or a foreign one: rebuilt from the body, or
-		 * recorded as failed if the body is no event either. */
-		if (st == SPOOL_PENDING &&
+		 * recorded as failed if the body is no event either; only
+		 * under the run lock (not while `list` looks). */
+		if (st == SPOOL_PENDING && sp->locked &&
 		    spool_meta_rebuild(sp, names[i], &list[*n], &rst) == 0) {
 			if (rst == SPOOL_PENDING &&
 			    spool_meta_save(sp, st, &list[*n], 1) == 0) {
@@ -1331,7 +1350,7 @@ spool_find(struct spool *sp, const char *id, struct spool_meta *m)
 	static const enum spool_state order[SPOOL_NSTATES] = {
 		SPOOL_DONE, SPOOL_FAILED, SPOOL_PENDING
 	};
-	int i;
+	int i, damaged = ENOENT;
 
 	if (!event_id_is_valid(id, strlen(id))) {
 		errno = EINVAL;
@@ -1339,10 +1358,13 @@ spool_find(struct spool *sp, const char *id, struct spool_meta *m)
 	}
 	/* A finished state wins over a pending meta written late (see
 	 * spool_recover). */
-	for (i = 0; i < SPOOL_NSTATES; i++)
+	for (i = 0; i < SPOOL_NSTATES; i++) {
 		if (spool_meta_load(sp, order[i], id, m) == 0)
 			return order[i];
-	errno = ENOENT;
+		if (errno != ENOENT)
+			damaged = errno;
+	}
+	errno = damaged;
 	return -1;
 }
 

@@ -75,13 +75,16 @@ int spool_lock_wait(struct spool *sp, long wait_sec);
  * many files were put right, or -1. */
 int spool_recover(struct spool *sp, time_t now);
 
-/* The meta of every event in state st, unsorted; *out is malloc'd. */
+/* The meta of every event in state st, unsorted; *out is malloc'd. A
+ * meta that does not read is left out and logged; under the run lock a
+ * pending one is rebuilt from its body (or recorded as failed). */
 int spool_list(struct spool *sp, enum spool_state st, struct spool_meta **out,
     size_t *n);
 /* How many events are in state st: a directory scan, no file read. */
 long spool_count(struct spool *sp, enum spool_state st);
 /* Finds id in any state, done and failed before pending. Returns the
- * state, or -1 (errno ENOENT). */
+ * state, or -1: errno ENOENT if there is none, EINVAL if there is a meta
+ * that does not pass the checks. */
 int spool_find(struct spool *sp, const char *id, struct spool_meta *m);
 
 /* Replaces the meta of m->id in state st (write, rename). fsync'd when
@@ -112,6 +115,8 @@ int spool_body_open(struct spool *sp, const char *id);
 int spool_body_read_fd(int fd, char **body, size_t *len);
 /* Opens logs/<id>.log for appending, creating it. */
 int spool_log_open(struct spool *sp, const char *id);
+/* Opens logs/<id>.log for reading: a regular file, no link followed. */
+int spool_log_open_read(struct spool *sp, const char *id);
 int spool_log_path(struct spool *sp, const char *id, char *buf, size_t n);
 
 /* Removes done events received before cutoff (the body's mtime is the

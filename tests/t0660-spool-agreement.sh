@@ -51,6 +51,20 @@ check "it is removed" [ ! -e "$T/spool/pending/evt_late" ]
 check "the event stays done" [ -e "$T/spool/done/evt_late" ]
 check "it is logged" grep -q 'evt_late: a pending meta beside a finished one' "$T/receive.log"
 
+# A hook log planted as a link to a file elsewhere is not followed by
+# show, and a FIFO planted as a body does not stall run.
+echo "private-key-material" > "$T/private"
+ln -s "$T/private" "$T/spool/logs/evt_late.log"
+hh show evt_late > "$T/show.out" 2>&1
+check "show does not follow a linked hook log" sh -c "! grep -q private-key-material '$T/show.out'"
+deliver evt_fifo
+rm "$T/spool/events/evt_fifo.json"
+mkfifo "$T/spool/events/evt_fifo.json"
+timeout 20 "$HUSKYHOOK" -c "$CONF" run > /dev/null 2>&1
+check "a FIFO in place of a body: run does not hang" [ $? != 124 ]
+check "and the event is kept for a retry" grep -q '^last_error=cannot read the stored body' "$T/spool/pending/evt_fifo"
+rm "$T/spool/events/evt_fifo.json" "$T/spool/pending/evt_fifo"
+
 # 3. requeue and purge take the run's lock: while it is held (flock on
 # run.lock, as a run holds it) they wait, then give up saying so.
 deliver evt_req

@@ -41,49 +41,48 @@ check "show: a hostile id is refused" sh -c "'$HUSKYHOOK' -c '$CONF' show ../../
 # A first-try success is moved to done/ by a bare rename: the time it
 # finished comes from that rename.
 check "show: a first-try done event has its finished time" grep -q "^finished *20[0-9-]*T.*Z$" "$T/show.out"
-# What show, list and status print from the spool is escaped: a meta
-# file, a body or a hook log with terminal escapes (written by the web
-# server's user, or printed by a hook) must not drive the terminal.
-# ESC [2J clears the screen, ESC ]0;...BEL sets the window title, 0x9b is
-# CSI on its own, C2 9B is U+009B (CSI as a code point).
+# What show, list and status print from the spool is escaped: a body or a
+# hook log with terminal escapes (written by the web server's user, or
+# printed by a hook) must not drive the terminal; a meta file holding
+# them is not believed at all. ESC [2J clears the screen, ESC ]0;...BEL
+# sets the window title, 0x9b is CSI on its own, C2 9B is U+009B.
 deliver evt_esc call.initiated
+deliver evt_esc_meta call.initiated
 esc=$(printf '\033')
 bel=$(printf '\007')
 csi=$(printf '\233')
 c1=$(printf '\302\233')
 {
-	cat "$T/spool/pending/evt_esc"
+	grep -v '^org_id=\|^last_error=' "$T/spool/pending/evt_esc_meta"
 	printf 'org_id=%%1B[2J%%1B]0;owned%%07\n'
-	printf 'event_type=call%s[31m.x\n' "$esc"
-	printf 'created_at=2026%s\n' "$bel"
-	printf 'remote_addr=%s6n\n' "$csi"
 	printf 'last_error=hook x: %s]0;owned%s %s1m %s\n' "$esc" "$bel" "$c1" "$csi"
 } > "$T/meta.tmp"
-mv "$T/meta.tmp" "$T/spool/pending/evt_esc"
+mv "$T/meta.tmp" "$T/spool/pending/evt_esc_meta"
 printf '{"event_id":"evt_esc","org_id":"%s[2J%s"}\n' "$esc" "$csi" > "$T/spool/events/evt_esc.json"
 printf 'line one\n\t%s]0;owned%s\n%s31m red %s1m\n' "$esc" "$bel" "$csi" "$c1" > "$T/spool/logs/evt_esc.log"
 hh show evt_esc > "$T/show-esc.out"
-hh list > "$T/list-esc.out"
-hh list pending --json > "$T/list-esc.json"
-hh status > "$T/status-esc.out"
-hh status --json >> "$T/status-esc.out"
+hh show evt_esc_meta > "$T/show-esc-meta.out" 2>&1
+hh list > "$T/list-esc.out" 2>&1
+hh list pending --json > "$T/list-esc.json" 2>&1
+hh status > "$T/status-esc.out" 2>&1
+hh status --json >> "$T/status-esc.out" 2>&1
 # raw_controls FILE: how many ESC, BEL, 0x9b or DEL bytes FILE holds.
 raw_controls() {
 	LC_ALL=C tr -cd '\033\007\233\177' < "$1" | wc -c | tr -d ' '
 }
-check "show: no raw ESC, BEL or 0x9b" [ "$(raw_controls "$T/show-esc.out")" = 0 ]
-check "list: no raw ESC, BEL or 0x9b" [ "$(raw_controls "$T/list-esc.out")" = 0 ]
+for f in show-esc show-esc-meta list-esc status-esc; do
+	check "$f: no raw ESC, BEL or 0x9b" [ "$(raw_controls "$T/$f.out")" = 0 ]
+done
 check "list --json: no raw ESC, BEL or 0x9b" [ "$(raw_controls "$T/list-esc.json")" = 0 ]
-check "status: no raw ESC, BEL or 0x9b" [ "$(raw_controls "$T/status-esc.out")" = 0 ]
-check "show: the org_id, escaped" grep -qF 'org_id        \x1b[2J\x1b]0;owned\x07' "$T/show-esc.out"
-check "show: the last_error, escaped, U+009B as its two bytes" grep -qF 'last_error    hook x: \x1b]0;owned\x07 \xc2\x9b1m \x9b' "$T/show-esc.out"
+check "show: a meta holding escapes is not shown, but named as damaged" grep -q 'evt_esc_meta: its meta is damaged or not huskyhook' "$T/show-esc-meta.out"
+check "list: it is left out, with a warning in the log" sh -c "grep -q 'pending/evt_esc_meta: unreadable meta' '$T/receive.log' && ! grep -q '^evt_esc_meta ' '$T/list-esc.out'"
 check "show: the body, escaped" grep -qF '{"event_id":"evt_esc","org_id":"\x1b[2J\x9b"}' "$T/show-esc.out"
 check "show: the hook log, escaped, its newlines and tab kept" grep -qxF "$(printf '\t\\x1b]0;owned\\x07')" "$T/show-esc.out"
-check "list: the type and last_error, escaped" grep -qF 'evt_esc                  pending  call\x1b[31m.x     2026\x07  attempts 0  hook x: \x1b]0;owned\x07 \xc2\x9b1m \x9b' "$T/list-esc.out"
-check "list --json: escaped as JSON" grep -qF '"event_type":"call\u001b[31m.x","created_at":"2026\u0007","attempts":0,"last_error":"hook x: \u001b]0;owned\u0007 \u009b1m \ufffd"' "$T/list-esc.json"
+check "show: U+009B in the hook log as its two bytes" grep -qF '\x9b31m red \xc2\x9b1m' "$T/show-esc.out"
 printf 'caf\303\251 \342\202\254\n' >> "$T/spool/logs/evt_esc.log"
 hh show evt_esc > "$T/show-utf8.out"
 check "show: text that is UTF-8 stays as it is" grep -qxF "$(printf 'caf\303\251 \342\202\254')" "$T/show-utf8.out"
+rm -f "$T/spool/pending/evt_esc_meta" "$T/spool/events/evt_esc_meta.json" "$T/spool/pending/evt_esc" "$T/spool/events/evt_esc.json" "$T/spool/logs/evt_esc.log"
 hh purge --done --older-than 1h > /dev/null
 check "purge --done --older-than 1h keeps a just-done event" [ "$(state_of evt_a)" = "done" ]
 
