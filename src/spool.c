@@ -915,8 +915,10 @@ spool_meta_load(struct spool *sp, enum spool_state st, const char *id,
 	return 0;
 }
 
-int
-spool_body_open(struct spool *sp, const char *id)
+/* Opens <id><suffix> below dirfd as spool_open_file does. */
+static int
+spool_open_event_file(int dirfd, const char *id, const char *suffix,
+    int flags)
 {
 	char name[EVENT_ID_MAX_CHARS + 8];
 
@@ -924,8 +926,14 @@ spool_body_open(struct spool *sp, const char *id)
 		errno = EINVAL;
 		return -1;
 	}
-	snprintf(name, sizeof name, "%s.json", id);
-	return spool_open_file(sp->eventsfd, name, O_RDONLY, 0);
+	snprintf(name, sizeof name, "%s%s", id, suffix);
+	return spool_open_file(dirfd, name, flags, 0666);
+}
+
+int
+spool_body_open(struct spool *sp, const char *id)
+{
+	return spool_open_event_file(sp->eventsfd, id, ".json", O_RDONLY);
 }
 
 int
@@ -992,24 +1000,14 @@ spool_log_path(struct spool *sp, const char *id, char *buf, size_t n)
 int
 spool_log_open_read(struct spool *sp, const char *id)
 {
-	char name[EVENT_ID_MAX_CHARS + 8];
-
-	if (!event_id_is_valid(id, strlen(id))) {
-		errno = EINVAL;
-		return -1;
-	}
-	snprintf(name, sizeof name, "%s.log", id);
-	return spool_open_file(sp->logsfd, name, O_RDONLY, 0);
+	return spool_open_event_file(sp->logsfd, id, ".log", O_RDONLY);
 }
 
 int
 spool_log_open(struct spool *sp, const char *id)
 {
-	char name[EVENT_ID_MAX_CHARS + 8];
-
-	snprintf(name, sizeof name, "%s.log", id);
-	return spool_open_file(sp->logsfd, name, O_WRONLY | O_APPEND | O_CREAT,
-	    0666);
+	return spool_open_event_file(sp->logsfd, id, ".log",
+	    O_WRONLY | O_APPEND | O_CREAT);
 }
 
 /* Meta for a stored body that has none. A body that is not an event
