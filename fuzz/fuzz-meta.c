@@ -10,6 +10,7 @@
 
 #include "event.h"
 #include "log.h"
+#include "meta.h"
 #include "spool.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -69,13 +70,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > SPOOL_META_MAX_BYTES)
 		return 0;
-	if (spool_meta_parse((const char *)data, size, &a) != 0)
+	if (meta_parse((const char *)data, size, &a) != 0)
 		return 0;
 	check_valid(&a);
-	n = spool_meta_format(&a, buf, sizeof buf);
+	n = meta_format(&a, buf, sizeof buf);
 	if (n < 0)
 		abort();	/* what parses must fit */
-	if (spool_meta_parse(buf, (size_t)n, &b) != 0 ||
+	if (meta_parse(buf, (size_t)n, &b) != 0 ||
 	    memcmp(&a, &b, sizeof a) != 0)
 		abort();
 	return 0;

@@ -22,6 +22,7 @@
 
 #include "request.h"
 #include "signature.h"
+#include "meta.h"
 #include "spool.h"
 
 #define FUZZ_SECRET "fuzz-secret"
@@ -149,7 +150,7 @@ meta_check(const char *path, const char *id)
 		abort();
 	n = fread(buf, 1, sizeof buf, fp);
 	fclose(fp);
-	if (spool_meta_parse(buf, n, &m) != 0 || strcmp(m.id, id) != 0)
+	if (meta_parse(buf, n, &m) != 0 || strcmp(m.id, id) != 0)
 		abort();
 }
 

@@ -25,7 +25,6 @@
  * fuzz/fuzz-event.c checks that every body accepted here reads the same
  * to json-c: the envelope's strings and every member of data.
  */
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +32,7 @@
 #include <json-c/json.h>
 
 #include "event.h"
+#include "text.h"
 
 static int
 event_fail(char *err, size_t errlen, const char *msg)
@@ -268,8 +268,7 @@ hex4_value(const unsigned char *p)
 	unsigned v = 0, i;
 
 	for (i = 0; i < 4; i++)
-		v = v << 4 | (unsigned)(p[i] <= '9' ? p[i] - '0' :
-		    (p[i] | 0x20) - 'a' + 10);
+		v = v << 4 | (unsigned)text_hexval(p[i]);
 	return v;
 }
 
@@ -281,7 +280,7 @@ json_scan_hex4(struct json_scan *js, unsigned *out)
 	if (js->end - js->p < 4)
 		return -1;
 	for (i = 0; i < 4; i++)
-		if (!isxdigit(js->p[i]))
+		if (text_hexval(js->p[i]) == -1)
 			return -1;
 	*out = hex4_value(js->p);
 	js->p += 4;
@@ -616,19 +615,6 @@ envelope_string(const struct json_scan *js, enum envelope_member m,
 	return 0;
 }
 
-static void
-format_duration(char *buf, size_t n, long sec)
-{
-	if (sec % 86400 == 0)
-		snprintf(buf, n, "%ldd", sec / 86400);
-	else if (sec % 3600 == 0)
-		snprintf(buf, n, "%ldh", sec / 3600);
-	else if (sec % 60 == 0)
-		snprintf(buf, n, "%ldm", sec / 60);
-	else
-		snprintf(buf, n, "%lds", sec);
-}
-
 static enum event_status
 event_check_age(const struct event *ev, const struct event_rules *rules,
     char *err, size_t errlen)
@@ -636,13 +622,13 @@ event_check_age(const struct event *ev, const struct event_rules *rules,
 	char limit[32];
 
 	if (rules->max_age > 0 && ev->created < rules->now - rules->max_age) {
-		format_duration(limit, sizeof limit, rules->max_age);
+		text_format_duration(limit, sizeof limit, rules->max_age);
 		snprintf(err, errlen, "created_at is older than max_age (%s): "
 		    "refused as a possible replay", limit);
 		return EVENT_INVALID;
 	}
 	if (ev->created > rules->now + rules->max_skew) {
-		format_duration(limit, sizeof limit, rules->max_skew);
+		text_format_duration(limit, sizeof limit, rules->max_skew);
 		snprintf(err, errlen, "created_at is further in the future "
 		    "than max_skew (%s)", limit);
 		return EVENT_INVALID;

@@ -25,6 +25,7 @@
 #include "hook.h"
 #include "log.h"
 #include "spool.h"
+#include "text.h"
 
 int
 hook_name_is_valid(const char *name)
@@ -73,12 +74,6 @@ hook_add(struct hook_list *list, int fd, const char *path, const char *name)
 	}
 	list->fds[list->n++] = fd;
 	return 0;
-}
-
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /*
@@ -160,7 +155,7 @@ hook_find_dir(int fd, const char *dir, struct hook_list *list, char *err,
 		n++;
 	}
 	if (n > 1)
-		qsort(names, n, sizeof *names, str_cmp);
+		qsort(names, n, sizeof *names, text_strptr_cmp);
 	for (i = 0; i < n; i++) {
 		if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) >=
 		    (int)sizeof path)

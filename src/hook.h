@@ -9,6 +9,10 @@
 struct event;
 struct spool_meta;
 
+/* A hook that exits with this status has failed for good: its event is
+ * not retried (qmail's convention for a permanent failure). */
+#define HOOK_EXIT_FAILED_FOR_GOOD	100
+
 /* Hooks are opened, not named: each is a file descriptor (O_PATH)
  * opened beneath the hooks directory one component at a time, and that
  * descriptor is what runs. paths are for messages only. */

@@ -20,6 +20,7 @@
 #include "request.h"
 #include "signature.h"
 #include "spool.h"
+#include "text.h"
 
 struct receiver {
 	char			*config_path;	/* fixed when the process starts */
@@ -125,25 +126,6 @@ receiver_spool(struct receiver *r)
 		return -1;
 	}
 	return 0;
-}
-
-static void
-json_escape(char *dst, size_t n, const char *src)
-{
-	size_t o = 0;
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)src; *p != '\0' && o + 7 < n; p++) {
-		if (*p == '"' || *p == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = (char)*p;
-		} else if (*p < 0x20) {
-			o += (size_t)snprintf(dst + o, n - o, "\\u%04x", *p);
-		} else {
-			dst[o++] = (char)*p;
-		}
-	}
-	dst[o] = '\0';
 }
 
 static void
@@ -357,7 +339,7 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 	free(body);
 	return;
 fail:
-	json_escape(esc, sizeof esc, reason);
+	text_json_escape(esc, sizeof esc, reason);
 	snprintf(resp->body, sizeof resp->body, "{\"error\":\"%s\"}\n", esc);
 	if (resp->status != 500) {
 		log_escape(idesc, sizeof idesc, ev.id, strlen(ev.id));

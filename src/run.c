@@ -12,6 +12,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -125,172 +127,215 @@ log_open(void *arg)
 	return spool_log_open(a->sp, a->id);
 }
 
-/* Runs the hooks of one event that have not yet succeeded, and records
- * the outcome. */
+/* What running an event's hooks came to. */
+enum run_verdict {
+	RUN_DONE,		/* every hook succeeded (or there is none) */
+	RUN_RETRY,		/* a hook failed; try again later */
+	RUN_FAILED		/* failed for good: no retry will change it */
+};
+
+struct run_outcome {
+	enum run_verdict	 verdict;
+	char			 error[SPOOL_ERROR_BYTES];
+};
+
 static void
-run_event(struct run_ctx *ctx, struct spool_meta *m)
+run_outcome_set(struct run_outcome *o, enum run_verdict v, const char *fmt,
+    ...) __attribute__((format(__printf__, 3, 4)));
+
+static void
+run_outcome_set(struct run_outcome *o, enum run_verdict v, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	o->verdict = v;
+	va_start(ap, fmt);
+	vsnprintf(o->error, sizeof o->error, fmt, ap);
+	va_end(ap);
+}
+
+/* 1 if the hook's run counts as a success. */
+static int
+run_hook_succeeded(const struct hook_result *res)
+{
+	return res->spawn_errno == 0 && !res->timed_out && res->signal == 0 &&
+	    res->exit_status == 0;
+}
+
+/* Runs one hook with its log; what it came to in *res and what. */
+static int
+run_one_hook(struct run_ctx *ctx, const struct spool_meta *m,
+    const struct hook_env_input *in, int fd, const char *path, int bodyfd,
+    struct hook_result *res, char *what, size_t whatlen)
 {
 	const struct config *cfg = ctx->cfg;
-	char err[512], what[128], file[4096], line[160];
-	struct log_open_arg loa;
+	struct log_open_arg loa = { ctx->sp, m->id };
 	struct hook_output out;
+	struct hook_env env;
+	char line[160];
+
+	if (hook_env_build(&env, in) == -1)
+		return -1;
+	out.fd = -1;
+	out.open = log_open;
+	out.arg = &loa;
+	lseek(bodyfd, 0, SEEK_SET);
+	log_header(&out, m, in->hook_name, in->attempt);
+	hook_run(fd, path, &env, bodyfd, &out, cfg->hooks, cfg->hook_timeout,
+	    res);
+	hook_env_free(&env);
+	hook_result_describe(res, cfg->hook_timeout, what, whatlen);
+	/* The log records every run that printed something or failed; a
+	 * silent success leaves no trace but the state. */
+	if (!run_hook_succeeded(res) || out.fd != -1) {
+		snprintf(line, sizeof line, "=== %s\n", what);
+		hook_output_write(&out, line, strlen(line));
+	}
+	if (out.fd != -1)
+		close(out.fd);
+	return 0;
+}
+
+/* Runs the hooks of one event that have not yet succeeded, remembering
+ * each success at once (so that a later failure of another hook does not
+ * run it again). The hooks are chosen by the stored body, which the
+ * signature covered, never by the meta alone. */
+static void
+run_hooks(struct run_ctx *ctx, struct spool_meta *m, struct run_outcome *o)
+{
+	const struct config *cfg = ctx->cfg;
+	char err[512], what[128], file[PATH_MAX];
 	struct hook_list hooks;
 	struct hook_result res;
-	struct hook_env env;
 	struct hook_env_input in;
 	struct event ev;
 	char *body = NULL;
 	size_t len, i;
-	long attempt = m->attempts + 1;
-	int bodyfd = -1, failed_now = 0, ok = 1, succeeded;
-	int saved_meta = 0;
+	int bodyfd;
 
 	memset(&hooks, 0, sizeof hooks);
-	memset(&ev, 0, sizeof ev);
-	err[0] = '\0';
+	run_outcome_set(o, RUN_DONE, "%s", "");
 	if ((bodyfd = spool_body_open(ctx->sp, m->id)) == -1 ||
 	    spool_body_read_fd(bodyfd, &body, &len) == -1) {
-		snprintf(err, sizeof err, "cannot read the stored body: %s",
+		run_outcome_set(o, RUN_RETRY, "cannot read the stored body: %s",
 		    strerror(errno));
-		ok = 0;
-		goto record;
+		goto done;
 	}
 	/* The receiver stored only valid events: a body that is not one, or
-	 * not the one its meta names, was put there by someone else, and no
-	 * retry will change it. */
+	 * not the one its meta names, was put there by someone else. */
 	if (event_parse(body, len, &ev, NULL, what, sizeof what) != EVENT_OK ||
 	    !run_meta_agrees(m, &ev)) {
-		snprintf(err, sizeof err, "the stored body is not the event "
-		    "its meta describes");
-		ok = 0;
-		failed_now = 1;
-		goto record;
+		run_outcome_set(o, RUN_FAILED, "the stored body is not the "
+		    "event its meta describes");
+		goto done;
 	}
 	if (hook_find(cfg->hooks, ev.type, &hooks, err, sizeof err) == -1) {
-		ok = 0;
-		goto record;
+		run_outcome_set(o, RUN_RETRY, "%s", err);
+		goto done;
 	}
-	if (hooks.n == 0)
-		goto record;	/* no hook at all: done */
-
-	if (spool_body_path(ctx->sp, m->id, file, sizeof file) == -1) {
-		snprintf(err, sizeof err, "the spool's path is too long for "
-		    "HUSKY_EVENT_FILE");
-		ok = 0;
-		goto record;
+	if (hooks.n > 0 && spool_body_path(ctx->sp, m->id, file, sizeof file)
+	    == -1) {
+		run_outcome_set(o, RUN_RETRY, "the spool's path is too long "
+		    "for HUSKY_EVENT_FILE");
+		goto done;
 	}
-	loa.sp = ctx->sp;
-	loa.id = m->id;
-	out.fd = -1;
-	out.open = log_open;
-	out.arg = &loa;
-
-	for (i = 0; i < hooks.n && ok; i++) {
+	in.meta = m;
+	in.event = &ev;
+	in.hook_path = cfg->hook_path;
+	in.event_file = file;
+	in.attempt = m->attempts + 1;
+	for (i = 0; i < hooks.n; i++) {
 		if (hooks_done_has(m->hooks_done, hooks.names[i]))
 			continue;
-		in.meta = m;
-		in.event = &ev;
-		in.hook_path = cfg->hook_path;
-		in.event_file = file;
 		in.hook_name = hooks.names[i];
-		in.attempt = attempt;
-		if (hook_env_build(&env, &in) == -1) {
-			snprintf(err, sizeof err, "out of memory");
-			ok = 0;
+		if (run_one_hook(ctx, m, &in, hooks.fds[i], hooks.paths[i],
+		    bodyfd, &res, what, sizeof what) == -1) {
+			run_outcome_set(o, RUN_RETRY, "out of memory");
 			break;
 		}
-		lseek(bodyfd, 0, SEEK_SET);
-		log_header(&out, m, hooks.names[i], attempt);
-		hook_run(hooks.fds[i], hooks.paths[i], &env, bodyfd, &out,
-		    cfg->hooks, cfg->hook_timeout, &res);
-		hook_env_free(&env);
-		hook_result_describe(&res, cfg->hook_timeout, what,
-		    sizeof what);
-		succeeded = res.spawn_errno == 0 && !res.timed_out &&
-		    res.signal == 0 && res.exit_status == 0;
-		/* The log records every run that printed something or
-		 * failed; a silent success leaves no trace but the state. */
-		if (!succeeded || out.fd != -1) {
-			snprintf(line, sizeof line, "=== %s\n", what);
-			hook_output_write(&out, line, strlen(line));
+		if (!run_hook_succeeded(&res)) {
+			run_outcome_set(o, !res.timed_out && res.signal == 0 &&
+			    res.exit_status == HOOK_EXIT_FAILED_FOR_GOOD ?
+			    RUN_FAILED : RUN_RETRY, "hook %s: %s",
+			    hooks.names[i], what);
+			break;
 		}
-		if (out.fd != -1) {
-			close(out.fd);
-			out.fd = -1;
+		if (hooks_done_add(m->hooks_done, sizeof m->hooks_done,
+		    hooks.names[i]) == -1) {
+			run_outcome_set(o, RUN_RETRY, "hook %s: done, but "
+			    "hooks_done is full", hooks.names[i]);
+			break;
 		}
-		if (succeeded) {
-			if (hooks_done_add(m->hooks_done, sizeof m->hooks_done,
-			    hooks.names[i]) == -1) {
-				snprintf(err, sizeof err, "hook %s: done, but "
-				    "hooks_done is full", hooks.names[i]);
-				ok = 0;
-				break;
-			}
-			if (ctx->verbose)
-				fprintf(ctx->out, "%s %s: hook %s done\n",
-				    m->id, m->type, hooks.names[i]);
-			/* Remembered at once, so that a later failure of
-			 * another hook does not run this one again. */
-			if (i + 1 < hooks.n) {
-				spool_meta_save(ctx->sp, SPOOL_PENDING, m, 0);
-				saved_meta = 1;
-			}
-			continue;
-		}
-		ok = 0;
-		failed_now = !res.timed_out && res.signal == 0 &&
-		    res.exit_status == 100;
-		snprintf(err, sizeof err, "hook %s: %s", hooks.names[i], what);
-	}
-
-record:
-	m->last_error[0] = '\0';
-	if (!ok)
-		snprintf(m->last_error, sizeof m->last_error, "%s", err);
-	if (ok) {
-		m->finished = time(NULL);
-		m->next_attempt = 0;
-		/* On a first try the meta on disk is still the receiver's:
-		 * one rename records the outcome (the time it finished is the
-		 * rename's ctime). */
-		if ((m->attempts == 0 && !saved_meta ?
-		    spool_move_as_is(ctx->sp, m->id, SPOOL_PENDING, SPOOL_DONE) :
-		    spool_move(ctx->sp, m, SPOOL_PENDING, SPOOL_DONE, 0)) == -1)
-			log_msg(LOG_LEVEL_ERR, "event %s: cannot record it as "
-			    "done: %s", m->id, strerror(errno));
-		else
-			ctx->done++;
 		if (ctx->verbose)
-			fprintf(ctx->out, "%s %s: done\n", m->id, m->type);
-	} else {
-		m->attempts = attempt;
-		if (failed_now || m->attempts >= cfg->max_attempts) {
-			m->finished = time(NULL);
-			m->next_attempt = 0;
-			if (spool_move(ctx->sp, m, SPOOL_PENDING, SPOOL_FAILED,
-			    0) == -1)
-				log_msg(LOG_LEVEL_ERR, "event %s: cannot record "
-				    "it as failed: %s", m->id, strerror(errno));
-			ctx->failed++;
-			fprintf(ctx->out, "%s %s: failed for good after attempt "
-			    "%ld: %s\n", m->id, m->type, attempt, err);
-		} else {
-			m->next_attempt = time(NULL) +
-			    run_backoff_sec(cfg, m->attempts);
-			if (spool_meta_save(ctx->sp, SPOOL_PENDING, m, 0) == -1)
-				log_msg(LOG_LEVEL_ERR, "event %s: cannot record "
-				    "the attempt: %s", m->id, strerror(errno));
-			ctx->retrying++;
-			fprintf(ctx->out, "%s %s: attempt %ld of %ld failed, "
-			    "retry in %lds: %s\n", m->id, m->type, attempt,
-			    cfg->max_attempts, run_backoff_sec(cfg, m->attempts),
-			    err);
-		}
+			fprintf(ctx->out, "%s %s: hook %s done\n", m->id,
+			    m->type, hooks.names[i]);
+		if (i + 1 < hooks.n && spool_progress_save(ctx->sp, m) == -1)
+			log_msg(LOG_LEVEL_ERR, "event %s: cannot record that "
+			    "hook %s is done: %s", m->id, hooks.names[i],
+			    strerror(errno));
 	}
+done:
 	if (bodyfd != -1)
 		close(bodyfd);
 	free(body);
 	hook_list_free(&hooks);
+}
+
+/* Records what running the event came to: done, another attempt later,
+ * or failed for good (told so, or out of attempts). */
+static void
+run_record(struct run_ctx *ctx, struct spool_meta *m,
+    const struct run_outcome *o)
+{
+	const struct config *cfg = ctx->cfg;
+	enum spool_state to = SPOOL_DONE;
+	long attempt = m->attempts + 1, delay = 0;
+
+	snprintf(m->last_error, sizeof m->last_error, "%s", o->error);
+	m->next_attempt = 0;
+	if (o->verdict != RUN_DONE) {
+		m->attempts = attempt;
+		to = o->verdict == RUN_FAILED ||
+		    m->attempts >= cfg->max_attempts ? SPOOL_FAILED :
+		    SPOOL_PENDING;
+	}
+	if (to == SPOOL_PENDING) {
+		delay = run_backoff_sec(cfg, m->attempts);
+		m->next_attempt = time(NULL) + delay;
+	} else {
+		m->finished = time(NULL);
+	}
+	if (spool_record(ctx->sp, m, to) == -1)
+		log_msg(LOG_LEVEL_ERR, "event %s: cannot record it as %s: %s",
+		    m->id, spool_state_name(to), strerror(errno));
+	switch (to) {
+	case SPOOL_DONE:
+		ctx->done++;
+		if (ctx->verbose)
+			fprintf(ctx->out, "%s %s: done\n", m->id, m->type);
+		break;
+	case SPOOL_FAILED:
+		ctx->failed++;
+		fprintf(ctx->out, "%s %s: failed for good after attempt %ld: "
+		    "%s\n", m->id, m->type, attempt, o->error);
+		break;
+	default:
+		ctx->retrying++;
+		fprintf(ctx->out, "%s %s: attempt %ld of %ld failed, retry in "
+		    "%lds: %s\n", m->id, m->type, attempt, cfg->max_attempts,
+		    delay, o->error);
+		break;
+	}
+}
+
+static void
+run_event(struct run_ctx *ctx, struct spool_meta *m)
+{
+	struct run_outcome o;
+
+	run_hooks(ctx, m, &o);
+	run_record(ctx, m, &o);
 }
 
 /* Done events whose dedupe window is over go, body first; at most once

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "signature.h"
+#include "text.h"
 
 #define HMAC_BLOCK_BYTES	64
 
@@ -97,18 +98,6 @@ signature_keys_free(struct signature_keys *keys)
 }
 
 static int
-signature_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 signature_decode(const char *tok, size_t len, unsigned char out[SIGNATURE_BYTES])
 {
 	size_t i;
@@ -121,8 +110,8 @@ signature_decode(const char *tok, size_t len, unsigned char out[SIGNATURE_BYTES]
 	if (len != SIGNATURE_HEX_CHARS)
 		return -1;
 	for (i = 0; i < SIGNATURE_BYTES; i++) {
-		hi = signature_hexval((unsigned char)tok[2 * i]);
-		lo = signature_hexval((unsigned char)tok[2 * i + 1]);
+		hi = text_hexval((unsigned char)tok[2 * i]);
+		lo = text_hexval((unsigned char)tok[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);

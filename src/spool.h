@@ -38,6 +38,9 @@ struct spool_meta {
 	time_t		 finished;	/* when it went to done or failed */
 	char		 hooks_done[SPOOL_HOOKS_DONE_BYTES];	/* "a b c" */
 	char		 last_error[SPOOL_ERROR_BYTES];
+	/* Not in the file: set once this process saved the meta, which is
+	 * then no longer what the receiver wrote. */
+	int		 revised;
 };
 
 /* Opens the spool at path, making its subdirectories if they are missing.
@@ -94,9 +97,13 @@ int spool_meta_save(struct spool *sp, enum spool_state st,
 /* Moves m->id from one state to another, saving m first; one rename. */
 int spool_move(struct spool *sp, const struct spool_meta *m,
     enum spool_state from, enum spool_state to, int durable);
-/* Moves id from one state to another as its meta stands; one rename. */
-int spool_move_as_is(struct spool *sp, const char *id, enum spool_state from,
-    enum spool_state to);
+/* Records a pending event's outcome: to SPOOL_DONE or SPOOL_FAILED (one
+ * rename; for a first try whose meta is still the receiver's, the bare
+ * rename alone), or stays SPOOL_PENDING with m saved (attempts, the next
+ * due time). Not fsync'd: spool_sync at the end of a run does that. */
+int spool_record(struct spool *sp, struct spool_meta *m, enum spool_state to);
+/* Saves a pending event's progress (hooks_done) while its hooks run. */
+int spool_progress_save(struct spool *sp, struct spool_meta *m);
 /* Removes an event entirely: body first (so it cannot come back as an
  * orphan), then its log, then its meta. */
 int spool_remove(struct spool *sp, const char *id, enum spool_state st);
@@ -133,8 +140,5 @@ int spool_clean_tmp(struct spool *sp, time_t now, long max_age);
 int spool_stamp_set(struct spool *sp, const char *name, time_t t);
 time_t spool_stamp_get(struct spool *sp, const char *name);
 
-/* The meta file format, exposed for the tests. */
-int spool_meta_format(const struct spool_meta *m, char *buf, size_t n);
-int spool_meta_parse(const char *buf, size_t len, struct spool_meta *m);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "meta.h"
 #include "spool.h"
 #include "tap.h"
 
@@ -28,7 +29,7 @@ parse_with(const char *good, const char *key, const char *line)
 	nl = strchr(at, '\n') + 1;
 	k = (size_t)(at - good);
 	snprintf(buf, sizeof buf, "%.*s%s%s", (int)k, good, line, nl);
-	return spool_meta_parse(buf, strlen(buf), &back);
+	return meta_parse(buf, strlen(buf), &back);
 }
 
 int
@@ -52,17 +53,17 @@ main(void)
 	snprintf(m.hooks_done, sizeof m.hooks_done, "10-log 20-crm");
 	snprintf(m.last_error, sizeof m.last_error, "hook x: exit=1 (50%%)");
 
-	n = spool_meta_format(&m, buf, sizeof buf);
+	n = meta_format(&m, buf, sizeof buf);
 	tap_ok(n > 0 && (size_t)n == strlen(buf), "formats");
 	tap_ok(strstr(buf, "last_error=hook x: exit=1 (50%25)\n") != NULL, "percent escaped");
 	tap_ok(strstr(buf, "received_at=2026-06-01T10:00:01.123456Z\n") != NULL, "readable receipt time");
-	tap_ok(spool_meta_parse(buf, (size_t)n, &back) == 0, "parses back");
+	tap_ok(meta_parse(buf, (size_t)n, &back) == 0, "parses back");
 	tap_ok(memcmp(&m, &back, sizeof m) == 0, "round trip is exact");
-	tap_ok(spool_meta_parse(buf, (size_t)n - 1, &back) == -1, "torn file refused");
-	tap_ok(spool_meta_parse("event_id=../x\n", 14, &back) == -1, "bad id refused");
-	tap_ok(spool_meta_parse("event_id=a%zz\n", 14, &back) == -1, "bad escape refused");
-	tap_ok(spool_meta_parse("event_id=a%2\n", 13, &back) == -1, "short escape refused");
-	tap_ok(spool_meta_parse("", 0, &back) == -1, "empty refused");
+	tap_ok(meta_parse(buf, (size_t)n - 1, &back) == -1, "torn file refused");
+	tap_ok(meta_parse("event_id=../x\n", 14, &back) == -1, "bad id refused");
+	tap_ok(meta_parse("event_id=a%zz\n", 14, &back) == -1, "bad escape refused");
+	tap_ok(meta_parse("event_id=a%2\n", 13, &back) == -1, "short escape refused");
+	tap_ok(meta_parse("", 0, &back) == -1, "empty refused");
 
 	/* Field by field: each line as someone else could write it. */
 	tap_ok(parse_with(buf, "finished", "finished=0\n") == 0, "the harness parses a good line");
@@ -86,7 +87,7 @@ main(void)
 	tap_ok(parse_with(buf, "last_error", "last_error=a%00b\n") == -1, "a NUL refused");
 	memcpy(raw, buf, (size_t)n);
 	*strchr(strstr(raw, "hooks_done=") + strlen("hooks_done="), ' ') = '\0';
-	tap_ok(spool_meta_parse(raw, (size_t)n, &back) == -1, "a raw NUL refused (found by fuzz-meta)");
+	tap_ok(meta_parse(raw, (size_t)n, &back) == -1, "a raw NUL refused (found by fuzz-meta)");
 	tap_ok(parse_with(buf, "last_error", "last_error=a\tb\n") == -1, "a raw control byte refused");
 	tap_ok(parse_with(buf, "received", "received=1780308001.5\n") == -1, "received without nine digits refused");
 	tap_ok(parse_with(buf, "received_at", "received_at=2020-01-01T00:00:00.000000Z\n") == -1, "received_at not agreeing with received refused");
