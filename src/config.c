@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,7 @@ struct config_ctx {
 	int		 line;
 	char		*err;
 	size_t		 errlen;
-	int		 seen_keep_days, seen_max_age, seen_max_skew;
-	int		 keep_days_line;
+	int		 key_line[CONFIG_NKEYS];	/* where each was set */
 };
 
 /* run.c's cutoff is now - keep_days * 86400 in a long. */
@@ -287,38 +287,92 @@ config_set_string(struct config_ctx *ctx, char **slot, const char *value,
 	return 0;
 }
 
-/* max bounds what is done with the value later (now + max_skew, doubled
- * retry delays, milliseconds): the parser alone allows up to LONG_MAX. */
+/* The kinds of value a key takes. */
+enum config_kind {
+	CONFIG_SECRET,		/* inline secret */
+	CONFIG_SECRET_FILE,	/* a file holding one */
+	CONFIG_PATH,		/* taken from the config's directory */
+	CONFIG_STRING,
+	CONFIG_LOG,		/* stderr, syslog or a path */
+	CONFIG_ORG,		/* one more allowed org_id */
+	CONFIG_SIZE,		/* bytes, K or M */
+	CONFIG_DURATION,	/* seconds, m, h or d */
+	CONFIG_COUNT,		/* a whole number */
+	CONFIG_YES_NO,
+	CONFIG_UMASK		/* octal */
+};
+
+/* Every key huskyhook.conf knows: its kind, where it goes in struct
+ * config, and the range of a number. */
+static const struct config_key {
+	const char		*name;
+	enum config_kind	 kind;
+	size_t			 off;
+	long			 min, max;
+} config_keys[CONFIG_NKEYS] = {
+	{ "secret", CONFIG_SECRET, 0, 0, 0 },
+	{ "secret_file", CONFIG_SECRET_FILE, 0, 0, 0 },
+	{ "spool", CONFIG_PATH, offsetof(struct config, spool), 0, 0 },
+	{ "hooks", CONFIG_PATH, offsetof(struct config, hooks), 0, 0 },
+	{ "hook_path", CONFIG_STRING, offsetof(struct config, hook_path), 0,
+	    0 },
+	{ "log", CONFIG_LOG, offsetof(struct config, log), 0, 0 },
+	{ "org_id", CONFIG_ORG, 0, 0, 0 },
+	{ "max_body", CONFIG_SIZE, offsetof(struct config, max_body), 1,
+	    MAX_BODY_BYTES_LIMIT },
+	{ "max_age", CONFIG_DURATION, offsetof(struct config, max_age), 0,
+	    MAX_AGE_SEC_LIMIT },
+	{ "max_skew", CONFIG_DURATION, offsetof(struct config, max_skew), 0,
+	    MAX_SKEW_SEC_LIMIT },
+	{ "hook_timeout", CONFIG_DURATION,
+	    offsetof(struct config, hook_timeout), 1, HOOK_TIMEOUT_SEC_LIMIT },
+	{ "retry_base", CONFIG_DURATION, offsetof(struct config, retry_base),
+	    0, RETRY_SEC_LIMIT },
+	{ "retry_max", CONFIG_DURATION, offsetof(struct config, retry_max), 0,
+	    RETRY_SEC_LIMIT },
+	{ "keep_days", CONFIG_COUNT, offsetof(struct config, keep_days), 1,
+	    KEEP_DAYS_LIMIT },
+	{ "max_attempts", CONFIG_COUNT, offsetof(struct config, max_attempts),
+	    1, MAX_ATTEMPTS_LIMIT },
+	{ "require_https", CONFIG_YES_NO,
+	    offsetof(struct config, require_https), 0, 1 },
+	{ "umask", CONFIG_UMASK, offsetof(struct config, umask), 0, 0777 },
+};
+
 static int
-config_set_duration(struct config_ctx *ctx, const char *key,
-    const char *value, long max, long *slot)
+config_add_secret(struct config_ctx *ctx, const struct config_key *k,
+    const char *value)
 {
-	long v;
+	struct config *cfg = ctx->cfg;
+	struct config_secret *sec;
+	struct stat st;
+	char *path;
 
-	if (config_parse_duration(value, &v) == -1)
-		return config_fail(ctx, "%s: '%s' is not a duration "
-		    "(a number with an optional s, m, h or d)", key, value);
-	if (v > max)
-		return config_fail(ctx, "%s: '%s' is more than %lds", key,
-		    value, max);
-	*slot = v;
-	return 0;
-}
-
-static int
-config_set_count(struct config_ctx *ctx, const char *key, const char *value,
-    long min, long max, long *slot)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(value, &end, 10);
-	if (!isdigit((unsigned char)*value) || *end != '\0' || errno != 0 ||
-	    v < min || v > max)
-		return config_fail(ctx, "%s: '%s' is not a whole number "
-		    "from %ld to %ld", key, value, min, max);
-	*slot = v;
+	if (cfg->nsecrets == CONFIG_MAX_SECRETS)
+		return config_fail(ctx, "more than %d secrets",
+		    CONFIG_MAX_SECRETS);
+	sec = &cfg->secrets[cfg->nsecrets];
+	sec->line = ctx->line;
+	if (k->kind == CONFIG_SECRET) {
+		if (strlen(value) > SECRET_MAX_BYTES)
+			return config_fail(ctx, "secret: longer than %d bytes",
+			    SECRET_MAX_BYTES);
+		sec->len = strlen(value);
+		if ((sec->key = malloc(sec->len)) == NULL)
+			return config_fail(ctx, "out of memory");
+		memcpy(sec->key, value, sec->len);
+		if (cfg->inline_secret_line == 0)
+			cfg->inline_secret_line = ctx->line;
+	} else {
+		if ((path = config_resolve_path(ctx, value)) == NULL)
+			return config_fail(ctx, "out of memory");
+		sec->file = path;
+		if (config_read_secret(ctx, path, sec, &st) == -1)
+			return -1;
+		if (config_watch_add(cfg, path, &st) == -1)
+			return config_fail(ctx, "out of memory");
+	}
+	cfg->nsecrets++;
 	return 0;
 }
 
@@ -326,60 +380,29 @@ static int
 config_apply(struct config_ctx *ctx, const char *key, const char *value)
 {
 	struct config *cfg = ctx->cfg;
-	struct config_secret *sec;
-	struct stat st;
-	char *path, *end;
-	long v;
+	const struct config_key *k;
+	char *slot, *end;
+	long v = 0;
+	size_t i;
 
-	if (strcmp(key, "secret_file") == 0 || strcmp(key, "secret") == 0) {
-		if (cfg->nsecrets == CONFIG_MAX_SECRETS)
-			return config_fail(ctx, "more than %d secrets",
-			    CONFIG_MAX_SECRETS);
-		sec = &cfg->secrets[cfg->nsecrets];
-		sec->line = ctx->line;
-		if (key[6] == '\0') {
-			if (*value == '\0' || strlen(value) > SECRET_MAX_BYTES)
-				return config_fail(ctx, "secret: empty or "
-				    "longer than %d bytes", SECRET_MAX_BYTES);
-			sec->len = strlen(value);
-			if ((sec->key = malloc(sec->len)) == NULL)
-				return config_fail(ctx, "out of memory");
-			memcpy(sec->key, value, sec->len);
-			if (cfg->inline_secret_line == 0)
-				cfg->inline_secret_line = ctx->line;
-		} else {
-			if ((path = config_resolve_path(ctx, value)) == NULL)
-				return config_fail(ctx, "out of memory");
-			sec->file = path;
-			if (config_read_secret(ctx, path, sec, &st) == -1)
-				return -1;
-			if (config_watch_add(cfg, path, &st) == -1)
-				return config_fail(ctx, "out of memory");
-		}
-		cfg->nsecrets++;
-		return 0;
-	}
-	if (strcmp(key, "spool") == 0)
-		return config_set_string(ctx, &cfg->spool, value, 1);
-	if (strcmp(key, "hooks") == 0)
-		return config_set_string(ctx, &cfg->hooks, value, 1);
-	if (strcmp(key, "hook_path") == 0)
-		return config_set_string(ctx, &cfg->hook_path, value, 0);
-	if (strcmp(key, "log") == 0) {
-		if (strcmp(value, "stderr") == 0 || strcmp(value, "syslog") == 0)
-			return config_set_string(ctx, &cfg->log, value, 0);
-		return config_set_string(ctx, &cfg->log, value, 1);
-	}
-	if (strcmp(key, "max_body") == 0) {
-		if (config_parse_size(value, &v) == -1 || v < 1 ||
-		    v > MAX_BODY_BYTES_LIMIT)
-			return config_fail(ctx, "max_body: '%s' is not a size "
-			    "from 1 to %ld bytes (a number with an optional K or "
-			    "M)", value, MAX_BODY_BYTES_LIMIT);
-		cfg->max_body = v;
-		return 0;
-	}
-	if (strcmp(key, "org_id") == 0) {
+	for (i = 0; i < CONFIG_NKEYS && strcmp(config_keys[i].name, key); i++)
+		;
+	if (i == CONFIG_NKEYS)
+		return config_fail(ctx, "unknown key '%s'", key);
+	k = &config_keys[i];
+	ctx->key_line[i] = ctx->line;
+	slot = (char *)cfg + k->off;
+	switch (k->kind) {
+	case CONFIG_SECRET:
+	case CONFIG_SECRET_FILE:
+		return config_add_secret(ctx, k, value);
+	case CONFIG_PATH:
+	case CONFIG_STRING:
+	case CONFIG_LOG:
+		return config_set_string(ctx, (char **)(void *)slot, value,
+		    k->kind == CONFIG_PATH || (k->kind == CONFIG_LOG &&
+		    strcmp(value, "stderr") != 0 && strcmp(value, "syslog")));
+	case CONFIG_ORG:
 		if (cfg->norg_ids == CONFIG_MAX_ORG_IDS)
 			return config_fail(ctx, "more than %d org_id lines",
 			    CONFIG_MAX_ORG_IDS);
@@ -387,60 +410,63 @@ config_apply(struct config_ctx *ctx, const char *key, const char *value)
 			return config_fail(ctx, "out of memory");
 		cfg->norg_ids++;
 		return 0;
-	}
-	if (strcmp(key, "max_age") == 0) {
-		ctx->seen_max_age = ctx->line;
-		return config_set_duration(ctx, key, value, MAX_AGE_SEC_LIMIT,
-		    &cfg->max_age);
-	}
-	if (strcmp(key, "max_skew") == 0) {
-		ctx->seen_max_skew = ctx->line;
-		return config_set_duration(ctx, key, value, MAX_SKEW_SEC_LIMIT,
-		    &cfg->max_skew);
-	}
-	if (strcmp(key, "hook_timeout") == 0) {
-		if (config_set_duration(ctx, key, value,
-		    HOOK_TIMEOUT_SEC_LIMIT, &cfg->hook_timeout))
-			return -1;
-		if (cfg->hook_timeout < 1)
-			return config_fail(ctx, "hook_timeout must be at "
-			    "least 1s");
-		return 0;
-	}
-	if (strcmp(key, "retry_base") == 0)
-		return config_set_duration(ctx, key, value, RETRY_SEC_LIMIT,
-		    &cfg->retry_base);
-	if (strcmp(key, "retry_max") == 0)
-		return config_set_duration(ctx, key, value, RETRY_SEC_LIMIT,
-		    &cfg->retry_max);
-	if (strcmp(key, "keep_days") == 0) {
-		ctx->keep_days_line = ctx->line;
-		return config_set_count(ctx, key, value, 1, KEEP_DAYS_LIMIT,
-		    &cfg->keep_days);
-	}
-	if (strcmp(key, "max_attempts") == 0)
-		return config_set_count(ctx, key, value, 1, MAX_ATTEMPTS_LIMIT,
-		    &cfg->max_attempts);
-	if (strcmp(key, "require_https") == 0) {
-		if (strcmp(value, "yes") == 0)
-			cfg->require_https = 1;
-		else if (strcmp(value, "no") == 0)
-			cfg->require_https = 0;
-		else
-			return config_fail(ctx, "require_https: '%s' is "
-			    "neither yes nor no", value);
-		return 0;
-	}
-	if (strcmp(key, "umask") == 0) {
+	case CONFIG_SIZE:
+		if (config_parse_size(value, &v) == -1 || v < k->min ||
+		    v > k->max)
+			return config_fail(ctx, "%s: '%s' is not a size from "
+			    "%ld to %ld bytes (a number with an optional K or M)",
+			    key, value, k->min, k->max);
+		break;
+	case CONFIG_DURATION:
+		/* The ceiling bounds what is done with the value later
+		 * (now + max_skew, doubled retry delays, milliseconds). */
+		if (config_parse_duration(value, &v) == -1)
+			return config_fail(ctx, "%s: '%s' is not a duration "
+			    "(a number with an optional s, m, h or d)", key,
+			    value);
+		if (v > k->max)
+			return config_fail(ctx, "%s: '%s' is more than %lds",
+			    key, value, k->max);
+		if (v < k->min)
+			return config_fail(ctx, "%s must be at least %lds", key,
+			    k->min);
+		break;
+	case CONFIG_COUNT:
 		errno = 0;
+		v = strtol(value, &end, 10);
+		if (*value < '0' || *value > '9' || *end != '\0' ||
+		    errno != 0 || v < k->min || v > k->max)
+			return config_fail(ctx, "%s: '%s' is not a whole number "
+			    "from %ld to %ld", key, value, k->min, k->max);
+		break;
+	case CONFIG_YES_NO:
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			return config_fail(ctx, "%s: '%s' is neither yes nor no",
+			    key, value);
+		*(int *)(void *)slot = strcmp(value, "yes") == 0;
+		return 0;
+	case CONFIG_UMASK:
 		v = strtol(value, &end, 8);
-		if (*value < '0' || *value > '7' || *end != '\0' || v > 0777)
-			return config_fail(ctx, "umask: '%s' is not an octal "
-			    "mode such as 077", value);
-		cfg->umask = (mode_t)v;
+		if (*value < '0' || *value > '7' || *end != '\0' || v > k->max)
+			return config_fail(ctx, "%s: '%s' is not an octal mode "
+			    "such as 077", key, value);
+		*(mode_t *)(void *)slot = (mode_t)v;
 		return 0;
 	}
-	return config_fail(ctx, "unknown key '%s'", key);
+	*(long *)(void *)slot = v;
+	return 0;
+}
+
+/* The line a key was last set on, 0 if it was not. */
+static int
+config_line_of(const struct config_ctx *ctx, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < CONFIG_NKEYS; i++)
+		if (strcmp(config_keys[i].name, key) == 0)
+			return ctx->key_line[i];
+	return 0;
 }
 
 static char *
@@ -557,9 +583,12 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	min_days = config_min_keep_days(cfg->max_age, cfg->max_skew);
 	if (cfg->keep_days < min_days) {
 		/* The line to change: keep_days, else what raised the need. */
-		ctx.line = ctx.keep_days_line ? ctx.keep_days_line :
-		    ctx.seen_max_age > ctx.seen_max_skew ? ctx.seen_max_age :
-		    ctx.seen_max_skew;
+		ctx.line = config_line_of(&ctx, "keep_days");
+		if (ctx.line == 0)
+			ctx.line = config_line_of(&ctx, "max_age") >
+			    config_line_of(&ctx, "max_skew") ?
+			    config_line_of(&ctx, "max_age") :
+			    config_line_of(&ctx, "max_skew");
 		config_fail(&ctx, "keep_days (%ld) is too short for max_age "
 		    "(%lds) and max_skew (%lds): at least %ld are needed, or "
 		    "a replay could be accepted after its first copy is purged "

@@ -21,7 +21,7 @@ for cmd in run status list show requeue purge sign check init; do
 	check "usage and huskyhook(1) both have '$cmd'" sh -c "grep -q '^  $cmd' '$T/usage' && grep -q '^\.Cm $cmd\$' '$MAN/huskyhook.1'"
 done
 # The keys, as the reader in src/config.c knows them.
-keys=$(grep -o 'strcmp(key, "[a-z_]*")' "$top_srcdir/src/config.c" | cut -d'"' -f2 | sort -u)
+keys=$(sed -n 's/^	{ "\([a-z_]*\)", CONFIG_.*/\1/p' "$top_srcdir/src/config.c" | sort -u)
 check "the config reader knows 17 keys" [ "$(echo "$keys" | wc -l)" = 17 ]
 for key in $keys; do
 	check "huskyhook.conf(5) documents $key" grep -q "^\.It .*Cm $key No" "$MAN/huskyhook.conf.5"
