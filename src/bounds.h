@@ -38,6 +38,8 @@
 
 /* Receiver. */
 #define RECEIVE_MAX_WORKERS         64
+/* A body refused unread is read and dropped up to this much first. */
+#define REQUEST_DRAIN_MAX_BYTES     (1024L * 1024L)
 
 /* Spool. */
 #define SPOOL_RETRY_AFTER_SEC       60

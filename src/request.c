@@ -128,14 +128,6 @@ receiver_spool(struct receiver *r)
 	return 0;
 }
 
-static void
-respond_ok(struct response *resp, const char *status, const char *id)
-{
-	resp->status = 200;
-	snprintf(resp->body, sizeof resp->body,
-	    "{\"status\":\"%s\",\"event_id\":\"%s\"}\n", status, id);
-}
-
 static int
 content_type_is_json(const char *ct)
 {
@@ -201,22 +193,190 @@ read_body(const struct request_io *io, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Every way a request can end, and what each is answered: one table, so
+ * that a status, its reason and its headers are decided in one place.
+ * A NULL reason is given by the check that failed (event_parse's).
+ */
+enum receive_outcome {
+	RECEIVE_ACCEPTED,
+	RECEIVE_DUPLICATE,
+	RECEIVE_MISCONFIGURED,
+	RECEIVE_NOT_POST,
+	RECEIVE_NOT_HTTPS,
+	RECEIVE_NOT_JSON,
+	RECEIVE_NO_LENGTH,
+	RECEIVE_BAD_LENGTH,
+	RECEIVE_TOO_LARGE,
+	RECEIVE_NO_MEMORY,
+	RECEIVE_SHORT_BODY,
+	RECEIVE_SIGNATURE_MISSING,
+	RECEIVE_SIGNATURE_MALFORMED,
+	RECEIVE_SIGNATURE_MISMATCH,
+	RECEIVE_SIGNATURE_ERROR,
+	RECEIVE_INVALID_EVENT,
+	RECEIVE_ORG_REFUSED,
+	RECEIVE_EVENT_NO_MEMORY,
+	RECEIVE_SPOOL_UNAVAILABLE,
+	RECEIVE_NOUTCOMES
+};
+
+static const struct receive_answer {
+	int		 status;
+	int		 retry_after_sec;
+	const char	*reason;	/* or the body's status word, for 200 */
+} receive_answers[RECEIVE_NOUTCOMES] = {
+	[RECEIVE_ACCEPTED] = { 200, 0, "accepted" },
+	[RECEIVE_DUPLICATE] = { 200, 0, "duplicate" },
+	[RECEIVE_MISCONFIGURED] = { 500, 0,
+	    "the receiver is misconfigured (see the server's error log)" },
+	[RECEIVE_NOT_POST] = { 405, 0, "only POST is accepted" },
+	[RECEIVE_NOT_HTTPS] = { 403, 0, "HTTPS is required" },
+	[RECEIVE_NOT_JSON] = { 415, 0,
+	    "Content-Type must be application/json" },
+	[RECEIVE_NO_LENGTH] = { 411, 0, "Content-Length is required" },
+	[RECEIVE_BAD_LENGTH] = { 400, 0, "Content-Length is not a number" },
+	[RECEIVE_TOO_LARGE] = { 413, 0, "body is larger than max_body" },
+	[RECEIVE_NO_MEMORY] = { 503, SPOOL_RETRY_AFTER_SEC, "out of memory" },
+	[RECEIVE_SHORT_BODY] = { 400, 0,
+	    "body is shorter than Content-Length" },
+	[RECEIVE_SIGNATURE_MISSING] = { 401, 0,
+	    "X-Husky-Signature is missing" },
+	[RECEIVE_SIGNATURE_MALFORMED] = { 401, 0,
+	    "X-Husky-Signature holds no 64-hex-digit HMAC-SHA256" },
+	[RECEIVE_SIGNATURE_MISMATCH] = { 401, 0,
+	    "X-Husky-Signature does not match the body under any configured "
+	    "secret" },
+	[RECEIVE_SIGNATURE_ERROR] = { 500, 0, "cannot compute HMAC-SHA256" },
+	[RECEIVE_INVALID_EVENT] = { 400, 0, NULL },
+	[RECEIVE_ORG_REFUSED] = { 403, 0, NULL },
+	[RECEIVE_EVENT_NO_MEMORY] = { 500, 0, NULL },
+	[RECEIVE_SPOOL_UNAVAILABLE] = { 503, SPOOL_RETRY_AFTER_SEC,
+	    "the spool cannot be written; try again later" },
+};
+
+/* The answer for outcome o; detail stands for a NULL reason, or is
+ * added to the table's in parentheses. A refusal is logged, but for 500,
+ * whose cause the log already has. */
+static void
+receive_respond(struct response *resp, enum receive_outcome o,
+    const char *detail, const char *addr, const char *id)
+{
+	const struct receive_answer *a = &receive_answers[o];
+	char reason[RESPONSE_BODY_BYTES], esc[RESPONSE_BODY_BYTES - 16];
+	char idesc[EVENT_ID_MAX_CHARS * 4 + 8];
+
+	resp->status = a->status;
+	resp->allow_post = o == RECEIVE_NOT_POST;
+	resp->retry_after_sec = a->retry_after_sec;
+	if (a->status == 200) {
+		snprintf(resp->body, sizeof resp->body,
+		    "{\"status\":\"%s\",\"event_id\":\"%s\"}\n", a->reason, id);
+		return;
+	}
+	if (a->reason == NULL)
+		snprintf(reason, sizeof reason, "%s", detail);
+	else if (detail != NULL)
+		snprintf(reason, sizeof reason, "%s (%s)", a->reason, detail);
+	else
+		snprintf(reason, sizeof reason, "%s", a->reason);
+	text_json_escape(esc, sizeof esc, reason);
+	snprintf(resp->body, sizeof resp->body, "{\"error\":\"%s\"}\n", esc);
+	if (a->status != 500) {
+		log_escape(idesc, sizeof idesc, id, strlen(id));
+		log_msg(LOG_LEVEL_WARN, "refused %d from %s%s%s: %s",
+		    a->status, addr[0] ? addr : "-", id[0] ? " event " : "",
+		    idesc, reason);
+	}
+}
+
+/* Reads and drops what is left of a body that was not read, up to
+ * REQUEST_DRAIN_MAX_BYTES: a CGI program that answers before reading its
+ * body makes some servers (Apache's mod_cgid) reset the connection, and
+ * the client then never sees the answer. */
+static void
+receive_drain(const struct request_io *io)
+{
+	char buf[4096];
+	size_t total = 0;
+	ssize_t n;
+
+	while (total < REQUEST_DRAIN_MAX_BYTES) {
+		n = io->read(io->arg, buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+	}
+}
+
+/* Checks the request up to and including its signature; the body read
+ * into *bodyp (malloc'd), its length in *lenp. */
+static enum receive_outcome
+receive_check(struct receiver *r, const struct request_io *io, char **bodyp,
+    long long *lenp, char *detail, size_t dlen)
+{
+	const char *method, *ctype, *clen;
+	enum signature_result sr;
+
+	/* The request never chooses the config: a FastCGI request's
+	 * parameters come from whoever can reach the socket. */
+	if (receiver_load(r) == -1)
+		return RECEIVE_MISCONFIGURED;
+	method = io->param(io->arg, "REQUEST_METHOD");
+	if (method == NULL || strcmp(method, "POST") != 0)
+		return RECEIVE_NOT_POST;
+	if (r->cfg.require_https && !request_is_https(io))
+		return RECEIVE_NOT_HTTPS;
+	ctype = io->param(io->arg, "CONTENT_TYPE");
+	if (ctype != NULL && *ctype != '\0' && !content_type_is_json(ctype))
+		return RECEIVE_NOT_JSON;
+	clen = io->param(io->arg, "CONTENT_LENGTH");
+	if (clen == NULL || *clen == '\0')
+		return RECEIVE_NO_LENGTH;
+	if (parse_content_length(clen, lenp) == -1)
+		return RECEIVE_BAD_LENGTH;
+	if (*lenp > r->cfg.max_body) {
+		snprintf(detail, dlen, "%ld bytes", r->cfg.max_body);
+		return RECEIVE_TOO_LARGE;
+	}
+	if ((*bodyp = malloc(*lenp > 0 ? (size_t)*lenp : 1)) == NULL)
+		return RECEIVE_NO_MEMORY;
+	if (read_body(io, *bodyp, (size_t)*lenp) == -1)
+		return RECEIVE_SHORT_BODY;
+	sr = signature_verify(r->keys, io->param(io->arg,
+	    "HTTP_X_HUSKY_SIGNATURE"), *bodyp, (size_t)*lenp);
+	switch (sr) {
+	case SIGNATURE_OK:
+		return RECEIVE_ACCEPTED;
+	case SIGNATURE_MISSING:
+		return RECEIVE_SIGNATURE_MISSING;
+	case SIGNATURE_MALFORMED:
+		return RECEIVE_SIGNATURE_MALFORMED;
+	case SIGNATURE_MISMATCH:
+		return RECEIVE_SIGNATURE_MISMATCH;
+	default:
+		return RECEIVE_SIGNATURE_ERROR;
+	}
+}
+
 void
 receiver_handle(struct receiver *r, const struct request_io *io,
     struct response *resp)
 {
-	const char *method, *ctype, *clen, *sig, *addr, *reason = NULL;
-	char err[256], esc[RESPONSE_BODY_BYTES - 16], idesc[EVENT_ID_MAX_CHARS * 4 + 8];
+	char detail[256];
+	const char *addr;
 	struct event_rules rules;
 	struct event ev;
-	enum event_status es;
-	enum signature_result sr;
+	enum receive_outcome o;
 	char *body = NULL;
 	long long len = 0;
 	int differs;
 
 	memset(resp, 0, sizeof *resp);
 	memset(&ev, 0, sizeof ev);
+	detail[0] = '\0';
 	/* Only an address reaches the log and the spool: a FastCGI server
 	 * passes on whatever a client or a tenant's config put there. */
 	addr = io->param(io->arg, "REMOTE_ADDR");
@@ -225,127 +385,54 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 	else if (!log_addr_is_valid(addr))
 		addr = "invalid";
 
-	/* The request never chooses the config: a FastCGI request's
-	 * parameters come from whoever can reach the socket. */
-	if (receiver_load(r) == -1) {
-		resp->status = 500;
-		reason = "the receiver is misconfigured (see the server's "
-		    "error log)";
-		goto fail;
+	if ((o = receive_check(r, io, &body, &len, detail, sizeof detail)) !=
+	    RECEIVE_ACCEPTED) {
+		if (body == NULL)
+			receive_drain(io);
+		goto answer;
 	}
-
-	method = io->param(io->arg, "REQUEST_METHOD");
-	if (method == NULL || strcmp(method, "POST") != 0) {
-		resp->status = 405;
-		resp->allow_post = 1;
-		reason = "only POST is accepted";
-		goto fail;
-	}
-	if (r->cfg.require_https && !request_is_https(io)) {
-		resp->status = 403;
-		reason = "HTTPS is required";
-		goto fail;
-	}
-	ctype = io->param(io->arg, "CONTENT_TYPE");
-	if (ctype != NULL && *ctype != '\0' && !content_type_is_json(ctype)) {
-		resp->status = 415;
-		reason = "Content-Type must be application/json";
-		goto fail;
-	}
-	clen = io->param(io->arg, "CONTENT_LENGTH");
-	if (clen == NULL || *clen == '\0') {
-		resp->status = 411;
-		reason = "Content-Length is required";
-		goto fail;
-	}
-	if (parse_content_length(clen, &len) == -1) {
-		resp->status = 400;
-		reason = "Content-Length is not a number";
-		goto fail;
-	}
-	if (len > r->cfg.max_body) {
-		resp->status = 413;
-		snprintf(err, sizeof err, "body is larger than max_body "
-		    "(%ld bytes)", r->cfg.max_body);
-		reason = err;
-		goto fail;
-	}
-	if ((body = malloc(len > 0 ? (size_t)len : 1)) == NULL) {
-		resp->status = 503;
-		resp->retry_after_sec = SPOOL_RETRY_AFTER_SEC;
-		reason = "out of memory";
-		goto fail;
-	}
-	if (read_body(io, body, (size_t)len) == -1) {
-		resp->status = 400;
-		reason = "body is shorter than Content-Length";
-		goto fail;
-	}
-
-	sig = io->param(io->arg, "HTTP_X_HUSKY_SIGNATURE");
-	sr = signature_verify(r->keys, sig, body, (size_t)len);
-	if (sr != SIGNATURE_OK) {
-		resp->status = sr == SIGNATURE_ERROR ? 500 : 401;
-		reason = sr == SIGNATURE_MISSING ?
-		    "X-Husky-Signature is missing" :
-		    sr == SIGNATURE_MALFORMED ?
-		    "X-Husky-Signature holds no 64-hex-digit HMAC-SHA256" :
-		    sr == SIGNATURE_MISMATCH ?
-		    "X-Husky-Signature does not match the body under any "
-		    "configured secret" : "cannot compute HMAC-SHA256";
-		goto fail;
-	}
-
 	rules.now = time(NULL);
 	rules.max_age = r->cfg.max_age;
 	rules.max_skew = r->cfg.max_skew;
 	rules.org_ids = r->cfg.org_ids;
 	rules.norg_ids = r->cfg.norg_ids;
-	es = event_parse(body, (size_t)len, &ev, &rules, err, sizeof err);
-	if (es != EVENT_OK) {
-		resp->status = es == EVENT_ORG_REFUSED ? 403 :
-		    es == EVENT_NO_MEMORY ? 500 : 400;
-		reason = err;
-		goto fail;
+	switch (event_parse(body, (size_t)len, &ev, &rules, detail,
+	    sizeof detail)) {
+	case EVENT_OK:
+		break;
+	case EVENT_ORG_REFUSED:
+		o = RECEIVE_ORG_REFUSED;
+		goto answer;
+	case EVENT_NO_MEMORY:
+		o = RECEIVE_EVENT_NO_MEMORY;
+		goto answer;
+	default:
+		o = RECEIVE_INVALID_EVENT;
+		goto answer;
 	}
-
 	if (receiver_spool(r) == -1) {
-		resp->status = 503;
-		resp->retry_after_sec = SPOOL_RETRY_AFTER_SEC;
-		reason = "the spool cannot be written; try again later";
-		goto fail;
+		o = RECEIVE_SPOOL_UNAVAILABLE;
+		goto answer;
 	}
 	switch (spool_commit(r->spool, &ev, log_addr_is_valid(addr) ? addr :
-	    "", body, (size_t)len,
-	    &differs)) {
+	    "", body, (size_t)len, &differs)) {
 	case SPOOL_STORED:
-		respond_ok(resp, "accepted", ev.id);
+		o = RECEIVE_ACCEPTED;
 		break;
 	case SPOOL_DUPLICATE:
 		if (differs)
 			log_msg(LOG_LEVEL_WARN, "event %s from %s: a duplicate "
 			    "with a different body; the stored one is kept",
 			    ev.id, addr[0] ? addr : "-");
-		respond_ok(resp, "duplicate", ev.id);
+		o = RECEIVE_DUPLICATE;
 		break;
 	default:
 		log_msg(LOG_LEVEL_ERR, "event %s: cannot store it in %s: %s",
 		    ev.id, r->cfg.spool, strerror(errno));
-		resp->status = 503;
-		resp->retry_after_sec = SPOOL_RETRY_AFTER_SEC;
-		reason = "the spool cannot be written; try again later";
-		goto fail;
+		o = RECEIVE_SPOOL_UNAVAILABLE;
+		break;
 	}
-	free(body);
-	return;
-fail:
-	text_json_escape(esc, sizeof esc, reason);
-	snprintf(resp->body, sizeof resp->body, "{\"error\":\"%s\"}\n", esc);
-	if (resp->status != 500) {
-		log_escape(idesc, sizeof idesc, ev.id, strlen(ev.id));
-		log_msg(LOG_LEVEL_WARN, "refused %d from %s%s%s: %s",
-		    resp->status, addr[0] ? addr : "-", ev.id[0] ? " event " :
-		    "", idesc, reason);
-	}
+answer:
+	receive_respond(resp, o, detail[0] ? detail : NULL, addr, ev.id);
 	free(body);
 }
