@@ -35,9 +35,13 @@
 #define CREATED_AT_MAX_BYTES        64
 #define REMOTE_ADDR_MAX_BYTES       64
 #define LOG_LINE_BYTES              1024
+/* A message a module hands its caller (a config error names file and
+ * line and quotes the value, so it is longer than a log line's text). */
+#define MESSAGE_BYTES               1024
 
 /* Receiver. */
 #define RECEIVE_MAX_WORKERS         64
+#define RESPONSE_BODY_BYTES         512	/* the JSON answer */
 /* A body refused unread is read and dropped up to this much first. */
 #define REQUEST_DRAIN_MAX_BYTES     (1024L * 1024L)
 
@@ -50,6 +54,11 @@
 /* Times in a meta file: up to 9999-12-31T23:59:59Z. */
 #define SPOOL_META_TIME_MAX         253402300799LL
 #define SPOOL_ERROR_BYTES           256	/* last_error */
+/* tmp/ names: time, pid, counter and host (SPOOL_HOST_BYTES). */
+#define SPOOL_HOST_BYTES            64
+#define SPOOL_TMP_NAME_BYTES        (64 + SPOOL_HOST_BYTES)
+/* Copying and comparing files a block at a time. */
+#define IO_BLOCK_BYTES              65536
 /* How long requeue and purge wait for a run to let go of the lock. */
 #define SPOOL_LOCK_WAIT_SEC         10L
 
@@ -97,5 +106,17 @@ _Static_assert(SPOOL_HOOKS_DONE_BYTES >= ORG_ID_MAX_BYTES + 1 &&
 #define MAX_ATTEMPTS_LIMIT          1000L
 #define RETRY_SEC_LIMIT             (30L * 86400L)	/* retry_base, retry_max */
 
+/* Limits that feed each other. */
+_Static_assert(ORG_ID_MAX_CHARS <= ORG_ID_MAX_BYTES,
+    "an org_id the receiver takes fits the meta's field");
+_Static_assert(RESPONSE_BODY_BYTES >= EVENT_ID_MAX_CHARS + 64,
+    "an answer holds any event id and its status");
+_Static_assert(HOOK_ENV_MAX_VARS >= HOOK_DATA_MAX_VARS + 16,
+    "the HUSKY_* variables fit beside the data ones");
+_Static_assert(REQUEST_DRAIN_MAX_BYTES >= DEFAULT_MAX_BODY_BYTES,
+    "a default-size body refused unread is drained whole");
+_Static_assert(MAX_AGE_SEC_LIMIT + MAX_SKEW_SEC_LIMIT +
+    SPOOL_PURGE_INTERVAL_SEC <= KEEP_DAYS_LIMIT * 86400L,
+    "keep_days can always cover the replay window");
 
 #endif

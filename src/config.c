@@ -51,7 +51,7 @@ config_default_path(void)
 static int
 config_fail(struct config_ctx *ctx, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[MESSAGE_BYTES / 2];
 	va_list ap;
 
 	va_start(ap, fmt);

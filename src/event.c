@@ -661,9 +661,11 @@ event_parse(const char *body, size_t len, struct event *ev,
 	memset(ev, 0, sizeof *ev);
 	if (len == 0)
 		return event_fail(err, errlen, "body is empty");
-	if (json_scan_body(&js, body, len) == -1)
-		return event_fail(err, errlen, "body is not valid JSON (RFC "
-		    "8259, UTF-8, nested at most 32 deep)");
+	if (json_scan_body(&js, body, len) == -1) {
+		snprintf(err, errlen, "body is not valid JSON (RFC 8259, UTF-8, "
+		    "nested at most %d deep)", JSON_MAX_DEPTH);
+		return EVENT_INVALID;
+	}
 	if (js.why != NULL)
 		return event_fail(err, errlen, js.why);
 	js.p = (const unsigned char *)body;

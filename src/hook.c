@@ -120,7 +120,7 @@ static int
 hook_find_dir(int fd, const char *dir, struct hook_list *list, char *err,
     size_t errlen)
 {
-	char *names[HOOK_MAX_PER_EVENT], path[4096];
+	char *names[HOOK_MAX_PER_EVENT], path[PATH_MAX];
 	struct dirent *de;
 	struct stat sb;
 	size_t n = 0, i;
@@ -184,7 +184,7 @@ static int
 hook_find_one(int dirfd, const char *hooks_dir, const char *name,
     struct hook_list *list, char *err, size_t errlen)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	struct stat sb;
 	int fd, linked, r;
 
@@ -683,7 +683,7 @@ hook_run(int fd, const char *path, const struct hook_env *env, int stdin_fd,
 {
 	static int subreaper;
 	pid_t before[HOOK_REAP_MAX_PIDS];
-	char buf[65536];
+	char buf[IO_BLOCK_BYTES];
 	struct pollfd pfd[2];
 	long deadline, kill_at = -1, left;
 	int pipefd[2], pidfd = -1, status, exited = 0, eof = 0, npfd;

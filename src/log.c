@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +22,7 @@ enum log_kind { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_FILE };
 static const char *log_progname = "huskyhook";
 static enum log_kind log_kind = LOG_TO_STDERR;
 static int log_fd = -1;
-static char log_current_target[1024] = "stderr";
+static char log_current_target[PATH_MAX] = "stderr";
 
 void
 log_init(const char *progname)

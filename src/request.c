@@ -88,7 +88,7 @@ static int
 receiver_load(struct receiver *r)
 {
 	const char *path = r->config_path;
-	char err[1024];
+	char err[MESSAGE_BYTES];
 
 	if (r->loaded && !config_is_stale(&r->cfg))
 		return 0;
@@ -116,7 +116,7 @@ receiver_load(struct receiver *r)
 static int
 receiver_spool(struct receiver *r)
 {
-	char err[1024];
+	char err[MESSAGE_BYTES];
 
 	if (r->spool != NULL && spool_is_current(r->spool))
 		return 0;

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "bounds.h"
+
 struct request_io {
 	/* A CGI variable of this request, or NULL. */
 	const char	*(*param)(void *arg, const char *name);
@@ -13,8 +15,6 @@ struct request_io {
 	ssize_t		 (*read)(void *arg, void *buf, size_t n);
 	void		*arg;
 };
-
-#define RESPONSE_BODY_BYTES	512
 
 struct response {
 	int	 status;

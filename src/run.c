@@ -205,7 +205,7 @@ static void
 run_hooks(struct run_ctx *ctx, struct spool_meta *m, struct run_outcome *o)
 {
 	const struct config *cfg = ctx->cfg;
-	char err[512], what[128], file[PATH_MAX];
+	char err[MESSAGE_BYTES], what[128], file[PATH_MAX];
 	struct hook_list hooks;
 	struct hook_result res;
 	struct hook_env_input in;
@@ -365,7 +365,7 @@ run_spool(const struct config *cfg, int verbose, FILE *out)
 {
 	struct run_ctx ctx;
 	struct spool_meta *list = NULL, m;
-	char (*due)[EVENT_ID_MAX_CHARS + 1] = NULL, err[1024];
+	char (*due)[EVENT_ID_MAX_CHARS + 1] = NULL, err[MESSAGE_BYTES];
 	size_t n = 0, i, ndue = 0;
 	int r, rc = 1;
 

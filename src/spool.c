@@ -65,7 +65,7 @@ struct spool {
 	int	 locked;	/* holds the run lock */
 	/* What was opened: the root, then spool_dirs, then the states. */
 	struct spool_id	 id[1 + SPOOL_NDIRS + SPOOL_NSTATES];
-	char	 host[64];
+	char	 host[SPOOL_HOST_BYTES];
 	unsigned long counter;
 };
 
@@ -304,7 +304,7 @@ static int
 spool_body_differs(struct spool *sp, const char *name, const void *body,
     size_t len)
 {
-	char buf[8192];
+	char buf[IO_BLOCK_BYTES];
 	const char *p = body;
 	size_t off = 0;
 	ssize_t n;
@@ -396,7 +396,7 @@ enum spool_result
 spool_commit(struct spool *sp, const struct event *ev, const char *remote_addr,
     const void *body, size_t len, int *differs)
 {
-	char bodytmp[256], metatmp[256], name[EVENT_ID_MAX_CHARS + 8];
+	char bodytmp[SPOOL_TMP_NAME_BYTES], metatmp[SPOOL_TMP_NAME_BYTES], name[EVENT_ID_MAX_CHARS + 8];
 	char meta[SPOOL_META_MAX_BYTES];
 	struct spool_meta m;
 	struct stat st;
@@ -771,7 +771,7 @@ static int
 spool_meta_create(struct spool *sp, enum spool_state st,
     const struct spool_meta *m)
 {
-	char tmp[256], buf[SPOOL_META_MAX_BYTES];
+	char tmp[SPOOL_TMP_NAME_BYTES], buf[SPOOL_META_MAX_BYTES];
 	int n, rc;
 
 	if ((n = meta_format(m, buf, sizeof buf)) < 0) {
@@ -1020,7 +1020,7 @@ int
 spool_meta_save(struct spool *sp, enum spool_state st,
     const struct spool_meta *m, int durable)
 {
-	char tmp[256], buf[SPOOL_META_MAX_BYTES];
+	char tmp[SPOOL_TMP_NAME_BYTES], buf[SPOOL_META_MAX_BYTES];
 	int n, saved;
 
 	if ((n = meta_format(m, buf, sizeof buf)) < 0) {
@@ -1158,7 +1158,7 @@ spool_clean_tmp(struct spool *sp, time_t now, long max_age)
 int
 spool_stamp_set(struct spool *sp, const char *name, time_t t)
 {
-	char tmp[256], buf[32];
+	char tmp[SPOOL_TMP_NAME_BYTES], buf[32];
 	int n, saved;
 
 	n = snprintf(buf, sizeof buf, "%lld\n", (long long)t);
