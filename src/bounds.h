@@ -6,7 +6,7 @@
 #ifndef HUSKYHOOK_BOUNDS_H
 #define HUSKYHOOK_BOUNDS_H
 
-/* Defaults of huskyhook.conf keys (SPEC section 2). */
+/* Defaults of huskyhook.conf keys (huskyhook.conf(5)). */
 #define DEFAULT_MAX_BODY_BYTES      (1024L * 1024L)
 #define DEFAULT_MAX_AGE_SEC         (3L * 86400L)
 #define DEFAULT_MAX_SKEW_SEC        (5L * 60L)

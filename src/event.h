@@ -38,8 +38,8 @@ struct event_rules {
 /* Parses body (strict JSON, valid UTF-8, one object, depth-limited, and
  * nothing json-c would read otherwise: no \u0000 in member names, no
  * integer json-c cannot hold) and checks the envelope's fields in the
- * order of SPEC section 3. rules may
- * be NULL to skip the age and org checks (for events already stored).
+ * order huskyhook-receive(8) gives. rules may be NULL to skip the age and
+ * org checks (for events already stored).
  * err gets a reason fit to send back; the event id is set as soon as it
  * is known to be valid (for the log). */
 enum event_status event_parse(const char *body, size_t len, struct event *ev,

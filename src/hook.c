@@ -501,14 +501,33 @@ hook_output_write(struct hook_output *out, const void *buf, size_t len)
 static void hook_child(int, const char *, const struct hook_env *, int, int,
     const char *) __attribute__((noreturn));
 
+/* "huskyhook: WHAT WHO: REASON" on the hook's stderr, then _exit(127),
+ * with write(2) alone: the vfork child shares the parent's memory, so it
+ * formats nothing (strerrordesc_np only looks up a constant string). */
+static void hook_child_fail(const char *, const char *, int)
+    __attribute__((noreturn));
+
+static void
+hook_child_fail(const char *what, const char *who, int err)
+{
+	const char *reason = strerrordesc_np(err);
+	const char *parts[] = { "huskyhook: ", what, " ", who, ": ",
+	    reason != NULL ? reason : "error", "\n" };
+	size_t i;
+
+	for (i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		if (write(2, parts[i], strlen(parts[i])) < 0)
+			break;
+	_exit(127);
+}
+
 static void
 hook_child(int fd, const char *path, const struct hook_env *env,
     int stdin_fd, int out_fd, const char *cwd)
 {
 	char *const argv[] = { (char *)path, NULL };
 	sigset_t all;
-	char msg[512];
-	int n, xfd;
+	int xfd;
 
 	/* A hook must not outlive a killed `huskyhook run`. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -524,13 +543,8 @@ hook_child(int fd, const char *path, const struct hook_env *env,
 	    dup2(out_fd, 2) == -1 ||
 	    dup3(xfd, HOOK_EXEC_FD, O_CLOEXEC) == -1)
 		_exit(127);
-	if (cwd != NULL && chdir(cwd) == -1) {
-		n = snprintf(msg, sizeof msg, "huskyhook: cannot enter %s: %s\n",
-		    cwd, strerror(errno));
-		if (write(2, msg, (size_t)n) < 0)
-			_exit(127);
-		_exit(127);
-	}
+	if (cwd != NULL && chdir(cwd) == -1)
+		hook_child_fail("cannot enter", cwd, errno);
 	closefrom(HOOK_EXEC_FD + 1);
 	/* What was opened runs, not what a path names now. A '#!' script is
 	 * read by its interpreter as /dev/fd/HOOK_EXEC_FD, which close-on-
@@ -540,17 +554,14 @@ hook_child(int fd, const char *path, const struct hook_env *env,
 		fcntl(HOOK_EXEC_FD, F_SETFD, 0);
 		fexecve(HOOK_EXEC_FD, argv, (char *const *)env->vars);
 	}
-	n = snprintf(msg, sizeof msg, "huskyhook: cannot execute %s: %s\n",
-	    path, strerror(errno));
-	if (write(2, msg, (size_t)n) < 0)
-		_exit(127);
-	_exit(127);
+	hook_child_fail("cannot execute", path, errno);
 }
 
 /* vfork: no copy of the parent's page tables, which costs more than the
  * hook itself when the run holds a long list. The child only makes system
- * calls on its own stack until execve or _exit. Kept apart from hook_run
- * so that no variable of the caller lives across the vfork. */
+ * calls (and string lookups) on its own stack until execve or _exit,
+ * formatting nothing. Kept apart from hook_run so that no variable of the
+ * caller lives across the vfork. */
 static pid_t
 hook_spawn(int fd, const char *path, const struct hook_env *env,
     int stdin_fd, int out_fd, const char *cwd)

@@ -1,8 +1,11 @@
 /*
  * huskyhook-receive: the webhook endpoint. libfcgi's accept loop makes it
  * a FastCGI responder when a FastCGI server started it, and a plain CGI
- * program (one pass of the same loop) otherwise. All decisions are in
- * request.c; this file only moves bytes between libfcgi and it.
+ * program (one pass of the same loop) otherwise. All decisions about a
+ * request are in request.c; this file moves bytes between libfcgi and it,
+ * takes the config path from the process's own environment once, and,
+ * when asked for workers, forks them and watches over them (the process
+ * supervisor below).
  */
 
 #include <sys/prctl.h>

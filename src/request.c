@@ -1,6 +1,6 @@
 /*
- * The receiver's decision for one request: the checks of SPEC section 3
- * in their order, the first failure deciding the answer. The config, the
+ * The receiver's decision for one request: the checks huskyhook-receive(8)
+ * lists, in their order, the first failure deciding the answer. The config, the
  * prepared signature keys and the open spool live across requests in
  * struct receiver, and are rebuilt when a file they came from changes.
  * Unauthenticated bytes never reach the JSON parser.

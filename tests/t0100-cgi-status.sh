@@ -1,5 +1,6 @@
 #!/bin/sh
-# The receiver driven as CGI gives every answer of SPEC section 3.
+# The receiver driven as CGI gives every answer huskyhook-receive(8)
+# lists.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 setup

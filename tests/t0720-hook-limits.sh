@@ -138,4 +138,15 @@ check_gone "and the child is gone" "$T/hooks/piped.pid"
 for f in detached double detached2 piped; do
 	kill -9 "$(cat "$T/hooks/$f.pid")" 2>/dev/null
 done
+
+# A hook that cannot be executed (its interpreter is missing): the log
+# says so, from the child that could not exec, and the event is retried.
+rm -f "$T/hooks/call.initiated"
+printf '#!/nonexistent/interpreter\n' > "$T/hooks/call.initiated"
+chmod 755 "$T/hooks/call.initiated"
+deliver evt_noexec call.initiated
+hh run > "$T/run.out" 2>&1
+check "a hook that cannot be executed: retried" [ "$(state_of evt_noexec)" = pending ]
+check "its log says why" grep -q "^huskyhook: cannot execute $T/hooks/call.initiated: No such file or directory$" "$T/spool/logs/evt_noexec.log"
+check "and the exit status is 127" grep -q '^=== exit 127$' "$T/spool/logs/evt_noexec.log"
 done_testing
