@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "io.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -212,23 +213,15 @@ config_read_secret(struct config_ctx *ctx, const char *path,
 		return config_fail(ctx, "secret_file %s is not a regular file",
 		    path);
 	}
-	for (;;) {
-		n = read(fd, buf + len, sizeof buf - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			config_fail(ctx, "secret_file %s: %s", path,
-			    strerror(errno));
-			goto done;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == sizeof buf) {
-			config_fail(ctx, "secret_file %s: longer than %d bytes",
-			    path, SECRET_MAX_BYTES);
-			goto done;
-		}
+	if ((n = io_read_full(fd, buf, sizeof buf)) == -1) {
+		config_fail(ctx, "secret_file %s: %s", path, strerror(errno));
+		goto done;
+	}
+	len = (size_t)n;
+	if (len == sizeof buf) {
+		config_fail(ctx, "secret_file %s: longer than %d bytes", path,
+		    SECRET_MAX_BYTES);
+		goto done;
 	}
 	if (len > 0 && buf[len - 1] == '\n')
 		len--;

@@ -23,6 +23,7 @@
 
 #include "event.h"
 #include "hook.h"
+#include "io.h"
 #include "log.h"
 #include "spool.h"
 #include "text.h"
@@ -471,31 +472,16 @@ now_ms(void)
 	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static void
-write_log(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;	/* a full disk must not stop the hook */
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
 void
 hook_output_write(struct hook_output *out, const void *buf, size_t len)
 {
 	if (out->fd == -1) {
 		if ((out->fd = out->open(out->arg)) == -1)
 			return;
-		write_log(out->fd, out->header, strlen(out->header));
+		(void)io_write_all(out->fd, out->header, strlen(out->header));
 	}
-	write_log(out->fd, buf, len);
+	/* A full disk must not stop the hook: what does not fit is lost. */
+	(void)io_write_all(out->fd, buf, len);
 }
 
 static void hook_child(int, const char *, const struct hook_env *, int, int,
@@ -600,7 +586,7 @@ hook_children(pid_t *pids, size_t max, size_t *n)
 			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 				continue;
 			any = 1;
-			len = read(fd, buf, sizeof buf - 1);
+			len = io_read_full(fd, buf, sizeof buf - 1);
 			close(fd);
 			if (len <= 0)
 				continue;
@@ -625,7 +611,7 @@ hook_children(pid_t *pids, size_t max, size_t *n)
 		snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 			continue;
-		len = read(fd, buf, sizeof buf - 1);
+		len = io_read_full(fd, buf, sizeof buf - 1);
 		close(fd);
 		if (len <= 0)
 			continue;

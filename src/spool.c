@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "io.h"
 #include "log.h"
 #include "meta.h"
 #include "spool.h"
@@ -221,28 +222,6 @@ spool_tmp_name(struct spool *sp, char *buf, size_t n)
 	    ts.tv_nsec / 1000, (long)getpid(), ++sp->counter, sp->host);
 }
 
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * Opens a file below dirfd that must be a regular file: no symlink
  * followed, and no FIFO or device that would block or feed endless
@@ -283,7 +262,7 @@ spool_write_tmp(struct spool *sp, char *name, size_t namelen, const void *buf,
 	    O_NOFOLLOW, 0666);
 	if (fd == -1)
 		return -1;
-	if (write_all(fd, buf, len) == -1 || (durable && fsync(fd) == -1))
+	if (io_write_all(fd, buf, len) == -1 || (durable && fsync(fd) == -1))
 		goto fail;
 	if (close(fd) == -1) {
 		fd = -1;
@@ -313,19 +292,14 @@ spool_body_differs(struct spool *sp, const char *name, const void *body,
 	fd = spool_open_file(sp->eventsfd, name, O_RDONLY, 0);
 	if (fd == -1)
 		return 1;
-	for (;;) {
-		n = read(fd, buf, sizeof buf);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			break;
-		if (n == 0) {
-			differs = off != len;
-			break;
-		}
+	while ((n = io_read_full(fd, buf, sizeof buf)) >= 0) {
 		if ((size_t)n > len - off || memcmp(buf, p + off, (size_t)n))
 			break;
 		off += (size_t)n;
+		if ((size_t)n < sizeof buf) {	/* the end of the file */
+			differs = off != len;
+			break;
+		}
 	}
 	close(fd);
 	return differs;
@@ -521,33 +495,20 @@ spool_lock_wait(struct spool *sp, long wait_sec)
 static ssize_t
 read_small(int dirfd, const char *name, char *buf, size_t n)
 {
-	size_t off = 0;
 	ssize_t r;
 	int fd, saved;
 
-	fd = spool_open_file(dirfd, name, O_RDONLY, 0);
-	if (fd == -1)
+	if ((fd = spool_open_file(dirfd, name, O_RDONLY, 0)) == -1)
 		return -1;
-	while (off < n) {
-		r = read(fd, buf + off, n - off);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			saved = errno;
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		off += (size_t)r;
-	}
+	r = io_read_full(fd, buf, n);
+	saved = errno;
 	close(fd);
-	if (off == n) {
+	if (r == (ssize_t)n) {
 		errno = EFBIG;
 		return -1;
 	}
-	return (ssize_t)off;
+	errno = saved;
+	return r;
 }
 
 static int
@@ -766,26 +727,53 @@ names_free(char **names, size_t n)
 	free(names);
 }
 
-/* Writes meta into state st under its id only if there is none yet. */
+enum spool_put_mode { SPOOL_PUT_REPLACE, SPOOL_PUT_CREATE };
+
+/*
+ * Puts a small file in place whole: written under a tmp/ name (fsync'd
+ * if durable), then renamed over dirfd/name (SPOOL_PUT_REPLACE) or linked
+ * there only if there is none yet (SPOOL_PUT_CREATE, an existing one
+ * counting as success). The directory is synced when durable.
+ */
 static int
-spool_meta_create(struct spool *sp, enum spool_state st,
-    const struct spool_meta *m)
+spool_put(struct spool *sp, int dirfd, const char *name, const void *buf,
+    size_t len, int durable, enum spool_put_mode mode)
 {
-	char tmp[SPOOL_TMP_NAME_BYTES], buf[SPOOL_META_MAX_BYTES];
-	int n, rc;
+	char tmp[SPOOL_TMP_NAME_BYTES];
+	int rc, saved;
+
+	if (spool_write_tmp(sp, tmp, sizeof tmp, buf, len, durable) == -1)
+		return -1;
+	if (mode == SPOOL_PUT_REPLACE)
+		rc = renameat(sp->tmpfd, tmp, dirfd, name);
+	else if ((rc = linkat(sp->tmpfd, tmp, dirfd, name, 0)) == -1 &&
+	    errno == EEXIST)
+		rc = 0;
+	saved = errno;
+	if (rc == -1 || mode == SPOOL_PUT_CREATE)
+		unlinkat(sp->tmpfd, tmp, 0);
+	errno = saved;
+	if (rc == 0 && durable && fsync(dirfd) == -1)
+		return -1;
+	return rc;
+}
+
+/* The meta of m in state st, put with spool_put. */
+static int
+spool_meta_put(struct spool *sp, enum spool_state st,
+    const struct spool_meta *m, int durable, enum spool_put_mode mode)
+{
+	char buf[SPOOL_META_MAX_BYTES];
+	int n;
 
 	if ((n = meta_format(m, buf, sizeof buf)) < 0) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (spool_write_tmp(sp, tmp, sizeof tmp, buf, (size_t)n, 1) == -1)
-		return -1;
-	rc = linkat(sp->tmpfd, tmp, sp->statefd[st], m->id, 0);
-	if (rc == -1 && errno == EEXIST)
-		rc = 0;
-	unlinkat(sp->tmpfd, tmp, 0);
-	return rc;
+	return spool_put(sp, sp->statefd[st], m->id, buf, (size_t)n, durable,
+	    mode);
 }
+
 
 static int spool_meta_load(struct spool *, enum spool_state, const char *,
     struct spool_meta *);
@@ -885,7 +873,7 @@ spool_recover(struct spool *sp, time_t now)
 		    sb.st_mtime > now - SPOOL_ORPHAN_MIN_AGE_SEC)
 			continue;
 		if (spool_meta_rebuild(sp, events[i], &m, &st) == -1 ||
-		    spool_meta_create(sp, st, &m) == -1) {
+		    spool_meta_put(sp, st, &m, 1, SPOOL_PUT_CREATE) == -1) {
 			log_msg(LOG_LEVEL_ERR, "event %s: cannot restore its "
 			    "meta: %s", events[i], strerror(errno));
 			continue;
@@ -1020,25 +1008,9 @@ int
 spool_meta_save(struct spool *sp, enum spool_state st,
     const struct spool_meta *m, int durable)
 {
-	char tmp[SPOOL_TMP_NAME_BYTES], buf[SPOOL_META_MAX_BYTES];
-	int n, saved;
-
-	if ((n = meta_format(m, buf, sizeof buf)) < 0) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if (spool_write_tmp(sp, tmp, sizeof tmp, buf, (size_t)n, durable) == -1)
-		return -1;
-	if (renameat(sp->tmpfd, tmp, sp->statefd[st], m->id) == -1) {
-		saved = errno;
-		unlinkat(sp->tmpfd, tmp, 0);
-		errno = saved;
-		return -1;
-	}
-	if (durable && fsync(sp->statefd[st]) == -1)
-		return -1;
-	return 0;
+	return spool_meta_put(sp, st, m, durable, SPOOL_PUT_REPLACE);
 }
+
 
 int
 spool_move(struct spool *sp, const struct spool_meta *m,
@@ -1158,20 +1130,14 @@ spool_clean_tmp(struct spool *sp, time_t now, long max_age)
 int
 spool_stamp_set(struct spool *sp, const char *name, time_t t)
 {
-	char tmp[SPOOL_TMP_NAME_BYTES], buf[32];
-	int n, saved;
+	char buf[32];
+	int n;
 
 	n = snprintf(buf, sizeof buf, "%lld\n", (long long)t);
-	if (spool_write_tmp(sp, tmp, sizeof tmp, buf, (size_t)n, 0) == -1)
-		return -1;
-	if (renameat(sp->tmpfd, tmp, sp->rootfd, name) == -1) {
-		saved = errno;
-		unlinkat(sp->tmpfd, tmp, 0);
-		errno = saved;
-		return -1;
-	}
-	return 0;
+	return spool_put(sp, sp->rootfd, name, buf, (size_t)n, 0,
+	    SPOOL_PUT_REPLACE);
 }
+
 
 time_t
 spool_stamp_get(struct spool *sp, const char *name)

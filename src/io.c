@@ -1,0 +1,51 @@
+/*
+ * Reading and writing whole buffers: the one place that loops over short
+ * reads and writes and EINTR, for the spool, the config reader, hooks'
+ * logs and the command-line tool.
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include "io.h"
+
+int
+io_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+ssize_t
+io_read_full(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+	size_t off = 0;
+	ssize_t r;
+
+	while (off < n) {
+		r = read(fd, p + off, n - off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			break;
+		off += (size_t)r;
+	}
+	return (ssize_t)off;
+}

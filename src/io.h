@@ -1,0 +1,14 @@
+/* Reading and writing whole buffers, retrying what the kernel cuts short. */
+#ifndef HUSKYHOOK_IO_H
+#define HUSKYHOOK_IO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Writes all of buf: 0, or -1 with errno (EIO if write(2) made no
+ * progress). */
+int     io_write_all(int fd, const void *buf, size_t len);
+/* Reads until n bytes or the end of the file: how many, or -1. */
+ssize_t io_read_full(int fd, void *buf, size_t n);
+
+#endif
