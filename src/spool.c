@@ -1027,6 +1027,26 @@ spool_move(struct spool *sp, const struct spool_meta *m,
 }
 
 int
+spool_requeue(struct spool *sp, const char *id)
+{
+	struct spool_meta m;
+	int st;
+
+	if ((st = spool_find(sp, id, &m)) == -1)
+		return -1;
+	m.attempts = 0;
+	m.next_attempt = 0;
+	m.finished = 0;
+	m.last_error[0] = '\0';
+	if (st == SPOOL_DONE)
+		m.hooks_done[0] = '\0';	/* all hooks run again */
+	if (st == SPOOL_PENDING)
+		return spool_meta_save(sp, SPOOL_PENDING, &m, 1) == -1 ? -1 : st;
+	return spool_move(sp, &m, (enum spool_state)st, SPOOL_PENDING, 1) == -1 ?
+	    -1 : st;
+}
+
+int
 spool_progress_save(struct spool *sp, struct spool_meta *m)
 {
 	m->revised = 1;

@@ -102,6 +102,10 @@ int spool_move(struct spool *sp, const struct spool_meta *m,
  * rename alone), or stays SPOOL_PENDING with m saved (attempts, the next
  * due time). Not fsync'd: spool_sync at the end of a run does that. */
 int spool_record(struct spool *sp, struct spool_meta *m, enum spool_state to);
+/* Puts id back to pending, due now, its attempts and error cleared; a
+ * done event's hooks all run again. Returns the state it was in, or -1
+ * (errno as spool_find's, or the move's). Call it under the run lock. */
+int spool_requeue(struct spool *sp, const char *id);
 /* Saves a pending event's progress (hooks_done) while its hooks run. */
 int spool_progress_save(struct spool *sp, struct spool_meta *m);
 /* Removes an event entirely: body first (so it cannot come back as an
