@@ -38,6 +38,9 @@
 /* Receiver. */
 #define RECEIVE_MAX_WORKERS         64
 
+/* Command-line tool: sign reads no more than a receiver could accept. */
+#define SIGN_MAX_BYTES              MAX_BODY_BYTES_LIMIT
+
 /* Spool. */
 #define SPOOL_RETRY_AFTER_SEC       60
 #define SPOOL_TMP_STALE_SEC         (36L * 3600L)

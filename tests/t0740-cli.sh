@@ -139,6 +139,77 @@ check "unknown command: exit 2" sh -c "'$HUSKYHOOK' frob 2>/dev/null; [ \$? = 2 
 check "unknown option: exit 2" sh -c "'$HUSKYHOOK' status --frob 2>/dev/null; [ \$? = 2 ]"
 check "HUSKYHOOK_CONFIG is the default config" sh -c "HUSKYHOOK_CONFIG='$T/bad.conf' '$HUSKYHOOK' status 2>&1 | grep -q 'bad.conf:1'"
 
+write_conf "hooks = $T/hooks"
+# Each command knows its own options and no other: an option of another
+# command is refused like an unknown one, with that command's usage.
+# refused CMD [ARGS...]: exit 2, and the usage line names CMD.
+refused() {
+	"$HUSKYHOOK" -c "$CONF" "$@" > "$T/refused.out" 2> "$T/refused.err"
+	rc=$?
+	[ "$rc" = 2 ] && [ ! -s "$T/refused.out" ] &&
+	    grep -q "^usage: huskyhook .*$1 " "$T/refused.err"
+}
+for cmd in run status list show requeue purge sign check; do
+	check "$cmd --frob: exit 2, $cmd's usage" refused "$cmd" --frob
+	check "$cmd -Z: exit 2, $cmd's usage" refused "$cmd" -Z
+done
+check "init --frob: exit 2, init's usage" sh -c "'$HUSKYHOOK' init --frob 2>&1 >/dev/null | grep -q '^usage: huskyhook init DIR$'"
+check "status --failed is refused" refused status --failed
+check "status --failed --older-than 5m -s foo is refused" refused status --failed --older-than 5m -s foo
+check "list --done is refused" refused list --done
+check "run --json is refused" refused run --json
+check "show -v is refused" refused show evt_a -v
+check "requeue --done is refused" refused requeue --done
+check "purge --json is refused" refused purge --failed --json
+check "sign --failed is refused" refused sign --failed
+check "check -s is refused" refused check -s x
+check "purge --older-than without a value is refused" refused purge --failed --older-than
+check "purge --older-than with a bad duration is refused" refused purge --failed --older-than soon
+check "status with an operand is refused" refused status extra
+check "show with two ids is refused" refused show evt_a evt_b
+check "the message names the option" grep -q '^huskyhook: show: too many operands$' "$T/refused.err"
+refused list --done
+check "the message names the refused option" grep -q '^huskyhook: list: unknown option --done$' "$T/refused.err"
+check "a command's option before the command is refused" sh -c "'$HUSKYHOOK' -c '$CONF' --json status 2>/dev/null; [ \$? = 2 ]"
+check "init takes no -c" sh -c "'$HUSKYHOOK' -c '$CONF' init '$T/never' 2>/dev/null; [ \$? = 2 ] && [ ! -e '$T/never' ]"
+check "COMMAND --help: its usage, exit 0" [ "$("$HUSKYHOOK" purge --help)" = "usage: huskyhook [-c FILE] purge --failed|--done [--older-than DURATION]" ]
+# Every documented form still works: -c before or after the command,
+# options before or after operands, even under POSIXLY_CORRECT.
+check "run -c FILE (the crontab line)" "$HUSKYHOOK" run -c "$CONF"
+check "check -c FILE" sh -c "'$HUSKYHOOK' check -c '$CONF' > /dev/null"
+check "status --config FILE --json" sh -c "'$HUSKYHOOK' status --config '$CONF' --json | grep -q '^{\"pending\"'"
+check "list failed --json, under POSIXLY_CORRECT" sh -c "POSIXLY_CORRECT=1 '$HUSKYHOOK' -c '$CONF' list failed --json | grep -q '^\\[.*\\]$'"
+check "list --json failed" sh -c "'$HUSKYHOOK' -c '$CONF' list --json failed | grep -q '^\\[.*\\]$'"
+check "run -v" sh -c "'$HUSKYHOOK' -c '$CONF' run -v > /dev/null"
+check "show EVENT_ID -c FILE" sh -c "'$HUSKYHOOK' show evt_a -c '$CONF' | grep -q '^event_id *evt_a$'"
+check "sign -s SECRET_FILE - (stdin)" sh -c "'$HUSKYHOOK' sign -s '$T/other.secret' - < '$T/sign.json' | grep -q '^[0-9a-f]\\{64\\}$'"
+check "requeue ID ID" sh -c "'$HUSKYHOOK' -c '$CONF' requeue evt_a evt_b | grep -c requeued | grep -q '^2$'"
+check "requeue --failed" sh -c "'$HUSKYHOOK' -c '$CONF' requeue --failed > /dev/null"
+check "requeue ID --failed is refused" refused requeue evt_a --failed
+check "purge --done --older-than 30d" sh -c "'$HUSKYHOOK' -c '$CONF' purge --done --older-than 30d | grep -q '^0 done events purged$'"
+check "purge --failed --done is refused" refused purge --failed --done
+check "-- ends the options" sh -c "'$HUSKYHOOK' -c '$CONF' show -- evt_a | grep -q '^event_id *evt_a$'"
+"$HUSKYHOOK" --help > "$T/help.out"
+for cmd in run status list show requeue purge sign check init; do
+	"$HUSKYHOOK" "$cmd" --help > "$T/cmd-help.out"
+	line=$(sed 's/^usage: huskyhook \(\[-c FILE\] \)\{0,1\}//' "$T/cmd-help.out")
+	check "--help lists '$line'" grep -qF "  $line" "$T/help.out"
+done
+# Each command's usage is its line in huskyhook(1)'s SYNOPSIS, blanks and
+# case aside.
+if command -v mandoc > /dev/null; then
+	mandoc -Tascii "$top_srcdir/man/huskyhook.1" | col -b |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | tr -d ' ' |
+	    tr '[:upper:]' '[:lower:]' > "$T/synopsis"
+	for cmd in run status list show requeue purge sign check init; do
+		"$HUSKYHOOK" "$cmd" --help | sed 's/^usage: //' | tr -d ' ' |
+		    tr '[:upper:]' '[:lower:]' > "$T/cmd-usage"
+		check "huskyhook(1)'s SYNOPSIS has $cmd's usage" grep -qxFf "$T/cmd-usage" "$T/synopsis"
+	done
+else
+	skip "mandoc is not installed"
+fi
+
 # init: a working layout in one step.
 "$HUSKYHOOK" init "$T/site" > "$T/init.out"
 check "init prints the crontab line" grep -q "^   \* \* \* \* \* .*/huskyhook run -c $T/site/huskyhook.conf$" "$T/init.out"
