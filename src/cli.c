@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,10 +149,25 @@ fail(const char *fmt, ...)
 static int
 cli_load_config(const struct cli *c, struct config *cfg)
 {
+	const char *path = c->config_path, *env;
 	char err[1024];
+	struct stat sb;
 
-	if (config_load(c->config_path ? c->config_path : config_default_path(),
-	    cfg, err, sizeof err) == -1) {
+	/* Without -c, a config that is not there is most likely a first
+	 * try: say how to name one, or make one. */
+	if (path == NULL && stat(path = config_default_path(), &sb) == -1 &&
+	    errno == ENOENT) {
+		env = getenv("HUSKYHOOK_CONFIG");
+		if (env != NULL && *env != '\0')
+			fail("no config at %s (HUSKYHOOK_CONFIG): give -c FILE, "
+			    "or make one with huskyhook init DIR", path);
+		else
+			fail("no config at %s: give -c FILE, set "
+			    "HUSKYHOOK_CONFIG, or make one with huskyhook init "
+			    "DIR", path);
+		return -1;
+	}
+	if (config_load(path, cfg, err, sizeof err) == -1) {
 		fail("%s", err);
 		return -1;
 	}
@@ -408,41 +424,71 @@ cli_state_named(const char *s)
 	return cs;
 }
 
+/* "  (oldest received 5m ago)" after a count of events. */
+static void
+status_oldest(long oldest)
+{
+	char agebuf[32];
+
+	if (oldest < 0)
+		return;
+	format_age(agebuf, sizeof agebuf, oldest);
+	printf("  (oldest received %s ago)", agebuf);
+}
+
+static void
+status_json_age(const char *key, long age)
+{
+	printf(",\"%s\":", key);
+	if (age >= 0)
+		printf("%ld", age);
+	else
+		printf("null");
+}
+
+/*
+ * Counts per state. The oldest event is told for pending and retrying
+ * each, on its own line: a pending count beside the age of an event that
+ * is retrying would say something old waits for its first run.
+ */
 static int
 status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
 	struct spool_meta *list = NULL;
 	size_t n = 0, i;
-	long pending = 0, retrying = 0, done, failed, oldest = -1, age;
+	long count[CLI_NSTATES], oldest[CLI_NSTATES], age;
+	enum cli_state cs;
 	time_t now = time(NULL), last;
 	char stamp[32], agebuf[32];
 
+	for (cs = 0; cs < CLI_NSTATES; cs++) {
+		count[cs] = 0;
+		oldest[cs] = -1;
+	}
 	if (spool_list(sp, SPOOL_PENDING, &list, &n) == -1)
 		return fail("%s: %s events: %s", cfg->spool,
 		    spool_state_name(SPOOL_PENDING), strerror(errno));
 	for (i = 0; i < n; i++) {
-		if (cli_state_of(&list[i], SPOOL_PENDING) == CLI_RETRYING)
-			retrying++;
-		else
-			pending++;
+		cs = cli_state_of(&list[i], SPOOL_PENDING);
+		count[cs]++;
 		age = (long)(now - list[i].received.tv_sec);
-		if (age > oldest)
-			oldest = age;
+		if (age > oldest[cs])
+			oldest[cs] = age;
 	}
 	free(list);
-	done = spool_count(sp, SPOOL_DONE);
-	failed = spool_count(sp, SPOOL_FAILED);
+	count[CLI_DONE] = spool_count(sp, SPOOL_DONE);
+	count[CLI_FAILED] = spool_count(sp, SPOOL_FAILED);
 	last = spool_stamp_get(sp, SPOOL_STAMP_LAST_RUN);
 
 	format_utc(stamp, sizeof stamp, last);
 	if (c->json) {
 		printf("{\"pending\":%ld,\"retrying\":%ld,\"failed\":%ld,"
-		    "\"done\":%ld,\"oldest_pending_age_seconds\":", pending,
-		    retrying, failed, done);
-		if (oldest >= 0)
-			printf("%ld", oldest);
-		else
-			printf("null");
+		    "\"done\":%ld", count[CLI_PENDING], count[CLI_RETRYING],
+		    count[CLI_FAILED], count[CLI_DONE]);
+		status_json_age("oldest_pending_age_seconds",
+		    oldest[CLI_PENDING]);
+		status_json_age("oldest_retrying_age_seconds",
+		    oldest[CLI_RETRYING]);
 		printf(",\"last_run\":");
 		if (last != 0)
 			printf("\"%s\",\"last_run_age_seconds\":%ld}\n", stamp,
@@ -451,13 +497,12 @@ status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 			printf("null,\"last_run_age_seconds\":null}\n");
 		return 0;
 	}
-	printf("pending   %ld", pending);
-	if (oldest >= 0) {
-		format_age(agebuf, sizeof agebuf, oldest);
-		printf("  (oldest received %s ago)", agebuf);
-	}
-	printf("\nretrying  %ld\nfailed    %ld\ndone      %ld\n", retrying,
-	    failed, done);
+	printf("pending   %ld", count[CLI_PENDING]);
+	status_oldest(oldest[CLI_PENDING]);
+	printf("\nretrying  %ld", count[CLI_RETRYING]);
+	status_oldest(oldest[CLI_RETRYING]);
+	printf("\nfailed    %ld\ndone      %ld\n", count[CLI_FAILED],
+	    count[CLI_DONE]);
 	if (last != 0) {
 		format_age(agebuf, sizeof agebuf, (long)(now - last));
 		printf("last run  %s (%s ago)\n", stamp, agebuf);
@@ -483,10 +528,25 @@ meta_by_created(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/*
+ * The attempts made, numbered as the hook log and HUSKY_ATTEMPT number
+ * them. The meta counts the attempts that failed; a done event's last
+ * attempt, the one that succeeded, is one more (1 for a first-try
+ * success). Pending or retrying: the failed attempts so far; failed:
+ * every attempt failed.
+ */
+static long
+cli_attempts(const struct spool_meta *m, enum spool_state st)
+{
+	return st == SPOOL_DONE ? m->attempts + 1 : m->attempts;
+}
+
 static void
-list_one(const struct cli *c, const struct spool_meta *m, enum cli_state cs,
+list_one(const struct cli *c, const struct spool_meta *m, enum spool_state st,
     int first)
 {
+	enum cli_state cs = cli_state_of(m, st);
+
 	if (c->json) {
 		printf("%s{\"event_id\":", first ? "" : ",");
 		json_string(stdout, m->id);
@@ -494,7 +554,8 @@ list_one(const struct cli *c, const struct spool_meta *m, enum cli_state cs,
 		json_string(stdout, m->type);
 		printf(",\"created_at\":");
 		json_string(stdout, m->created_at);
-		printf(",\"attempts\":%ld,\"last_error\":", m->attempts);
+		printf(",\"attempts\":%ld,\"last_error\":",
+		    cli_attempts(m, st));
 		json_string(stdout, m->last_error);
 		printf("}");
 		return;
@@ -504,7 +565,7 @@ list_one(const struct cli *c, const struct spool_meta *m, enum cli_state cs,
 	cli_put_padded(m->type, 18);
 	putchar(' ');
 	cli_put_line(m->created_at);
-	printf("  attempts %ld", m->attempts);
+	printf("  attempts %ld", cli_attempts(m, st));
 	if (m->last_error[0] != '\0') {
 		printf("  ");
 		cli_put_line(m->last_error);
@@ -539,7 +600,7 @@ list_in(struct cli *c, const struct config *cfg, struct spool *sp)
 			cs = cli_state_of(&list[i], st);
 			if (want != CLI_NSTATES && cs != want)
 				continue;
-			list_one(c, &list[i], cs, first);
+			list_one(c, &list[i], st, first);
 			first = 0;
 		}
 		free(list);
@@ -596,7 +657,7 @@ show_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	printf("received_at   %s\n", stamp);
 	show_field("org_id", m.org_id);
 	show_field("remote_addr", m.remote_addr[0] ? m.remote_addr : "-");
-	printf("attempts      %ld\n", m.attempts);
+	printf("attempts      %ld\n", cli_attempts(&m, st));
 	format_utc(stamp, sizeof stamp, m.next_attempt);
 	if (cli_state_of(&m, st) == CLI_RETRYING)
 		printf("next_attempt  %s\n", stamp);
@@ -887,7 +948,7 @@ static void
 check_hooks_dir(struct check *ck, const char *dir)
 {
 	size_t i;
-	int any = 0;
+	int any = 0, problems = ck->problems;
 
 	for (i = 0; i < CLI_NEVENT_TYPES; i++)
 		any |= check_hooks_of(ck, dir, cli_event_types[i]);
@@ -896,7 +957,7 @@ check_hooks_dir(struct check *ck, const char *dir)
 		check_say(ck, CHECK_WARNING, "no hook for any of the five "
 		    "HuskyVoice event types in %s: their events will be marked "
 		    "done without running anything", dir);
-	else
+	else if (ck->problems == problems)	/* no ok after a problem */
 		check_say(ck, CHECK_OK, "hooks in %s", dir);
 }
 
@@ -906,7 +967,7 @@ check_spool(struct check *ck, const char *spool)
 	struct stat sb, root;
 	char path[PATH_MAX];
 	size_t i;
-	int r;
+	int r, problems = ck->problems;
 
 	if (stat(spool, &root) == -1 || !S_ISDIR(root.st_mode)) {
 		check_say(ck, CHECK_PROBLEM, "spool %s is not a directory",
@@ -932,7 +993,8 @@ check_spool(struct check *ck, const char *spool)
 			check_say(ck, CHECK_PROBLEM, "%s is not writable by this "
 			    "user", path);
 	}
-	check_say(ck, CHECK_OK, "spool %s", spool);
+	if (ck->problems == problems)	/* no ok after a problem */
+		check_say(ck, CHECK_OK, "spool %s", spool);
 }
 
 static int
@@ -980,7 +1042,9 @@ cmd_check(struct cli *c)
 	if (cfg.max_age == 0)
 		check_say(&ck, CHECK_WARNING, "max_age = 0: replayed old events "
 		    "are accepted");
-	printf("%d problems, %d warnings\n", ck.problems, ck.warnings);
+	printf("%d problem%s, %d warning%s\n", ck.problems,
+	    ck.problems == 1 ? "" : "s", ck.warnings,
+	    ck.warnings == 1 ? "" : "s");
 	config_free(&cfg);
 	return ck.problems > 0;
 }
@@ -1011,6 +1075,85 @@ static const char example_hook[] =
     "set -eu\n"
     "printf '%%s,%%s,%%s,%%s\\n' \"$HUSKY_RECEIVED_AT\" \"$HUSKY_EVENT_ID\" \\\n"
     "    \"$HUSKY_EVENT_TYPE\" \"${HUSKY_DATA_CALL_ID:-}\" >> \"%s/calls.csv\"\n";
+
+/* This program's absolute path: cron's PATH is minimal, and a prefix's
+ * bin/ may be on nobody's PATH after make install. */
+static const char *
+init_self(void)
+{
+	static char self[PATH_MAX];
+	ssize_t n;
+
+	if (self[0] == '\0') {
+		n = readlink("/proc/self/exe", self, sizeof self - 1);
+		if (n <= 0 || self[0] != '/')
+			snprintf(self, sizeof self, "%s/huskyhook", BINDIR);
+		else
+			self[n] = '\0';
+	}
+	return self;
+}
+
+/* Whether dir is one of $PATH's directories. */
+static int
+init_on_path(const char *dir)
+{
+	const char *p = getenv("PATH"), *end;
+	size_t len = strlen(dir);
+
+	for (; p != NULL && *p != '\0'; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, ":");
+		if ((size_t)(end - p) == len && strncmp(p, dir, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+init_cron(const char *dir)
+{
+	const char *self = init_self();
+	char bindir[PATH_MAX];
+	char *slash;
+
+	printf("1. Let cron run the hooks every minute (crontab -e):\n\n"
+	    "   * * * * * %s run -c %s/huskyhook.conf >> %s/cron.log 2>&1\n\n"
+	    "   run prints a line only when a hook fails. Cron would mail it "
+	    "to this\n"
+	    "   user's local mailbox, which a shared host may not have, so "
+	    "the line keeps\n"
+	    "   it in %s/cron.log; for mail instead, put MAILTO=you@example.org"
+	    "\n   above it and drop the \">> ... 2>&1\".\n\n",
+	    self, dir, dir, dir);
+	snprintf(bindir, sizeof bindir, "%s", self);
+	if ((slash = strrchr(bindir, '/')) != NULL)
+		*(slash == bindir ? slash + 1 : slash) = '\0';
+	if (!init_on_path(bindir))
+		printf("   %s is not on your PATH; to run huskyhook by its "
+		    "name,\n"
+		    "   add this line to ~/.profile:\n\n"
+		    "     export PATH=\"%s:$PATH\"\n\n", bindir, bindir);
+}
+
+static void
+init_dashboard(const char *dir)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	const char *user = pw != NULL ? pw->pw_name : "USER";
+
+	printf("3. In the HuskyVoice dashboard (Integrations -> Outbound "
+	    "Webhooks ->\n"
+	    "   Add Endpoint), enter the receiver's URL, HOST being your "
+	    "site's name:\n\n"
+	    "     a server of your own (lighttpd or Apache, as above):\n"
+	    "       https://HOST/huskyhook\n"
+	    "     shared hosting (the CGI script in cgi-bin):\n"
+	    "       https://HOST/~%s/cgi-bin/huskyhook.cgi   (a user "
+	    "directory)\n"
+	    "       https://HOST/cgi-bin/huskyhook.cgi         (a site of "
+	    "your own)\n\n"
+	    "   and the secret from %s/secret.\n\n", user, dir);
+}
 
 static int
 cmd_init(struct cli *c)
@@ -1065,6 +1208,12 @@ cmd_init(struct cli *c)
 	    "secret_file = secret\n"
 	    "spool = spool\n"
 	    "hooks = hooks\n"
+	    "# Where the receiver and huskyhook log, here rather than in the "
+	    "web server's\n"
+	    "# error log, which a shared host may not show. A receiver that "
+	    "cannot write\n"
+	    "# it (another user) logs to the error log instead.\n"
+	    "log = huskyhook.log\n"
 	    "# Events older than this are refused as replays.\n"
 	    "max_age = 3d\n"
 	    "keep_days = 7\n"
@@ -1083,11 +1232,10 @@ cmd_init(struct cli *c)
 	    "instead, if it gives one\n"
 	    "  spool/          where events are stored (mode 700)\n"
 	    "  hooks/          example hooks, disabled: rename one to its "
-	    "event type to enable it\n\n", dir);
+	    "event type to enable it\n"
+	    "  huskyhook.log   the log, once something is logged\n\n", dir);
 	printf("Keep %s outside your web server's document root.\n\n", dir);
-	printf("1. Let cron run the hooks every minute (crontab -e):\n\n"
-	    "   * * * * * %s/huskyhook run -c %s/huskyhook.conf\n\n",
-	    BINDIR, dir);
+	init_cron(dir);
 	printf("2. Point the web server at the receiver, with this config:\n\n"
 	    "   lighttpd (mod_fastcgi), in lighttpd.conf:\n"
 	    "     var.huskyhook_receive = \"%s/huskyhook-receive\"\n"
@@ -1107,13 +1255,9 @@ cmd_init(struct cli *c)
 	    "   (under suexec, use apache/huskyhook.cgi instead).\n\n"
 	    "   The files are in %s/huskyhook; see the README.\n\n",
 	    SBINDIR, dir, SBINDIR, dir, dir, DATADIR);
-	printf("3. In the HuskyVoice dashboard (Integrations -> Outbound "
-	    "Webhooks ->\n"
-	    "   Add Endpoint), enter your URL, e.g. "
-	    "https://your-site.example/huskyhook,\n"
-	    "   and the secret from %s/secret.\n\n", dir);
-	printf("4. Check the whole setup:  huskyhook check -c "
-	    "%s/huskyhook.conf\n", dir);
+	init_dashboard(dir);
+	printf("4. Check the whole setup:  %s check -c %s/huskyhook.conf\n",
+	    init_self(), dir);
 	return 0;
 }
 
