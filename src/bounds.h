@@ -45,6 +45,9 @@
 /* A body refused unread is read and dropped up to this much first. */
 #define REQUEST_DRAIN_MAX_BYTES     (1024L * 1024L)
 
+/* Command-line tool: sign reads no more than a receiver could accept. */
+#define SIGN_MAX_BYTES              MAX_BODY_BYTES_LIMIT
+
 /* Spool. */
 #define SPOOL_RETRY_AFTER_SEC       60
 #define SPOOL_TMP_STALE_SEC         (36L * 3600L)

@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,39 +35,86 @@
 #define DATADIR "/usr/local/share"
 #endif
 
-#define SIGN_MAX_BYTES	(64L * 1024L * 1024L)
+/* The HuskyVoice event types: init makes an example hook for each, check
+ * looks for a hook for each. */
+static const char *const cli_event_types[] = {
+	"call.initiated", "call.answered", "call.completed", "call.failed",
+	"call.disallowed"
+};
+#define CLI_NEVENT_TYPES (sizeof cli_event_types / sizeof cli_event_types[0])
 
+struct cli_entry;
+
+/* What the command line says, once parsed. */
 struct cli {
-	const char	*config_path;
-	int		 json;
-	int		 verbose;
-	int		 failed;	/* --failed */
-	int		 done;		/* --done */
-	long		 older_than;	/* -1: not given */
-	const char	*secret_file;	/* sign -s */
-	char		*args[64];	/* operands */
-	int		 nargs;
+	const struct cli_entry	*entry;		/* the command */
+	const char		*config_path;	/* -c; NULL: the default */
+	int			 json;		/* --json */
+	int			 verbose;	/* -v */
+	int			 failed;	/* --failed */
+	int			 done;		/* --done */
+	long			 older_than;	/* --older-than; -1: not given */
+	const char		*secret_file;	/* sign -s */
+	char			**args;		/* operands */
+	int			 nargs;
 };
 
-static const char usage_text[] =
-    "usage: huskyhook [-c FILE] COMMAND [ARGS]\n"
-    "\n"
-    "  run [-v]                              run the hooks of due events\n"
-    "  status [--json]                       counts per state, last run\n"
-    "  list [pending|retrying|failed|done] [--json]\n"
-    "  show EVENT_ID                         body, state, attempts, hook log\n"
-    "  requeue EVENT_ID... | --failed        back to pending, attempts reset\n"
-    "  purge --failed|--done [--older-than DURATION]\n"
-    "  sign [-s SECRET_FILE] [FILE]          X-Husky-Signature for FILE\n"
-    "  check                                 check the config and deployment\n"
-    "  init DIR                              a ready layout in DIR\n"
-    "\n"
-    "  -c FILE   the config (default: $HUSKYHOOK_CONFIG, else "
-    SYSCONFDIR "/huskyhook.conf)\n"
-    "  --help, --version\n";
+/*
+ * One entry per command, as tmux's cmd_entry: its own options (getopt's
+ * and getopt_long's), its usage, how many operands it takes and the
+ * function that runs it. An option another command has is refused like
+ * any unknown one.
+ */
+struct cli_entry {
+	const char		*name;
+	const char		*usage;		/* what follows the name */
+	const char		*about;		/* one line for --help */
+	const char		*shortopts;
+	const struct option	*longopts;
+	int			 lower;		/* operands, at least */
+	int			 upper;		/* at most; -1: any number */
+	int			 flags;
+#define CLI_CONFIG	0x1	/* reads the config: takes -c */
+	int			(*exec)(struct cli *);
+};
 
+/* getopt_long's values for options that have no short form. */
+enum cli_option {
+	CLI_OPT_JSON = 256,
+	CLI_OPT_FAILED,
+	CLI_OPT_DONE,
+	CLI_OPT_OLDER_THAN,
+	CLI_OPT_VERSION
+};
+
+/*
+ * A command's short options, after two flags to getopt_long: '-' hands
+ * operands back in place (as option 1), so that options may follow
+ * operands as documented (`list failed --json`) whatever
+ * POSIXLY_CORRECT says; ':' tells a missing value from an unknown option.
+ */
+#define CLI_SHORTOPTS(s)	"-:" s
+
+#define CLI_LONG_CONFIG	{ "config", required_argument, NULL, 'c' }
+#define CLI_LONG_HELP	{ "help", no_argument, NULL, 'h' }
+#define CLI_LONG_END	{ NULL, 0, NULL, 0 }
+
+static int usage(const struct cli_entry *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+static int fail(const char *, ...) __attribute__((format(printf, 1, 2)));
+static void cli_help(FILE *);
+
+static void
+cli_usage_line(FILE *out, const struct cli_entry *e)
+{
+	fprintf(out, "usage: huskyhook %s%s %s\n", (e->flags & CLI_CONFIG) ?
+	    "[-c FILE] " : "", e->name, e->usage);
+}
+
+/* A usage error: the reason, then the usage of the command, or all of
+ * it when there is no command yet. Exit status 2. */
 static int
-usage(const char *fmt, ...)
+usage(const struct cli_entry *e, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -76,10 +125,14 @@ usage(const char *fmt, ...)
 		va_end(ap);
 		fprintf(stderr, "\n");
 	}
-	fputs(usage_text, stderr);
+	if (e != NULL)
+		cli_usage_line(stderr, e);
+	else
+		cli_help(stderr);
 	return 2;
 }
 
+/* Any other error: exit status 1. */
 static int
 fail(const char *fmt, ...)
 {
@@ -94,45 +147,59 @@ fail(const char *fmt, ...)
 }
 
 static int
-load_config(const struct cli *c, struct config *cfg)
+cli_load_config(const struct cli *c, struct config *cfg)
 {
+	const char *path = c->config_path, *env;
 	char err[1024];
+	struct stat sb;
 
-	if (config_load(c->config_path ? c->config_path : config_default_path(),
-	    cfg, err, sizeof err) == -1) {
-		fprintf(stderr, "huskyhook: %s\n", err);
+	/* Without -c, a config that is not there is most likely a first
+	 * try: say how to name one, or make one. */
+	if (path == NULL && stat(path = config_default_path(), &sb) == -1 &&
+	    errno == ENOENT) {
+		env = getenv("HUSKYHOOK_CONFIG");
+		if (env != NULL && *env != '\0')
+			fail("no config at %s (HUSKYHOOK_CONFIG): give -c FILE, "
+			    "or make one with huskyhook init DIR", path);
+		else
+			fail("no config at %s: give -c FILE, set "
+			    "HUSKYHOOK_CONFIG, or make one with huskyhook init "
+			    "DIR", path);
+		return -1;
+	}
+	if (config_load(path, cfg, err, sizeof err) == -1) {
+		fail("%s", err);
 		return -1;
 	}
 	umask(cfg->umask);
 	if (log_set_target(cfg->log) == -1)
-		fprintf(stderr, "huskyhook: log %s: %s\n", cfg->log,
-		    strerror(errno));
+		fail("log %s: %s", cfg->log, strerror(errno));
 	return 0;
 }
 
 static struct spool *
-open_spool(const struct config *cfg)
+cli_open_spool(const struct config *cfg)
 {
 	char err[1024];
 	struct spool *sp;
 
 	if ((sp = spool_open(cfg->spool, err, sizeof err)) == NULL)
-		fprintf(stderr, "huskyhook: %s\n", err);
+		fail("%s", err);
 	return sp;
 }
 
 /* Loads the config, opens the spool, runs fn with both, closes them. */
 static int
-with_spool(struct cli *c, int (*fn)(struct cli *, const struct config *,
+cli_with_spool(struct cli *c, int (*fn)(struct cli *, const struct config *,
     struct spool *))
 {
 	struct config cfg;
 	struct spool *sp;
 	int rc;
 
-	if (load_config(c, &cfg) == -1)
+	if (cli_load_config(c, &cfg) == -1)
 		return 1;
-	if ((sp = open_spool(&cfg)) == NULL) {
+	if ((sp = cli_open_spool(&cfg)) == NULL) {
 		config_free(&cfg);
 		return 1;
 	}
@@ -276,9 +343,7 @@ cmd_run(struct cli *c)
 	struct config cfg;
 	int rc;
 
-	if (c->nargs != 0)
-		return usage("run takes no operands");
-	if (load_config(c, &cfg) == -1)
+	if (cli_load_config(c, &cfg) == -1)
 		return 1;
 	if (cfg.hooks == NULL) {
 		config_free(&cfg);
@@ -290,40 +355,140 @@ cmd_run(struct cli *c)
 	return rc;
 }
 
+/*
+ * The states as status, list and show tell them: the spool's pending
+ * state is two, pending (never tried) and retrying (tried and failed,
+ * due again later).
+ */
+enum cli_state {
+	CLI_PENDING,
+	CLI_RETRYING,
+	CLI_FAILED,
+	CLI_DONE,
+	CLI_NSTATES
+};
+
+static const char *
+cli_state_name(enum cli_state cs)
+{
+	switch (cs) {
+	case CLI_PENDING:
+		return spool_state_name(SPOOL_PENDING);
+	case CLI_RETRYING:
+		return "retrying";
+	case CLI_FAILED:
+		return spool_state_name(SPOOL_FAILED);
+	case CLI_DONE:
+		return spool_state_name(SPOOL_DONE);
+	default:
+		return "?";
+	}
+}
+
+/* The spool state a state of ours lives in. */
+static enum spool_state
+cli_state_spool(enum cli_state cs)
+{
+	switch (cs) {
+	case CLI_FAILED:
+		return SPOOL_FAILED;
+	case CLI_DONE:
+		return SPOOL_DONE;
+	default:
+		return SPOOL_PENDING;
+	}
+}
+
+static enum cli_state
+cli_state_of(const struct spool_meta *m, enum spool_state st)
+{
+	switch (st) {
+	case SPOOL_FAILED:
+		return CLI_FAILED;
+	case SPOOL_DONE:
+		return CLI_DONE;
+	default:
+		return m->attempts > 0 ? CLI_RETRYING : CLI_PENDING;
+	}
+}
+
+/* The state named s, or CLI_NSTATES if none is. */
+static enum cli_state
+cli_state_named(const char *s)
+{
+	enum cli_state cs;
+
+	for (cs = 0; cs < CLI_NSTATES; cs++)
+		if (strcmp(s, cli_state_name(cs)) == 0)
+			break;
+	return cs;
+}
+
+/* "  (oldest received 5m ago)" after a count of events. */
+static void
+status_oldest(long oldest)
+{
+	char agebuf[32];
+
+	if (oldest < 0)
+		return;
+	format_age(agebuf, sizeof agebuf, oldest);
+	printf("  (oldest received %s ago)", agebuf);
+}
+
+static void
+status_json_age(const char *key, long age)
+{
+	printf(",\"%s\":", key);
+	if (age >= 0)
+		printf("%ld", age);
+	else
+		printf("null");
+}
+
+/*
+ * Counts per state. The oldest event is told for pending and retrying
+ * each, on its own line: a pending count beside the age of an event that
+ * is retrying would say something old waits for its first run.
+ */
 static int
 status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
 	struct spool_meta *list = NULL;
 	size_t n = 0, i;
-	long pending = 0, retrying = 0, done, failed, oldest = -1, age;
+	long count[CLI_NSTATES], oldest[CLI_NSTATES], age;
+	enum cli_state cs;
 	time_t now = time(NULL), last;
 	char stamp[32], agebuf[32];
 
+	for (cs = 0; cs < CLI_NSTATES; cs++) {
+		count[cs] = 0;
+		oldest[cs] = -1;
+	}
 	if (spool_list(sp, SPOOL_PENDING, &list, &n) == -1)
-		return fail("%s/pending: %s", cfg->spool, strerror(errno));
+		return fail("%s: %s events: %s", cfg->spool,
+		    spool_state_name(SPOOL_PENDING), strerror(errno));
 	for (i = 0; i < n; i++) {
-		if (list[i].attempts > 0)
-			retrying++;
-		else
-			pending++;
+		cs = cli_state_of(&list[i], SPOOL_PENDING);
+		count[cs]++;
 		age = (long)(now - list[i].received.tv_sec);
-		if (age > oldest)
-			oldest = age;
+		if (age > oldest[cs])
+			oldest[cs] = age;
 	}
 	free(list);
-	done = spool_count(sp, SPOOL_DONE);
-	failed = spool_count(sp, SPOOL_FAILED);
+	count[CLI_DONE] = spool_count(sp, SPOOL_DONE);
+	count[CLI_FAILED] = spool_count(sp, SPOOL_FAILED);
 	last = spool_stamp_get(sp, SPOOL_STAMP_LAST_RUN);
 
 	format_utc(stamp, sizeof stamp, last);
 	if (c->json) {
 		printf("{\"pending\":%ld,\"retrying\":%ld,\"failed\":%ld,"
-		    "\"done\":%ld,\"oldest_pending_age_seconds\":", pending,
-		    retrying, failed, done);
-		if (oldest >= 0)
-			printf("%ld", oldest);
-		else
-			printf("null");
+		    "\"done\":%ld", count[CLI_PENDING], count[CLI_RETRYING],
+		    count[CLI_FAILED], count[CLI_DONE]);
+		status_json_age("oldest_pending_age_seconds",
+		    oldest[CLI_PENDING]);
+		status_json_age("oldest_retrying_age_seconds",
+		    oldest[CLI_RETRYING]);
 		printf(",\"last_run\":");
 		if (last != 0)
 			printf("\"%s\",\"last_run_age_seconds\":%ld}\n", stamp,
@@ -332,13 +497,12 @@ status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 			printf("null,\"last_run_age_seconds\":null}\n");
 		return 0;
 	}
-	printf("pending   %ld", pending);
-	if (oldest >= 0) {
-		format_age(agebuf, sizeof agebuf, oldest);
-		printf("  (oldest received %s ago)", agebuf);
-	}
-	printf("\nretrying  %ld\nfailed    %ld\ndone      %ld\n", retrying,
-	    failed, done);
+	printf("pending   %ld", count[CLI_PENDING]);
+	status_oldest(oldest[CLI_PENDING]);
+	printf("\nretrying  %ld", count[CLI_RETRYING]);
+	status_oldest(oldest[CLI_RETRYING]);
+	printf("\nfailed    %ld\ndone      %ld\n", count[CLI_FAILED],
+	    count[CLI_DONE]);
 	if (last != 0) {
 		format_age(agebuf, sizeof agebuf, (long)(now - last));
 		printf("last run  %s (%s ago)\n", stamp, agebuf);
@@ -351,9 +515,7 @@ status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 static int
 cmd_status(struct cli *c)
 {
-	if (c->nargs != 0)
-		return usage("status takes no operands");
-	return with_spool(c, status_in);
+	return cli_with_spool(c, status_in);
 }
 
 static int
@@ -366,101 +528,94 @@ meta_by_created(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-static const char *
-meta_state_name(const struct spool_meta *m, enum spool_state st)
+/*
+ * The attempts made, numbered as the hook log and HUSKY_ATTEMPT number
+ * them. The meta counts the attempts that failed; a done event's last
+ * attempt, the one that succeeded, is one more (1 for a first-try
+ * success). Pending or retrying: the failed attempts so far; failed:
+ * every attempt failed.
+ */
+static long
+cli_attempts(const struct spool_meta *m, enum spool_state st)
 {
-	if (st == SPOOL_PENDING && m->attempts > 0)
-		return "retrying";
-	return spool_state_name(st);
+	return st == SPOOL_DONE ? m->attempts + 1 : m->attempts;
 }
 
-static const char *const list_names[] = { "pending", "retrying",
-    "failed", "done" };
-
-/* The state list asks for: an index in list_names, or -1 for all. */
-static int
-list_wanted(const struct cli *c)
+static void
+list_one(const struct cli *c, const struct spool_meta *m, enum spool_state st,
+    int first)
 {
-	int k;
+	enum cli_state cs = cli_state_of(m, st);
 
-	if (c->nargs == 1)
-		for (k = 0; k < 4; k++)
-			if (strcmp(c->args[0], list_names[k]) == 0)
-				return k;
-	return -1;
+	if (c->json) {
+		printf("%s{\"event_id\":", first ? "" : ",");
+		json_string(stdout, m->id);
+		printf(",\"state\":\"%s\",\"event_type\":", cli_state_name(cs));
+		json_string(stdout, m->type);
+		printf(",\"created_at\":");
+		json_string(stdout, m->created_at);
+		printf(",\"attempts\":%ld,\"last_error\":",
+		    cli_attempts(m, st));
+		json_string(stdout, m->last_error);
+		printf("}");
+		return;
+	}
+	cli_put_padded(m->id, 24);
+	printf(" %-8s ", cli_state_name(cs));
+	cli_put_padded(m->type, 18);
+	putchar(' ');
+	cli_put_line(m->created_at);
+	printf("  attempts %ld", cli_attempts(m, st));
+	if (m->last_error[0] != '\0') {
+		printf("  ");
+		cli_put_line(m->last_error);
+	}
+	putchar('\n');
 }
 
 static int
 list_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
 	struct spool_meta *list;
+	enum cli_state want = CLI_NSTATES, cs;	/* CLI_NSTATES: all */
+	enum spool_state st;
 	size_t n, i;
-	int want = list_wanted(c), s, first = 1;
-	const char *state;
+	int first = 1, rc = 0;
 
+	if (c->nargs == 1)
+		want = cli_state_named(c->args[0]);
 	if (c->json)
 		printf("[");
-	for (s = 0; s < SPOOL_NSTATES; s++) {
-		if (want == 2 && s != SPOOL_FAILED)
+	for (st = 0; st < SPOOL_NSTATES; st++) {
+		if (want != CLI_NSTATES && cli_state_spool(want) != st)
 			continue;
-		if (want == 3 && s != SPOOL_DONE)
-			continue;
-		if ((want == 0 || want == 1) && s != SPOOL_PENDING)
-			continue;
-		if (spool_list(sp, (enum spool_state)s, &list, &n) == -1) {
-			fprintf(stderr, "huskyhook: %s/%s: %s\n", cfg->spool,
-			    spool_state_name((enum spool_state)s),
-			    strerror(errno));
+		if (spool_list(sp, st, &list, &n) == -1) {
+			rc = fail("%s: %s events: %s", cfg->spool,
+			    spool_state_name(st), strerror(errno));
 			continue;
 		}
 		if (n > 1)
 			qsort(list, n, sizeof *list, meta_by_created);
 		for (i = 0; i < n; i++) {
-			state = meta_state_name(&list[i], (enum spool_state)s);
-			if ((want == 0 || want == 1) &&
-			    strcmp(state, list_names[want]) != 0)
+			cs = cli_state_of(&list[i], st);
+			if (want != CLI_NSTATES && cs != want)
 				continue;
-			if (c->json) {
-				printf("%s{\"event_id\":", first ? "" : ",");
-				json_string(stdout, list[i].id);
-				printf(",\"state\":\"%s\",\"event_type\":", state);
-				json_string(stdout, list[i].type);
-				printf(",\"created_at\":");
-				json_string(stdout, list[i].created_at);
-				printf(",\"attempts\":%ld,\"last_error\":",
-				    list[i].attempts);
-				json_string(stdout, list[i].last_error);
-				printf("}");
-			} else {
-				cli_put_padded(list[i].id, 24);
-				printf(" %-8s ", state);
-				cli_put_padded(list[i].type, 18);
-				putchar(' ');
-				cli_put_line(list[i].created_at);
-				printf("  attempts %ld", list[i].attempts);
-				if (list[i].last_error[0] != '\0') {
-					printf("  ");
-					cli_put_line(list[i].last_error);
-				}
-				putchar('\n');
-			}
+			list_one(c, &list[i], st, first);
 			first = 0;
 		}
 		free(list);
 	}
 	if (c->json)
 		printf("]\n");
-	return 0;
+	return rc;
 }
 
 static int
 cmd_list(struct cli *c)
 {
-	if (c->nargs > 1)
-		return usage("list takes at most one state");
-	if (c->nargs == 1 && list_wanted(c) == -1)
-		return usage("unknown state '%s'", c->args[0]);
-	return with_spool(c, list_in);
+	if (c->nargs == 1 && cli_state_named(c->args[0]) == CLI_NSTATES)
+		return usage(c->entry, "unknown state '%s'", c->args[0]);
+	return cli_with_spool(c, list_in);
 }
 
 /* One line of show: a label, then a value from the spool. */
@@ -472,29 +627,39 @@ show_field(const char *label, const char *value)
 	putchar('\n');
 }
 
+/* spool_find's failure, for id. */
+static int
+cli_find_failed(const char *id)
+{
+	if (errno == EINVAL)
+		return fail("%s: its meta is damaged or not huskyhook's (see "
+		    "huskyhook run)", id);
+	return fail("%s: no such event", id);
+}
+
 static int
 show_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
 	struct spool_meta m;
-	char path[4096], stamp[64];
-	int st, fd;
+	enum spool_state st;
+	char path[PATH_MAX], stamp[64];
+	int found, fd;
 
 	(void)cfg;
-	if ((st = spool_find(sp, c->args[0], &m)) == -1)
-		return fail(errno == EINVAL ? "%s: its meta is damaged or not "
-		    "huskyhook's (see huskyhook run)" : "%s: no such event",
-		    c->args[0]);
+	if ((found = spool_find(sp, c->args[0], &m)) == -1)
+		return cli_find_failed(c->args[0]);
+	st = (enum spool_state)found;
 	log_format_time(stamp, sizeof stamp, m.received.tv_sec, -1);
 	show_field("event_id", m.id);
-	printf("state         %s\n", meta_state_name(&m, (enum spool_state)st));
+	printf("state         %s\n", cli_state_name(cli_state_of(&m, st)));
 	show_field("event_type", m.type);
 	show_field("created_at", m.created_at);
 	printf("received_at   %s\n", stamp);
 	show_field("org_id", m.org_id);
 	show_field("remote_addr", m.remote_addr[0] ? m.remote_addr : "-");
-	printf("attempts      %ld\n", m.attempts);
+	printf("attempts      %ld\n", cli_attempts(&m, st));
 	format_utc(stamp, sizeof stamp, m.next_attempt);
-	if (st == SPOOL_PENDING && m.attempts > 0)
+	if (cli_state_of(&m, st) == CLI_RETRYING)
 		printf("next_attempt  %s\n", stamp);
 	format_utc(stamp, sizeof stamp, m.finished);
 	if (st != SPOOL_PENDING)
@@ -503,7 +668,8 @@ show_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	    st == SPOOL_DONE ? "(all)" : "-");
 	if (m.last_error[0])
 		show_field("last_error", m.last_error);
-	spool_body_path(sp, m.id, path, sizeof path);
+	if (spool_body_path(sp, m.id, path, sizeof path) == -1)
+		snprintf(path, sizeof path, "?");
 	printf("\n--- body (");
 	cli_put_line(path);
 	printf(")\n");
@@ -511,7 +677,8 @@ show_in(struct cli *c, const struct config *cfg, struct spool *sp)
 		cli_put_fd(fd);
 		close(fd);
 	}
-	spool_log_path(sp, m.id, path, sizeof path);
+	if (spool_log_path(sp, m.id, path, sizeof path) == -1)
+		snprintf(path, sizeof path, "?");
 	printf("\n--- hook log (");
 	cli_put_line(path);
 	printf(")\n");
@@ -527,20 +694,19 @@ show_in(struct cli *c, const struct config *cfg, struct spool *sp)
 static int
 cmd_show(struct cli *c)
 {
-	if (c->nargs != 1)
-		return usage("show takes one EVENT_ID");
-	return with_spool(c, show_in);
+	return cli_with_spool(c, show_in);
 }
 
 static int
 requeue_one(struct spool *sp, const char *id)
 {
 	struct spool_meta m;
-	int st;
+	enum spool_state st;
+	int found;
 
-	if ((st = spool_find(sp, id, &m)) == -1)
-		return fail(errno == EINVAL ? "%s: its meta is damaged or not "
-		    "huskyhook's (see huskyhook run)" : "%s: no such event", id);
+	if ((found = spool_find(sp, id, &m)) == -1)
+		return cli_find_failed(id);
+	st = (enum spool_state)found;
 	m.attempts = 0;
 	m.next_attempt = 0;
 	m.finished = 0;
@@ -550,8 +716,7 @@ requeue_one(struct spool *sp, const char *id)
 	if (st == SPOOL_PENDING) {
 		if (spool_meta_save(sp, SPOOL_PENDING, &m, 1) == -1)
 			return fail("%s: %s", id, strerror(errno));
-	} else if (spool_move(sp, &m, (enum spool_state)st, SPOOL_PENDING,
-	    1) == -1) {
+	} else if (spool_move(sp, &m, st, SPOOL_PENDING, 1) == -1) {
 		return fail("%s: %s", id, strerror(errno));
 	}
 	printf("%s: requeued\n", id);
@@ -570,7 +735,7 @@ cli_lock(const struct config *cfg, struct spool *sp)
 	if (r == 0)
 		return fail("%s: a run has held the lock for %lds; try again "
 		    "when it ends", cfg->spool, SPOOL_LOCK_WAIT_SEC);
-	return fail("%s/run.lock: %s", cfg->spool, strerror(errno));
+	return fail("%s: the run lock: %s", cfg->spool, strerror(errno));
 }
 
 static int
@@ -587,7 +752,8 @@ requeue_in(struct cli *c, const struct config *cfg, struct spool *sp)
 			rc = 1;
 	if (c->failed) {
 		if (spool_list(sp, SPOOL_FAILED, &list, &n) == -1) {
-			rc = fail("%s/failed: %s", cfg->spool, strerror(errno));
+			rc = fail("%s: %s events: %s", cfg->spool,
+			    spool_state_name(SPOOL_FAILED), strerror(errno));
 		} else {
 			for (i = 0; i < n; i++)
 				if (requeue_one(sp, list[i].id) != 0)
@@ -602,8 +768,8 @@ static int
 cmd_requeue(struct cli *c)
 {
 	if (c->failed == (c->nargs > 0))
-		return usage("requeue takes EVENT_IDs or --failed");
-	return with_spool(c, requeue_in);
+		return usage(c->entry, "requeue takes EVENT_IDs or --failed");
+	return cli_with_spool(c, requeue_in);
 }
 
 static int
@@ -617,31 +783,29 @@ purge_in(struct cli *c, const struct config *cfg, struct spool *sp)
 
 	if (cli_lock(cfg, sp) != 0)
 		return 1;
-	if (spool_list(sp, st, &list, &n) == -1) {
-		rc = fail("%s/%s: %s", cfg->spool, spool_state_name(st),
-		    strerror(errno));
-	} else {
-		for (i = 0; i < n; i++) {
-			if (c->older_than >= 0 &&
-			    list[i].finished > now - c->older_than)
-				continue;
-			if (spool_remove(sp, list[i].id, st) == -1)
-				rc = fail("%s: %s", list[i].id, strerror(errno));
-			else
-				removed++;
-		}
-		free(list);
-		printf("%d %s events purged\n", removed, spool_state_name(st));
+	if (spool_list(sp, st, &list, &n) == -1)
+		return fail("%s: %s events: %s", cfg->spool,
+		    spool_state_name(st), strerror(errno));
+	for (i = 0; i < n; i++) {
+		if (c->older_than >= 0 &&
+		    list[i].finished > now - c->older_than)
+			continue;
+		if (spool_remove(sp, list[i].id, st) == -1)
+			rc = fail("%s: %s", list[i].id, strerror(errno));
+		else
+			removed++;
 	}
+	free(list);
+	printf("%d %s events purged\n", removed, spool_state_name(st));
 	return rc;
 }
 
 static int
 cmd_purge(struct cli *c)
 {
-	if (c->nargs != 0 || c->failed == c->done)
-		return usage("purge takes --failed or --done");
-	return with_spool(c, purge_in);
+	if (c->failed == c->done)
+		return usage(c->entry, "purge takes --failed or --done");
+	return cli_with_spool(c, purge_in);
 }
 
 static int
@@ -690,18 +854,15 @@ cmd_sign(struct cli *c)
 	unsigned char *key = NULL;
 	size_t keylen = 0, len;
 	char err[1024], hex[SIGNATURE_HEX_CHARS + 1], *body;
-	int fd = STDIN_FILENO, rc = 1, have_cfg = 0;
+	int fd = STDIN_FILENO, rc = 1;
 
-	if (c->nargs > 1)
-		return usage("sign takes at most one FILE");
 	if (c->secret_file != NULL) {
 		if (config_read_secret_file(c->secret_file, &key, &keylen, err,
 		    sizeof err) == -1)
 			return fail("%s", err);
 	} else {
-		if (load_config(c, &cfg) == -1)
+		if (cli_load_config(c, &cfg) == -1)
 			return 1;
-		have_cfg = 1;
 		keylen = cfg.secrets[0].len;
 		if ((key = malloc(keylen)) == NULL) {
 			config_free(&cfg);
@@ -710,7 +871,6 @@ cmd_sign(struct cli *c)
 		memcpy(key, cfg.secrets[0].key, keylen);
 		config_free(&cfg);
 	}
-	(void)have_cfg;
 	if (c->nargs == 1 && strcmp(c->args[0], "-") != 0 &&
 	    (fd = open(c->args[0], O_RDONLY | O_CLOEXEC)) == -1) {
 		fail("%s: %s", c->args[0], strerror(errno));
@@ -735,131 +895,156 @@ done:
 
 /* ------------------------------------------------------------------ */
 
+enum check_level {
+	CHECK_OK,
+	CHECK_WARNING,
+	CHECK_PROBLEM
+};
+
 struct check {
 	int problems;
 	int warnings;
 };
 
-static void check_say(struct check *, int, const char *, ...)
+static void check_say(struct check *, enum check_level, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* level: 0 ok, 1 warning, 2 problem */
 static void
-check_say(struct check *ck, int level, const char *fmt, ...)
+check_say(struct check *ck, enum check_level level, const char *fmt, ...)
 {
+	static const char *const names[] = { "ok", "warning", "problem" };
 	va_list ap;
 
-	printf("%s: ", level == 0 ? "ok" : level == 1 ? "warning" : "problem");
+	printf("%s: ", names[level]);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
-	if (level == 1)
+	if (level == CHECK_WARNING)
 		ck->warnings++;
-	if (level == 2)
+	if (level == CHECK_PROBLEM)
 		ck->problems++;
+}
+
+/* Whether hook_find takes the hooks of type in dir; 1 if type has one
+ * of its own (not default's). */
+static int
+check_hooks_of(struct check *ck, const char *dir, const char *type)
+{
+	struct hook_list hooks;
+	char err[1024];
+	int own;
+
+	if (hook_find(dir, type, &hooks, err, sizeof err) == -1) {
+		check_say(ck, CHECK_PROBLEM, "%s", err);
+		return 0;
+	}
+	own = hooks.n > 0 && strcmp(hooks.names[0], "default") != 0;
+	hook_list_free(&hooks);
+	return own;
 }
 
 static void
 check_hooks_dir(struct check *ck, const char *dir)
 {
-	static const char *const types[] = { "call.initiated", "call.answered",
-	    "call.completed", "call.failed", "call.disallowed", "default" };
-	struct hook_list hooks;
-	char err[1024];
 	size_t i;
-	int any = 0;
+	int any = 0, problems = ck->problems;
 
-	for (i = 0; i < sizeof types / sizeof types[0]; i++) {
-		if (hook_find(dir, types[i], &hooks, err, sizeof err) == -1) {
-			check_say(ck, 2, "%s", err);
-			continue;
-		}
-		if (hooks.n > 0 && strcmp(hooks.names[0], "default") != 0) {
-			any = 1;
-		}
-		hook_list_free(&hooks);
-	}
+	for (i = 0; i < CLI_NEVENT_TYPES; i++)
+		any |= check_hooks_of(ck, dir, cli_event_types[i]);
+	(void)check_hooks_of(ck, dir, "default");
 	if (!any)
-		check_say(ck, 1, "no hook for any of the five HuskyVoice event "
-		    "types in %s: their events will be marked done without "
-		    "running anything", dir);
-	else
-		check_say(ck, 0, "hooks in %s", dir);
+		check_say(ck, CHECK_WARNING, "no hook for any of the five "
+		    "HuskyVoice event types in %s: their events will be marked "
+		    "done without running anything", dir);
+	else if (ck->problems == problems)	/* no ok after a problem */
+		check_say(ck, CHECK_OK, "hooks in %s", dir);
+}
+
+static void
+check_spool(struct check *ck, const char *spool)
+{
+	struct stat sb, root;
+	char path[PATH_MAX];
+	size_t i;
+	int r, problems = ck->problems;
+
+	if (stat(spool, &root) == -1 || !S_ISDIR(root.st_mode)) {
+		check_say(ck, CHECK_PROBLEM, "spool %s is not a directory",
+		    spool);
+		return;
+	}
+	if (access(spool, W_OK | X_OK) == -1)
+		check_say(ck, CHECK_PROBLEM, "spool %s is not writable by this "
+		    "user", spool);
+	if ((root.st_mode & 007) != 0)
+		check_say(ck, CHECK_WARNING, "spool %s is open to others (mode "
+		    "%03o): events hold personal data", spool,
+		    (unsigned)(root.st_mode & 0777));
+	for (i = 0; (r = spool_dir_path(spool, i, path, sizeof path)) != 0;
+	    i++) {
+		if (r == -1 || stat(path, &sb) == -1)
+			continue;	/* made on first use */
+		if (sb.st_dev != root.st_dev)
+			check_say(ck, CHECK_PROBLEM, "%s is on another "
+			    "filesystem than the spool: link(2) and rename(2) "
+			    "cannot work across them", path);
+		else if (access(path, W_OK | X_OK) == -1)
+			check_say(ck, CHECK_PROBLEM, "%s is not writable by this "
+			    "user", path);
+	}
+	if (ck->problems == problems)	/* no ok after a problem */
+		check_say(ck, CHECK_OK, "spool %s", spool);
 }
 
 static int
 cmd_check(struct cli *c)
 {
-	static const char *const subdirs[] = { "tmp", "events", "pending",
-	    "done", "failed", "logs" };
 	struct check ck = { 0, 0 };
 	struct config cfg;
-	struct stat sb, root;
-	char path[4096];
-	size_t i;
+	struct stat sb;
 	int s;
 
-	if (c->nargs != 0)
-		return usage("check takes no operands");
-	if (load_config(c, &cfg) == -1) {
+	if (cli_load_config(c, &cfg) == -1) {
 		printf("problem: the config does not load (see above)\n");
 		return 1;
 	}
-	check_say(&ck, 0, "%s loads", cfg.path);
+	check_say(&ck, CHECK_OK, "%s loads", cfg.path);
 	for (s = 0; s < cfg.nsecrets; s++) {
 		if (cfg.secrets[s].file == NULL)
 			continue;
 		if (stat(cfg.secrets[s].file, &sb) == 0 &&
 		    (sb.st_mode & 077) != 0)
-			check_say(&ck, 2, "secret_file %s is readable or "
-			    "writable by others (mode %03o): chmod 600 it",
-			    cfg.secrets[s].file, sb.st_mode & 0777);
+			check_say(&ck, CHECK_PROBLEM, "secret_file %s is "
+			    "readable or writable by others (mode %03o): chmod "
+			    "600 it", cfg.secrets[s].file,
+			    (unsigned)(sb.st_mode & 0777));
 		else
-			check_say(&ck, 0, "secret_file %s is private",
+			check_say(&ck, CHECK_OK, "secret_file %s is private",
 			    cfg.secrets[s].file);
 	}
 	if (cfg.inline_secret_line != 0)
-		check_say(&ck, 1, "%s:%d: an inline secret: anyone who can read "
-		    "the config can forge events; prefer secret_file",
-		    cfg.path, cfg.inline_secret_line);
+		check_say(&ck, CHECK_WARNING, "%s:%d: an inline secret: anyone "
+		    "who can read the config can forge events; prefer "
+		    "secret_file", cfg.path, cfg.inline_secret_line);
 
-	if (stat(cfg.spool, &root) == -1 || !S_ISDIR(root.st_mode)) {
-		check_say(&ck, 2, "spool %s is not a directory", cfg.spool);
-	} else {
-		if (access(cfg.spool, W_OK | X_OK) == -1)
-			check_say(&ck, 2, "spool %s is not writable by this "
-			    "user", cfg.spool);
-		if ((root.st_mode & 007) != 0)
-			check_say(&ck, 1, "spool %s is open to others (mode "
-			    "%03o): events hold personal data", cfg.spool,
-			    root.st_mode & 0777);
-		for (i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
-			snprintf(path, sizeof path, "%s/%s", cfg.spool,
-			    subdirs[i]);
-			if (stat(path, &sb) == -1)
-				continue;	/* made on first use */
-			if (sb.st_dev != root.st_dev)
-				check_say(&ck, 2, "%s is on another filesystem "
-				    "than the spool: link(2) and rename(2) "
-				    "cannot work across them", path);
-			else if (access(path, W_OK | X_OK) == -1)
-				check_say(&ck, 2, "%s is not writable by this "
-				    "user", path);
-		}
-		check_say(&ck, 0, "spool %s", cfg.spool);
-	}
+	check_spool(&ck, cfg.spool);
 
 	if (cfg.hooks == NULL)
-		check_say(&ck, 2, "'hooks' is not set: `huskyhook run` needs it");
+		check_say(&ck, CHECK_PROBLEM, "'hooks' is not set: `huskyhook "
+		    "run` needs it");
 	else if (stat(cfg.hooks, &sb) == -1 || !S_ISDIR(sb.st_mode))
-		check_say(&ck, 2, "hooks %s is not a directory", cfg.hooks);
+		check_say(&ck, CHECK_PROBLEM, "hooks %s is not a directory",
+		    cfg.hooks);
 	else
 		check_hooks_dir(&ck, cfg.hooks);
 
 	if (cfg.max_age == 0)
-		check_say(&ck, 1, "max_age = 0: replayed old events are accepted");
-	printf("%d problems, %d warnings\n", ck.problems, ck.warnings);
+		check_say(&ck, CHECK_WARNING, "max_age = 0: replayed old events "
+		    "are accepted");
+	printf("%d problem%s, %d warning%s\n", ck.problems,
+	    ck.problems == 1 ? "" : "s", ck.warnings,
+	    ck.warnings == 1 ? "" : "s");
 	config_free(&cfg);
 	return ck.problems > 0;
 }
@@ -891,18 +1076,93 @@ static const char example_hook[] =
     "printf '%%s,%%s,%%s,%%s\\n' \"$HUSKY_RECEIVED_AT\" \"$HUSKY_EVENT_ID\" \\\n"
     "    \"$HUSKY_EVENT_TYPE\" \"${HUSKY_DATA_CALL_ID:-}\" >> \"%s/calls.csv\"\n";
 
+/* This program's absolute path: cron's PATH is minimal, and a prefix's
+ * bin/ may be on nobody's PATH after make install. */
+static const char *
+init_self(void)
+{
+	static char self[PATH_MAX];
+	ssize_t n;
+
+	if (self[0] == '\0') {
+		n = readlink("/proc/self/exe", self, sizeof self - 1);
+		if (n <= 0 || self[0] != '/')
+			snprintf(self, sizeof self, "%s/huskyhook", BINDIR);
+		else
+			self[n] = '\0';
+	}
+	return self;
+}
+
+/* Whether dir is one of $PATH's directories. */
+static int
+init_on_path(const char *dir)
+{
+	const char *p = getenv("PATH"), *end;
+	size_t len = strlen(dir);
+
+	for (; p != NULL && *p != '\0'; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, ":");
+		if ((size_t)(end - p) == len && strncmp(p, dir, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+init_cron(const char *dir)
+{
+	const char *self = init_self();
+	char bindir[PATH_MAX];
+	char *slash;
+
+	printf("1. Let cron run the hooks every minute (crontab -e):\n\n"
+	    "   * * * * * %s run -c %s/huskyhook.conf >> %s/cron.log 2>&1\n\n"
+	    "   run prints a line only when a hook fails. Cron would mail it "
+	    "to this\n"
+	    "   user's local mailbox, which a shared host may not have, so "
+	    "the line keeps\n"
+	    "   it in %s/cron.log; for mail instead, put MAILTO=you@example.org"
+	    "\n   above it and drop the \">> ... 2>&1\".\n\n",
+	    self, dir, dir, dir);
+	snprintf(bindir, sizeof bindir, "%s", self);
+	if ((slash = strrchr(bindir, '/')) != NULL)
+		*(slash == bindir ? slash + 1 : slash) = '\0';
+	if (!init_on_path(bindir))
+		printf("   %s is not on your PATH; to run huskyhook by its "
+		    "name,\n"
+		    "   add this line to ~/.profile:\n\n"
+		    "     export PATH=\"%s:$PATH\"\n\n", bindir, bindir);
+}
+
+static void
+init_dashboard(const char *dir)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	const char *user = pw != NULL ? pw->pw_name : "USER";
+
+	printf("3. In the HuskyVoice dashboard (Integrations -> Outbound "
+	    "Webhooks ->\n"
+	    "   Add Endpoint), enter the receiver's URL, HOST being your "
+	    "site's name:\n\n"
+	    "     a server of your own (lighttpd or Apache, as above):\n"
+	    "       https://HOST/huskyhook\n"
+	    "     shared hosting (the CGI script in cgi-bin):\n"
+	    "       https://HOST/~%s/cgi-bin/huskyhook.cgi   (a user "
+	    "directory)\n"
+	    "       https://HOST/cgi-bin/huskyhook.cgi         (a site of "
+	    "your own)\n\n"
+	    "   and the secret from %s/secret.\n\n", user, dir);
+}
+
 static int
 cmd_init(struct cli *c)
 {
-	static const char *const types[] = { "call.initiated", "call.answered",
-	    "call.completed", "call.failed", "call.disallowed" };
 	unsigned char raw[32];
 	char dir[PATH_MAX], path[PATH_MAX + 64], secret[65], text[4096];
 	size_t i;
 	int fd;
 
-	if (c->nargs != 1)
-		return usage("init takes one DIR");
 	if (mkdir(c->args[0], 0700) == -1 && errno != EEXIST)
 		return fail("%s: %s", c->args[0], strerror(errno));
 	if (realpath(c->args[0], dir) == NULL)
@@ -931,11 +1191,12 @@ cmd_init(struct cli *c)
 	snprintf(path, sizeof path, "%s/hooks", dir);
 	if (mkdir(path, 0700) == -1 && errno != EEXIST)
 		return fail("%s: %s", path, strerror(errno));
-	for (i = 0; i < sizeof types / sizeof types[0]; i++) {
+	for (i = 0; i < CLI_NEVENT_TYPES; i++) {
 		snprintf(path, sizeof path, "%s/hooks/%s.disabled", dir,
-		    types[i]);
-		if (snprintf(text, sizeof text, example_hook, types[i],
-		    types[i], types[i], dir) >= (int)sizeof text)
+		    cli_event_types[i]);
+		if (snprintf(text, sizeof text, example_hook,
+		    cli_event_types[i], cli_event_types[i], cli_event_types[i],
+		    dir) >= (int)sizeof text)
 			return fail("%s: path too long", dir);
 		if (write_new_file(path, 0700, text))
 			return 1;
@@ -947,6 +1208,12 @@ cmd_init(struct cli *c)
 	    "secret_file = secret\n"
 	    "spool = spool\n"
 	    "hooks = hooks\n"
+	    "# Where the receiver and huskyhook log, here rather than in the "
+	    "web server's\n"
+	    "# error log, which a shared host may not show. A receiver that "
+	    "cannot write\n"
+	    "# it (another user) logs to the error log instead.\n"
+	    "log = huskyhook.log\n"
 	    "# Events older than this are refused as replays.\n"
 	    "max_age = 3d\n"
 	    "keep_days = 7\n"
@@ -965,11 +1232,10 @@ cmd_init(struct cli *c)
 	    "instead, if it gives one\n"
 	    "  spool/          where events are stored (mode 700)\n"
 	    "  hooks/          example hooks, disabled: rename one to its "
-	    "event type to enable it\n\n", dir);
+	    "event type to enable it\n"
+	    "  huskyhook.log   the log, once something is logged\n\n", dir);
 	printf("Keep %s outside your web server's document root.\n\n", dir);
-	printf("1. Let cron run the hooks every minute (crontab -e):\n\n"
-	    "   * * * * * %s/huskyhook run -c %s/huskyhook.conf\n\n",
-	    BINDIR, dir);
+	init_cron(dir);
 	printf("2. Point the web server at the receiver, with this config:\n\n"
 	    "   lighttpd (mod_fastcgi), in lighttpd.conf:\n"
 	    "     var.huskyhook_receive = \"%s/huskyhook-receive\"\n"
@@ -989,99 +1255,226 @@ cmd_init(struct cli *c)
 	    "   (under suexec, use apache/huskyhook.cgi instead).\n\n"
 	    "   The files are in %s/huskyhook; see the README.\n\n",
 	    SBINDIR, dir, SBINDIR, dir, dir, DATADIR);
-	printf("3. In the HuskyVoice dashboard (Integrations -> Outbound "
-	    "Webhooks ->\n"
-	    "   Add Endpoint), enter your URL, e.g. "
-	    "https://your-site.example/huskyhook,\n"
-	    "   and the secret from %s/secret.\n\n", dir);
-	printf("4. Check the whole setup:  huskyhook check -c "
-	    "%s/huskyhook.conf\n", dir);
+	init_dashboard(dir);
+	printf("4. Check the whole setup:  %s check -c %s/huskyhook.conf\n",
+	    init_self(), dir);
 	return 0;
 }
 
 /* ------------------------------------------------------------------ */
 
-static const struct command {
-	const char	*name;
-	int		 (*fn)(struct cli *);
-} commands[] = {
-	{ "run",	cmd_run },
-	{ "status",	cmd_status },
-	{ "list",	cmd_list },
-	{ "show",	cmd_show },
-	{ "requeue",	cmd_requeue },
-	{ "purge",	cmd_purge },
-	{ "sign",	cmd_sign },
-	{ "check",	cmd_check },
-	{ "init",	cmd_init },
+static const struct option run_longopts[] = {
+	CLI_LONG_CONFIG, CLI_LONG_HELP,
+	{ "verbose", no_argument, NULL, 'v' },
+	CLI_LONG_END
+};
+static const struct option json_longopts[] = {	/* status, list */
+	CLI_LONG_CONFIG, CLI_LONG_HELP,
+	{ "json", no_argument, NULL, CLI_OPT_JSON },
+	CLI_LONG_END
+};
+static const struct option config_longopts[] = {	/* show, sign, check */
+	CLI_LONG_CONFIG, CLI_LONG_HELP,
+	CLI_LONG_END
+};
+static const struct option requeue_longopts[] = {
+	CLI_LONG_CONFIG, CLI_LONG_HELP,
+	{ "failed", no_argument, NULL, CLI_OPT_FAILED },
+	CLI_LONG_END
+};
+static const struct option purge_longopts[] = {
+	CLI_LONG_CONFIG, CLI_LONG_HELP,
+	{ "failed", no_argument, NULL, CLI_OPT_FAILED },
+	{ "done", no_argument, NULL, CLI_OPT_DONE },
+	{ "older-than", required_argument, NULL, CLI_OPT_OLDER_THAN },
+	CLI_LONG_END
+};
+static const struct option init_longopts[] = {
+	CLI_LONG_HELP,
+	CLI_LONG_END
 };
 
-/* Options may stand before or after the command. */
-static int
-parse_args(struct cli *c, int argc, char **argv, const char **command)
-{
-	const char *a;
-	int i;
+static const struct cli_entry cli_entries[] = {
+	{ "run", "[-v]", "run the hooks of due events",
+	  CLI_SHORTOPTS("c:hv"), run_longopts, 0, 0, CLI_CONFIG, cmd_run },
+	{ "status", "[--json]", "counts per state, last run",
+	  CLI_SHORTOPTS("c:h"), json_longopts, 0, 0, CLI_CONFIG, cmd_status },
+	{ "list", "[pending|retrying|failed|done] [--json]",
+	  "one line per event, oldest first",
+	  CLI_SHORTOPTS("c:h"), json_longopts, 0, 1, CLI_CONFIG, cmd_list },
+	{ "show", "EVENT_ID", "body, state, attempts, hook log",
+	  CLI_SHORTOPTS("c:h"), config_longopts, 1, 1, CLI_CONFIG, cmd_show },
+	{ "requeue", "EVENT_ID... | --failed",
+	  "back to pending, attempts reset",
+	  CLI_SHORTOPTS("c:h"), requeue_longopts, 0, -1, CLI_CONFIG,
+	  cmd_requeue },
+	{ "purge", "--failed|--done [--older-than DURATION]",
+	  "remove failed or done events",
+	  CLI_SHORTOPTS("c:h"), purge_longopts, 0, 0, CLI_CONFIG, cmd_purge },
+	{ "sign", "[-s SECRET_FILE] [FILE]", "X-Husky-Signature for FILE",
+	  CLI_SHORTOPTS("c:hs:"), config_longopts, 0, 1, CLI_CONFIG, cmd_sign },
+	{ "check", "", "check the config and deployment",
+	  CLI_SHORTOPTS("c:h"), config_longopts, 0, 0, CLI_CONFIG, cmd_check },
+	{ "init", "DIR", "a ready layout in DIR",
+	  CLI_SHORTOPTS("h"), init_longopts, 1, 1, 0, cmd_init },
+};
+#define CLI_NENTRIES (sizeof cli_entries / sizeof cli_entries[0])
 
-	for (i = 1; i < argc; i++) {
-		a = argv[i];
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(usage_text, stdout);
-			exit(0);
+/* The column --help gives the commands' descriptions. */
+#define CLI_HELP_COLUMN	40
+
+static void
+cli_help(FILE *out)
+{
+	const struct cli_entry *e;
+	int w;
+
+	fprintf(out, "usage: huskyhook [-c FILE] COMMAND [ARGS]\n\n");
+	for (e = cli_entries; e < cli_entries + CLI_NENTRIES; e++) {
+		w = fprintf(out, "  %s%s%s", e->name, e->usage[0] ? " " : "",
+		    e->usage);
+		if (w >= CLI_HELP_COLUMN) {
+			fputc('\n', out);
+			w = 0;
 		}
-		if (strcmp(a, "--version") == 0) {
-			printf("huskyhook %s\n", PACKAGE_VERSION);
-			exit(0);
-		}
-		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
-		    strcmp(a, "-s") == 0 || strcmp(a, "--older-than") == 0) {
-			if (i + 1 == argc)
-				return usage("%s needs a value", a);
-			if (a[1] == 'c' || a[2] == 'c')
-				c->config_path = argv[++i];
-			else if (a[1] == 's')
-				c->secret_file = argv[++i];
-			else if (config_parse_duration(argv[++i],
-			    &c->older_than) == -1)
-				return usage("--older-than: '%s' is not a "
-				    "duration", argv[i]);
-		} else if (strcmp(a, "--json") == 0) {
-			c->json = 1;
-		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+		fprintf(out, "%*s%s\n", CLI_HELP_COLUMN - w, "", e->about);
+	}
+	fprintf(out, "\n"
+	    "  -c FILE   the config (default: $HUSKYHOOK_CONFIG, else "
+	    SYSCONFDIR "/huskyhook.conf)\n"
+	    "  --help, --version; huskyhook COMMAND --help: its usage\n");
+}
+
+/* The option getopt_long just refused, as it was written. */
+static void
+cli_bad_option(char **argv, char *buf, size_t n)
+{
+	const char *a = argv[optind - 1];
+
+	if (optopt > 0 && optopt < CLI_OPT_JSON && strncmp(a, "--", 2) != 0)
+		snprintf(buf, n, "-%c", optopt);
+	else
+		snprintf(buf, n, "%.*s", (int)strcspn(a, "="), a);
+}
+
+/*
+ * Parses the command's options and operands; argv[0] is the command.
+ * Only the command's own options are known to getopt_long, so any other
+ * is refused. Returns -1 to go on, else the exit status.
+ */
+static int
+cli_parse(struct cli *c, int argc, char **argv)
+{
+	const struct cli_entry *e = c->entry;
+	char bad[64];
+	int ch;
+
+	if ((c->args = calloc((size_t)argc, sizeof *c->args)) == NULL)
+		return fail("out of memory");
+	optind = 0;	/* getopt afresh, from argv[1] */
+	while ((ch = getopt_long(argc, argv, e->shortopts, e->longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 1:
+			c->args[c->nargs++] = optarg;
+			break;
+		case 'c':
+			c->config_path = optarg;
+			break;
+		case 'h':
+			cli_usage_line(stdout, e);
+			return 0;
+		case 's':
+			c->secret_file = optarg;
+			break;
+		case 'v':
 			c->verbose = 1;
-		} else if (strcmp(a, "--failed") == 0) {
+			break;
+		case CLI_OPT_JSON:
+			c->json = 1;
+			break;
+		case CLI_OPT_FAILED:
 			c->failed = 1;
-		} else if (strcmp(a, "--done") == 0) {
+			break;
+		case CLI_OPT_DONE:
 			c->done = 1;
-		} else if (a[0] == '-' && a[1] != '\0') {
-			return usage("unknown option %s", a);
-		} else if (*command == NULL) {
-			*command = a;
-		} else {
-			if (c->nargs == (int)(sizeof c->args / sizeof c->args[0]))
-				return usage("too many operands");
-			c->args[c->nargs++] = argv[i];
+			break;
+		case CLI_OPT_OLDER_THAN:
+			if (config_parse_duration(optarg, &c->older_than) == -1)
+				return usage(e, "--older-than: '%s' is not a "
+				    "duration", optarg);
+			break;
+		case ':':
+			cli_bad_option(argv, bad, sizeof bad);
+			return usage(e, "%s: %s needs a value", e->name, bad);
+		default:
+			cli_bad_option(argv, bad, sizeof bad);
+			return usage(e, "%s: unknown option %s", e->name, bad);
 		}
 	}
-	return 0;
+	while (optind < argc)		/* after "--" */
+		c->args[c->nargs++] = argv[optind++];
+	if (c->nargs < e->lower)
+		return usage(e, "%s: missing %s", e->name, e->usage);
+	if (e->upper != -1 && c->nargs > e->upper)
+		return usage(e, e->upper == 0 ? "%s takes no operands" :
+		    "%s: too many operands", e->name);
+	return -1;
 }
 
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		CLI_LONG_CONFIG, CLI_LONG_HELP,
+		{ "version", no_argument, NULL, CLI_OPT_VERSION },
+		CLI_LONG_END
+	};
+	const struct cli_entry *e;
 	struct cli c;
-	const char *command = NULL;
-	size_t i;
+	char bad[64];
+	int ch, rc;
 
 	memset(&c, 0, sizeof c);
 	c.older_than = -1;
 	log_init("huskyhook");
-	if (parse_args(&c, argc, argv, &command) != 0)
-		return 2;
-	if (command == NULL)
-		return usage("no command given");
-	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(command, commands[i].name) == 0)
-			return commands[i].fn(&c);
-	return usage("unknown command '%s'", command);
+	opterr = 0;	/* messages are ours, with the usage */
+
+	/* The options before the command ('+': stop at it). */
+	while ((ch = getopt_long(argc, argv, "+:c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			c.config_path = optarg;
+			break;
+		case 'h':
+			cli_help(stdout);
+			return 0;
+		case CLI_OPT_VERSION:
+			printf("huskyhook %s\n", PACKAGE_VERSION);
+			return 0;
+		case ':':
+			cli_bad_option(argv, bad, sizeof bad);
+			return usage(NULL, "%s needs a value", bad);
+		default:
+			cli_bad_option(argv, bad, sizeof bad);
+			return usage(NULL, "unknown option %s (a command's options "
+			    "come after it)", bad);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		return usage(NULL, "no command given");
+	for (e = cli_entries; e < cli_entries + CLI_NENTRIES; e++)
+		if (strcmp(argv[0], e->name) == 0)
+			break;
+	if (e == cli_entries + CLI_NENTRIES)
+		return usage(NULL, "unknown command '%s'", argv[0]);
+	c.entry = e;
+	if (c.config_path != NULL && !(e->flags & CLI_CONFIG))
+		return usage(e, "%s reads no config: no -c", e->name);
+	if ((rc = cli_parse(&c, argc, argv)) == -1)
+		rc = e->exec(&c);
+	free(c.args);
+	return rc;
 }

@@ -1176,3 +1176,23 @@ spool_stamp_get(struct spool *sp, const char *name)
 		return 0;
 	return (time_t)v;
 }
+
+/* ------------------------------------------------------------------ */
+/* For huskyhook check: the layout's directories, by path, without     */
+/* opening the spool.                                                  */
+
+int
+spool_dir_path(const char *path, size_t i, char *buf, size_t n)
+{
+	const char *name;
+	int k;
+
+	if (i < SPOOL_NDIRS)
+		name = spool_dirs[i];
+	else if (i < SPOOL_NDIRS + SPOOL_NSTATES)
+		name = spool_state_dirs[i - SPOOL_NDIRS];
+	else
+		return 0;
+	k = snprintf(buf, n, "%s/%s", path, name);
+	return k < 0 || (size_t)k >= n ? -1 : 1;
+}

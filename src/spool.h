@@ -145,4 +145,11 @@ int spool_stamp_set(struct spool *sp, const char *name, time_t t);
 time_t spool_stamp_get(struct spool *sp, const char *name);
 
 
+/* --- For huskyhook check, which looks at a spool without opening it
+ * (spool_open would make missing directories, as whoever runs check). */
+
+/* The path of the spool's ith directory under path: 1, or 0 past the
+ * last one, -1 if it does not fit buf. */
+int spool_dir_path(const char *path, size_t i, char *buf, size_t n);
+
 #endif

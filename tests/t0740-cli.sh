@@ -15,12 +15,20 @@ hh run > /dev/null
 deliver evt_d call.initiated
 hh status > "$T/status.out"
 check "status: pending" grep -q '^pending *1  (oldest received [0-9]*s ago)$' "$T/status.out"
-check "status: retrying" grep -q '^retrying *1$' "$T/status.out"
+check "status: retrying" grep -q '^retrying *1  (oldest received [0-9]*s ago)$' "$T/status.out"
 check "status: failed" grep -q '^failed *1$' "$T/status.out"
 check "status: done" grep -q '^done *1$' "$T/status.out"
 check "status: last run" grep -q '^last run  20.*Z (.* ago)$' "$T/status.out"
 hh status --json > "$T/status.json"
-check "status --json" grep -q '^{"pending":1,"retrying":1,"failed":1,"done":1,"oldest_pending_age_seconds":[0-9]*,"last_run":"20[^"]*Z","last_run_age_seconds":[0-9]*}$' "$T/status.json"
+check "status --json" grep -q '^{"pending":1,"retrying":1,"failed":1,"done":1,"oldest_pending_age_seconds":[0-9]*,"oldest_retrying_age_seconds":[0-9]*,"last_run":"20[^"]*Z","last_run_age_seconds":[0-9]*}$' "$T/status.json"
+# The oldest event is told on the line of its state: an event retrying
+# for three hours does not make the one just received look old.
+old=$(($(date +%s) - 10800))
+sed -i "s/^received=.*/received=$old.000000000/; s/^received_at=.*/received_at=$(date -u -d "@$old" +%Y-%m-%dT%H:%M:%S.000000Z)/" "$T/spool/pending/evt_b"
+hh status > "$T/status-ages.out"
+check "status: pending, the age of the oldest pending one" grep -q '^pending *1  (oldest received [0-9]*s ago)$' "$T/status-ages.out"
+check "status: retrying, the age of the oldest retrying one" grep -q '^retrying *1  (oldest received 3h ago)$' "$T/status-ages.out"
+check "status --json: both ages" sh -c "'$HUSKYHOOK' -c '$CONF' status --json | grep -q '\"oldest_pending_age_seconds\":[0-9]\{1,3\},\"oldest_retrying_age_seconds\":108[0-9][0-9],'"
 
 hh list > "$T/list.out"
 check "list shows all four" [ "$(grep -c . "$T/list.out")" = 4 ]
@@ -36,6 +44,11 @@ check "show: state" grep -q '^state *done$' "$T/show.out"
 check "show: received_at" grep -q '^received_at *20.*Z$' "$T/show.out"
 check "show: the body" grep -qF '"event_id":"evt_a"' "$T/show.out"
 check "show: the hook log" grep -q '^hook output for evt_a$' "$T/show.out"
+# Attempts are numbered as the hook log numbers them: a first-try
+# success is attempt 1, in show, list and list --json alike.
+check "show: a first-try success made 1 attempt, as its log says" sh -c "grep -q '^attempts *1$' '$T/show.out' && grep -q '^=== .* attempt 1 hook call.completed ' '$T/show.out'"
+check "list: a first-try success, attempts 1" grep -q '^evt_a *done .*  attempts 1$' "$T/list.out"
+check "list --json: a first-try success, attempts 1" sh -c "'$HUSKYHOOK' -c '$CONF' list done --json | grep -q '\"event_id\":\"evt_a\",.*\"attempts\":1,'"
 check "show: an unknown id exits 1" sh -c "'$HUSKYHOOK' -c '$CONF' show evt_nope 2>/dev/null; [ \$? = 1 ]"
 check "show: a hostile id is refused" sh -c "'$HUSKYHOOK' -c '$CONF' show ../../etc/passwd 2>/dev/null; [ \$? = 1 ]"
 # A first-try success is moved to done/ by a bare rename: the time it
@@ -123,6 +136,30 @@ write_conf "hooks = $T/nohooks" "secret = inline"
 hh check > "$T/check.out"
 check "check: a missing hooks directory is a problem" grep -q "problem: hooks $T/nohooks is not a directory" "$T/check.out"
 check "check: an inline secret is a warning naming the line" grep -q "warning: $CONF:5: an inline secret" "$T/check.out"
+# A section with a problem does not also say ok; one problem is "1
+# problem".
+write_conf "hooks = $T/hooks"
+chmod -x "$T/hooks/call.failed"
+hh check > "$T/check.out"
+check "check: a hook that is not executable is a problem" grep -q "^problem: .*hooks/call.failed is not an executable file" "$T/check.out"
+check "check: then the hooks are not also ok" sh -c "! grep -q '^ok: hooks' '$T/check.out'"
+check "check: 1 problem, singular" grep -qx '1 problem, [0-9]* warnings*' "$T/check.out"
+chmod +x "$T/hooks/call.failed"
+write_conf "spool = $T/secret"
+hh check > "$T/check.out"
+check "check: a spool that is not a directory is a problem, not ok" sh -c "grep -q '^problem: spool .* is not a directory' '$T/check.out' && ! grep -q '^ok: spool' '$T/check.out'"
+# Without -c, no config where the default is: say what to do.
+default=$("$HUSKYHOOK" --help | sed -n 's/.*else \(.*huskyhook\.conf\))$/\1/p')
+if [ -e "$default" ]; then
+	skip "$default exists"
+else
+	HUSKYHOOK_CONFIG='' "$HUSKYHOOK" check > "$T/check.out" 2> "$T/check.err"
+	check "check, no config at the default path: exit 1" [ $? = 1 ]
+	check "check, no config at the default path: says what to do" grep -qxF "huskyhook: no config at $default: give -c FILE, set HUSKYHOOK_CONFIG, or make one with huskyhook init DIR" "$T/check.err"
+	check "status, no config at the default path: the same" sh -c "HUSKYHOOK_CONFIG= '$HUSKYHOOK' status 2>&1 | grep -q '^huskyhook: no config at '"
+fi
+HUSKYHOOK_CONFIG=$T/none.conf "$HUSKYHOOK" check > "$T/check.out" 2> "$T/check.err"
+check "check, HUSKYHOOK_CONFIG names no file: says so" grep -qxF "huskyhook: no config at $T/none.conf (HUSKYHOOK_CONFIG): give -c FILE, or make one with huskyhook init DIR" "$T/check.err"
 write_conf
 check "run without hooks: exit 1, saying so" sh -c "'$HUSKYHOOK' -c '$CONF' run 2>&1 | grep -q \"'hooks' is not set\""
 printf 'frob = 1\n' > "$T/bad.conf"
@@ -139,9 +176,89 @@ check "unknown command: exit 2" sh -c "'$HUSKYHOOK' frob 2>/dev/null; [ \$? = 2 
 check "unknown option: exit 2" sh -c "'$HUSKYHOOK' status --frob 2>/dev/null; [ \$? = 2 ]"
 check "HUSKYHOOK_CONFIG is the default config" sh -c "HUSKYHOOK_CONFIG='$T/bad.conf' '$HUSKYHOOK' status 2>&1 | grep -q 'bad.conf:1'"
 
+write_conf "hooks = $T/hooks"
+# Each command knows its own options and no other: an option of another
+# command is refused like an unknown one, with that command's usage.
+# refused CMD [ARGS...]: exit 2, and the usage line names CMD.
+refused() {
+	"$HUSKYHOOK" -c "$CONF" "$@" > "$T/refused.out" 2> "$T/refused.err"
+	rc=$?
+	[ "$rc" = 2 ] && [ ! -s "$T/refused.out" ] &&
+	    grep -q "^usage: huskyhook .*$1 " "$T/refused.err"
+}
+for cmd in run status list show requeue purge sign check; do
+	check "$cmd --frob: exit 2, $cmd's usage" refused "$cmd" --frob
+	check "$cmd -Z: exit 2, $cmd's usage" refused "$cmd" -Z
+done
+check "init --frob: exit 2, init's usage" sh -c "'$HUSKYHOOK' init --frob 2>&1 >/dev/null | grep -q '^usage: huskyhook init DIR$'"
+check "status --failed is refused" refused status --failed
+check "status --failed --older-than 5m -s foo is refused" refused status --failed --older-than 5m -s foo
+check "list --done is refused" refused list --done
+check "run --json is refused" refused run --json
+check "show -v is refused" refused show evt_a -v
+check "requeue --done is refused" refused requeue --done
+check "purge --json is refused" refused purge --failed --json
+check "sign --failed is refused" refused sign --failed
+check "check -s is refused" refused check -s x
+check "purge --older-than without a value is refused" refused purge --failed --older-than
+check "purge --older-than with a bad duration is refused" refused purge --failed --older-than soon
+check "status with an operand is refused" refused status extra
+check "show with two ids is refused" refused show evt_a evt_b
+check "the message names the option" grep -q '^huskyhook: show: too many operands$' "$T/refused.err"
+refused list --done
+check "the message names the refused option" grep -q '^huskyhook: list: unknown option --done$' "$T/refused.err"
+check "a command's option before the command is refused" sh -c "'$HUSKYHOOK' -c '$CONF' --json status 2>/dev/null; [ \$? = 2 ]"
+check "init takes no -c" sh -c "'$HUSKYHOOK' -c '$CONF' init '$T/never' 2>/dev/null; [ \$? = 2 ] && [ ! -e '$T/never' ]"
+check "COMMAND --help: its usage, exit 0" [ "$("$HUSKYHOOK" purge --help)" = "usage: huskyhook [-c FILE] purge --failed|--done [--older-than DURATION]" ]
+# Every documented form still works: -c before or after the command,
+# options before or after operands, even under POSIXLY_CORRECT.
+check "run -c FILE (the crontab line)" "$HUSKYHOOK" run -c "$CONF"
+check "check -c FILE" sh -c "'$HUSKYHOOK' check -c '$CONF' > /dev/null"
+check "status --config FILE --json" sh -c "'$HUSKYHOOK' status --config '$CONF' --json | grep -q '^{\"pending\"'"
+check "list failed --json, under POSIXLY_CORRECT" sh -c "POSIXLY_CORRECT=1 '$HUSKYHOOK' -c '$CONF' list failed --json | grep -q '^\\[.*\\]$'"
+check "list --json failed" sh -c "'$HUSKYHOOK' -c '$CONF' list --json failed | grep -q '^\\[.*\\]$'"
+check "run -v" sh -c "'$HUSKYHOOK' -c '$CONF' run -v > /dev/null"
+check "show EVENT_ID -c FILE" sh -c "'$HUSKYHOOK' show evt_a -c '$CONF' | grep -q '^event_id *evt_a$'"
+check "sign -s SECRET_FILE - (stdin)" sh -c "'$HUSKYHOOK' sign -s '$T/other.secret' - < '$T/sign.json' | grep -q '^[0-9a-f]\\{64\\}$'"
+check "requeue ID ID" sh -c "'$HUSKYHOOK' -c '$CONF' requeue evt_a evt_b | grep -c requeued | grep -q '^2$'"
+check "requeue --failed" sh -c "'$HUSKYHOOK' -c '$CONF' requeue --failed > /dev/null"
+check "requeue ID --failed is refused" refused requeue evt_a --failed
+check "purge --done --older-than 30d" sh -c "'$HUSKYHOOK' -c '$CONF' purge --done --older-than 30d | grep -q '^0 done events purged$'"
+check "purge --failed --done is refused" refused purge --failed --done
+check "-- ends the options" sh -c "'$HUSKYHOOK' -c '$CONF' show -- evt_a | grep -q '^event_id *evt_a$'"
+"$HUSKYHOOK" --help > "$T/help.out"
+for cmd in run status list show requeue purge sign check init; do
+	"$HUSKYHOOK" "$cmd" --help > "$T/cmd-help.out"
+	line=$(sed 's/^usage: huskyhook \(\[-c FILE\] \)\{0,1\}//' "$T/cmd-help.out")
+	check "--help lists '$line'" grep -qF "  $line" "$T/help.out"
+done
+# Each command's usage is its line in huskyhook(1)'s SYNOPSIS, blanks and
+# case aside.
+if command -v mandoc > /dev/null; then
+	mandoc -Tascii "$top_srcdir/man/huskyhook.1" | col -b |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | tr -d ' ' |
+	    tr '[:upper:]' '[:lower:]' > "$T/synopsis"
+	for cmd in run status list show requeue purge sign check init; do
+		"$HUSKYHOOK" "$cmd" --help | sed 's/^usage: //' | tr -d ' ' |
+		    tr '[:upper:]' '[:lower:]' > "$T/cmd-usage"
+		check "huskyhook(1)'s SYNOPSIS has $cmd's usage" grep -qxFf "$T/cmd-usage" "$T/synopsis"
+	done
+else
+	skip "mandoc is not installed"
+fi
+
 # init: a working layout in one step.
 "$HUSKYHOOK" init "$T/site" > "$T/init.out"
-check "init prints the crontab line" grep -q "^   \* \* \* \* \* .*/huskyhook run -c $T/site/huskyhook.conf$" "$T/init.out"
+self=$(readlink -f "$HUSKYHOOK")
+check "init prints the crontab line: this huskyhook by its absolute path, output to a log" grep -qxF "   * * * * * $self run -c $T/site/huskyhook.conf >> $T/site/cron.log 2>&1" "$T/init.out"
+check "init: cron's mail as the other way" grep -q 'MAILTO=' "$T/init.out"
+check "init: the binary's directory is not on PATH: how to add it" grep -qxF "     export PATH=\"${self%/*}:\$PATH\"" "$T/init.out"
+check "init: with it on PATH, no such advice" sh -c "PATH='${self%/*}:$PATH' '$HUSKYHOOK' init '$T/site2' | grep -c 'export PATH=' | grep -qx 0"
+check "init: check's line names this huskyhook too" grep -qxF "4. Check the whole setup:  $self check -c $T/site/huskyhook.conf" "$T/init.out"
+check "init: the dashboard URL of a server" grep -qxF "       https://HOST/huskyhook" "$T/init.out"
+check "init: the dashboard URL of a CGI script in a user's cgi-bin" grep -qF "https://HOST/~$(id -un)/cgi-bin/huskyhook.cgi" "$T/init.out"
+check "init: the dashboard URL of a CGI script in the site's cgi-bin" grep -qF "https://HOST/cgi-bin/huskyhook.cgi" "$T/init.out"
+check "init: the config logs to a file in the layout" grep -qx 'log = huskyhook.log' "$T/site/huskyhook.conf"
 check "init: secret 600, spool and hooks 700" [ "$(stat -c %a "$T/site/secret") $(stat -c %a "$T/site/spool") $(stat -c %a "$T/site/hooks")" = "600 700 700" ]
 check "init: an example hook per event type, disabled" [ "$(find "$T/site/hooks" -name '*.disabled' | wc -l)" = 5 ]
 check "init: the layout passes check" sh -c "'$HUSKYHOOK' -c '$T/site/huskyhook.conf' check > /dev/null"
@@ -153,4 +270,6 @@ event evt_site > "$T/site.json"
 post "$T/site.json"
 "$HUSKYHOOK" -c "$CONF" run
 check "init's layout end to end: the example hook wrote its CSV line" grep -q ",evt_site,call.completed,call_987654321$" "$T/site/calls.csv"
+SIG=0000 post "$T/site.json"
+check "init's layout: the receiver logs to huskyhook.log in it" sh -c "[ '$STATUS' = 401 ] && grep -q 'huskyhook-receive.*refused 401' '$T/site/huskyhook.log'"
 done_testing
