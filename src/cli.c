@@ -13,17 +13,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "io.h"
 #include "event.h"
 #include "hook.h"
 #include "log.h"
 #include "run.h"
 #include "signature.h"
 #include "spool.h"
+#include "text.h"
 
 #ifndef SBINDIR
 #define SBINDIR "/usr/local/sbin"
@@ -150,7 +153,7 @@ static int
 cli_load_config(const struct cli *c, struct config *cfg)
 {
 	const char *path = c->config_path, *env;
-	char err[1024];
+	char err[MESSAGE_BYTES];
 	struct stat sb;
 
 	/* Without -c, a config that is not there is most likely a first
@@ -180,7 +183,7 @@ cli_load_config(const struct cli *c, struct config *cfg)
 static struct spool *
 cli_open_spool(const struct config *cfg)
 {
-	char err[1024];
+	char err[MESSAGE_BYTES];
 	struct spool *sp;
 
 	if ((sp = spool_open(cfg->spool, err, sizeof err)) == NULL)
@@ -218,11 +221,10 @@ cli_with_spool(struct cli *c, int (*fn)(struct cli *, const struct config *,
  * lone 0x9b is CSI to a terminal in an 8-bit mode) are shown as \xHH,
  * byte by byte. CLI_TEXT keeps newline and tab, for bodies and logs;
  * CLI_LINE keeps neither, for one-line fields. Backslashes stay as they
- * are: this is for reading, and JSON bodies are full of them. CLI_JSON
- * writes the inside of a JSON string instead: controls as \u00XX, bytes
- * that are not UTF-8 as U+FFFD, so that the output stays JSON.
+ * are: this is for reading, and JSON bodies are full of them. For
+ * --json output, json_string escapes as JSON instead (text_json_escape).
  */
-enum cli_put_how { CLI_LINE, CLI_TEXT, CLI_JSON };
+enum cli_put_how { CLI_LINE, CLI_TEXT };
 
 /* Writes len bytes of s to out as set out above; returns how many bytes
  * it wrote. With used, a UTF-8 sequence cut short at the end is left
@@ -237,15 +239,11 @@ cli_put(FILE *out, const char *s, size_t len, enum cli_put_how how,
 	int n, k;
 
 	while (i < len) {
-		n = event_utf8_len(p + i, len - i);
+		n = text_utf8_len(p + i, len - i);
 		if (n == -1 && used != NULL)
 			break;
 		if (n == 1 && ((p[i] >= 0x20 && p[i] != 0x7f) ||
 		    (how == CLI_TEXT && (p[i] == '\n' || p[i] == '\t')))) {
-			if (how == CLI_JSON && (p[i] == '"' || p[i] == '\\')) {
-				fputc('\\', out);
-				w++;
-			}
 			fputc(p[i++], out);
 			w++;
 			continue;
@@ -258,13 +256,8 @@ cli_put(FILE *out, const char *s, size_t len, enum cli_put_how how,
 		}
 		if (n < 1)
 			n = 1;		/* not UTF-8: one byte at a time */
-		if (how == CLI_JSON && n == 1 && p[i] >= 0x80)
-			w += (size_t)fprintf(out, "\\ufffd");
-		else if (how == CLI_JSON)	/* C0, DEL, or C1 as C2 80..9F */
-			w += (size_t)fprintf(out, "\\u%04x", p[i + n - 1]);
-		else
-			for (k = 0; k < n; k++)
-				w += (size_t)fprintf(out, "\\x%02x", p[i + k]);
+		for (k = 0; k < n; k++)
+			w += (size_t)fprintf(out, "\\x%02x", p[i + k]);
 		i += (size_t)n;
 	}
 	if (used != NULL)
@@ -292,11 +285,11 @@ cli_put_padded(const char *s, size_t width)
 static void
 cli_put_fd(int fd)
 {
-	char buf[65536];
+	char buf[IO_BLOCK_BYTES];
 	size_t have = 0, used;
 	ssize_t n;
 
-	while ((n = read(fd, buf + have, sizeof buf - have)) > 0) {
+	while ((n = io_read_full(fd, buf + have, sizeof buf - have)) > 0) {
 		have += (size_t)n;
 		cli_put(stdout, buf, have, CLI_TEXT, &used);
 		memmove(buf, buf + used, have - used);
@@ -305,12 +298,14 @@ cli_put_fd(int fd)
 	cli_put(stdout, buf, have, CLI_TEXT, NULL);
 }
 
+/* A field from the spool as a JSON string (text_json_escape). */
 static void
 json_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	cli_put(out, s, strlen(s), CLI_JSON, NULL);
-	fputc('"', out);
+	char esc[6 * SPOOL_HOOKS_DONE_BYTES + 1];
+
+	text_json_escape(esc, sizeof esc, s);
+	fprintf(out, "\"%s\"", esc);
 }
 
 static void
@@ -341,16 +336,15 @@ static int
 cmd_run(struct cli *c)
 {
 	struct config cfg;
-	int rc;
+	char err[MESSAGE_BYTES];
+	int rc = 0;
 
 	if (cli_load_config(c, &cfg) == -1)
 		return 1;
-	if (cfg.hooks == NULL) {
-		config_free(&cfg);
-		return fail("%s: 'hooks' is not set; run needs it", cfg.path ?
-		    cfg.path : "config");
-	}
-	rc = run_spool(&cfg, c->verbose, stdout);
+	if (cfg.hooks == NULL)
+		rc = fail("%s: 'hooks' is not set; run needs it", cfg.path);
+	else if (run_spool(&cfg, c->verbose, stdout, err, sizeof err) == -1)
+		rc = fail("%s", err);
 	config_free(&cfg);
 	return rc;
 }
@@ -700,25 +694,9 @@ cmd_show(struct cli *c)
 static int
 requeue_one(struct spool *sp, const char *id)
 {
-	struct spool_meta m;
-	enum spool_state st;
-	int found;
-
-	if ((found = spool_find(sp, id, &m)) == -1)
-		return cli_find_failed(id);
-	st = (enum spool_state)found;
-	m.attempts = 0;
-	m.next_attempt = 0;
-	m.finished = 0;
-	m.last_error[0] = '\0';
-	if (st == SPOOL_DONE)
-		m.hooks_done[0] = '\0';	/* all hooks run again */
-	if (st == SPOOL_PENDING) {
-		if (spool_meta_save(sp, SPOOL_PENDING, &m, 1) == -1)
-			return fail("%s: %s", id, strerror(errno));
-	} else if (spool_move(sp, &m, st, SPOOL_PENDING, 1) == -1) {
-		return fail("%s: %s", id, strerror(errno));
-	}
+	if (spool_requeue(sp, id) == -1)
+		return errno == ENOENT || errno == EINVAL ? cli_find_failed(id) :
+		    fail("%s: %s", id, strerror(errno));
 	printf("%s: requeued\n", id);
 	return 0;
 }
@@ -831,16 +809,13 @@ read_all(int fd, char **out, size_t *len)
 			}
 			buf = grown;
 		}
-		n = read(fd, buf + off, cap - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
+		if ((n = io_read_full(fd, buf + off, cap - off)) == -1) {
 			free(buf);
 			return -1;
 		}
-		if (n == 0)
-			break;
 		off += (size_t)n;
+		if (off < cap)
+			break;	/* the end of the input */
 	}
 	*out = buf;
 	*len = off;
@@ -853,7 +828,7 @@ cmd_sign(struct cli *c)
 	struct config cfg;
 	unsigned char *key = NULL;
 	size_t keylen = 0, len;
-	char err[1024], hex[SIGNATURE_HEX_CHARS + 1], *body;
+	char err[MESSAGE_BYTES], hex[SIGNATURE_HEX_CHARS + 1], *body;
 	int fd = STDIN_FILENO, rc = 1;
 
 	if (c->secret_file != NULL) {
@@ -932,7 +907,7 @@ static int
 check_hooks_of(struct check *ck, const char *dir, const char *type)
 {
 	struct hook_list hooks;
-	char err[1024];
+	char err[MESSAGE_BYTES];
 	int own;
 
 	if (hook_find(dir, type, &hooks, err, sizeof err) == -1) {
@@ -1161,7 +1136,6 @@ cmd_init(struct cli *c)
 	unsigned char raw[32];
 	char dir[PATH_MAX], path[PATH_MAX + 64], secret[65], text[4096];
 	size_t i;
-	int fd;
 
 	if (mkdir(c->args[0], 0700) == -1 && errno != EEXIST)
 		return fail("%s: %s", c->args[0], strerror(errno));
@@ -1171,10 +1145,8 @@ cmd_init(struct cli *c)
 	if (access(path, F_OK) == 0)
 		return fail("%s exists already; nothing changed", path);
 
-	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) == -1 ||
-	    read(fd, raw, sizeof raw) != (ssize_t)sizeof raw)
-		return fail("/dev/urandom: %s", strerror(errno));
-	close(fd);
+	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+		return fail("getrandom: %s", strerror(errno));
 	for (i = 0; i < sizeof raw; i++)
 		snprintf(secret + 2 * i, 3, "%02x", raw[i]);
 	explicit_bzero(raw, sizeof raw);

@@ -221,39 +221,11 @@ json_scan_ws(struct json_scan *js)
 		js->p++;
 }
 
-int
-event_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0], need, cp, min, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 1; cp = c & 0x1f; min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 2; cp = c & 0x0f; min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 3; cp = c & 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	for (i = 1; i <= need; i++) {
-		if (i == n)
-			return -1;
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return (int)need + 1;
-}
-
 /* One UTF-8 sequence of two or more bytes; -1 if invalid. */
 static int
 json_scan_utf8(struct json_scan *js)
 {
-	int n = event_utf8_len(js->p, (size_t)(js->end - js->p));
+	int n = text_utf8_len(js->p, (size_t)(js->end - js->p));
 
 	if (n < 2)
 		return -1;

@@ -48,10 +48,6 @@ enum event_status event_parse(const char *body, size_t len, struct event *ev,
 int event_id_is_valid(const char *s, size_t len);
 int event_type_is_valid(const char *s, size_t len);
 int event_org_id_is_valid(const char *s, size_t len);
-/* The length of the UTF-8 sequence at s, of which n > 0 bytes are there:
- * 1 to 4 (no overlong form, surrogate or code point above U+10FFFF); 0 if
- * it is not one; -1 if it may be one that n cuts short. */
-int event_utf8_len(const unsigned char *s, size_t n);
 /* RFC 3339 date-time to Unix time; -1 when s is not one. */
 int event_parse_time(const char *s, time_t *out);
 

@@ -361,38 +361,37 @@ run_housekeeping(struct run_ctx *ctx)
 }
 
 int
-run_spool(const struct config *cfg, int verbose, FILE *out)
+run_spool(const struct config *cfg, int verbose, FILE *out, char *err,
+    size_t errlen)
 {
 	struct run_ctx ctx;
 	struct spool_meta *list = NULL, m;
-	char (*due)[EVENT_ID_MAX_CHARS + 1] = NULL, err[MESSAGE_BYTES];
+	char (*due)[EVENT_ID_MAX_CHARS + 1] = NULL;
 	size_t n = 0, i, ndue = 0;
-	int r, rc = 1;
+	int r, rc = -1;
 
 	memset(&ctx, 0, sizeof ctx);
 	ctx.cfg = cfg;
 	ctx.out = out;
 	ctx.verbose = verbose;
 	ctx.now = time(NULL);
-	if ((ctx.sp = spool_open(cfg->spool, err, sizeof err)) == NULL) {
-		fprintf(stderr, "huskyhook: %s\n", err);
-		return 1;
-	}
+	if ((ctx.sp = spool_open(cfg->spool, err, errlen)) == NULL)
+		return -1;
 	if ((r = spool_lock(ctx.sp)) != 1) {
 		if (r == 0) {
 			if (verbose)
 				fprintf(out, "another run holds the lock\n");
 			rc = 0;
 		} else {
-			fprintf(stderr, "huskyhook: %s/run.lock: %s\n",
-			    cfg->spool, strerror(errno));
+			snprintf(err, errlen, "%s/run.lock: %s", cfg->spool,
+			    strerror(errno));
 		}
 		goto done;
 	}
 	if ((r = spool_recover(ctx.sp, ctx.now)) > 0 && verbose)
 		fprintf(out, "restored the meta of %d events\n", r);
 	if (spool_list(ctx.sp, SPOOL_PENDING, &list, &n) == -1) {
-		fprintf(stderr, "huskyhook: %s/pending: %s\n", cfg->spool,
+		snprintf(err, errlen, "%s/pending: %s", cfg->spool,
 		    strerror(errno));
 		goto done;
 	}
@@ -401,7 +400,7 @@ run_spool(const struct config *cfg, int verbose, FILE *out)
 	/* Only the ids of due events are kept while hooks run: a long list
 	 * of full meta would make every spawn dearer. */
 	if ((due = calloc(n > 0 ? n : 1, sizeof *due)) == NULL) {
-		fprintf(stderr, "huskyhook: out of memory\n");
+		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
 	for (i = 0; i < n; i++)

@@ -89,6 +89,12 @@ spool_subdir(struct spool *sp, const char *name, int *fdp, char *err,
 	return 0;
 }
 
+static int spool_meta_save(struct spool *, enum spool_state,
+    const struct spool_meta *, int);
+static int spool_move(struct spool *, const struct spool_meta *,
+    enum spool_state, enum spool_state, int);
+static int spool_body_read(struct spool *, const char *, char **, size_t *);
+
 static int
 spool_id_of(int fd, struct spool_id *id)
 {
@@ -584,7 +590,7 @@ spool_body_read_fd(int fd, char **body, size_t *len)
 	return 0;
 }
 
-int
+static int
 spool_body_read(struct spool *sp, const char *id, char **body, size_t *len)
 {
 	int fd, rc, saved;
@@ -1004,7 +1010,7 @@ spool_find(struct spool *sp, const char *id, struct spool_meta *m)
 	return -1;
 }
 
-int
+static int
 spool_meta_save(struct spool *sp, enum spool_state st,
     const struct spool_meta *m, int durable)
 {
@@ -1012,7 +1018,7 @@ spool_meta_save(struct spool *sp, enum spool_state st,
 }
 
 
-int
+static int
 spool_move(struct spool *sp, const struct spool_meta *m,
     enum spool_state from, enum spool_state to, int durable)
 {

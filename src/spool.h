@@ -90,13 +90,6 @@ long spool_count(struct spool *sp, enum spool_state st);
  * that does not pass the checks. */
 int spool_find(struct spool *sp, const char *id, struct spool_meta *m);
 
-/* Replaces the meta of m->id in state st (write, rename). fsync'd when
- * durable. */
-int spool_meta_save(struct spool *sp, enum spool_state st,
-    const struct spool_meta *m, int durable);
-/* Moves m->id from one state to another, saving m first; one rename. */
-int spool_move(struct spool *sp, const struct spool_meta *m,
-    enum spool_state from, enum spool_state to, int durable);
 /* Records a pending event's outcome: to SPOOL_DONE or SPOOL_FAILED (one
  * rename; for a first try whose meta is still the receiver's, the bare
  * rename alone), or stays SPOOL_PENDING with m saved (attempts, the next
@@ -114,9 +107,6 @@ int spool_remove(struct spool *sp, const char *id, enum spool_state st);
 /* fsync of the state directories, after a batch of non-durable moves. */
 int spool_sync(struct spool *sp);
 
-/* Reads the stored body of id; *body is malloc'd and NUL-terminated. */
-int spool_body_read(struct spool *sp, const char *id, char **body,
-    size_t *len);
 /* The path of the stored body, for HUSKY_EVENT_FILE. */
 int spool_body_path(struct spool *sp, const char *id, char *buf, size_t n);
 /* Opens events/<id>.json for reading. */

@@ -26,25 +26,40 @@ text_strptr_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void
+size_t
 text_json_escape(char *dst, size_t n, const char *src)
 {
-	size_t o = 0;
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)src;
+	size_t len = strlen(src), i = 0, o = 0;
+	int k;
 
 	if (n == 0)
-		return;
-	for (p = (const unsigned char *)src; *p != '\0' && o + 7 < n; p++) {
-		if (*p == '"' || *p == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = (char)*p;
-		} else if (*p < 0x20) {
-			o += (size_t)snprintf(dst + o, n - o, "\\u%04x", *p);
+		return 0;
+	while (i < len && o + 7 < n) {
+		k = text_utf8_len(p + i, len - i);
+		if (k == 1 && p[i] >= 0x20 && p[i] != 0x7f) {
+			if (p[i] == '"' || p[i] == '\\')
+				dst[o++] = '\\';
+			dst[o++] = (char)p[i++];
+		} else if (k > 1 && !(k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
+			if (o + (size_t)k + 1 > n)
+				break;
+			memcpy(dst + o, p + i, (size_t)k);
+			o += (size_t)k;
+			i += (size_t)k;
+		} else if (k < 1) {
+			/* Not UTF-8: one byte at a time, as U+FFFD. */
+			o += (size_t)snprintf(dst + o, n - o, "\\ufffd");
+			i++;
 		} else {
-			dst[o++] = (char)*p;
+			/* C0, DEL, or C1 as C2 80..9F. */
+			o += (size_t)snprintf(dst + o, n - o, "\\u%04x",
+			    p[i + (size_t)k - 1]);
+			i += (size_t)k;
 		}
 	}
 	dst[o] = '\0';
+	return o;
 }
 
 void
@@ -58,4 +73,32 @@ text_format_duration(char *buf, size_t n, long sec)
 		snprintf(buf, n, "%ldm", sec / 60);
 	else
 		snprintf(buf, n, "%lds", sec);
+}
+
+int
+text_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0], need, cp, min, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 1; cp = c & 0x1f; min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 2; cp = c & 0x0f; min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3; cp = c & 0x07; min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (i = 1; i <= need; i++) {
+		if (i == n)
+			return -1;
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return (int)need + 1;
 }

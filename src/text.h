@@ -8,10 +8,16 @@
 int  text_hexval(int c);
 /* qsort/bsearch comparator for an array of C strings. */
 int  text_strptr_cmp(const void *a, const void *b);
-/* src as the inside of a JSON string into dst (size n): quote,
- * backslash and control bytes escaped; cut short (never mid-escape)
- * when dst is full. */
-void text_json_escape(char *dst, size_t n, const char *src);
+/* src as the inside of a JSON string into dst (size n): quote and
+ * backslash escaped, C0, DEL and C1 controls as \u00XX, bytes that are
+ * not UTF-8 as \ufffd; cut short (never mid-escape) when dst is full.
+ * Returns the length written. Six times strlen(src) plus one is always
+ * enough. */
+size_t text_json_escape(char *dst, size_t n, const char *src);
+/* The length of the UTF-8 sequence at s (n bytes left): 1 for ASCII, 2
+ * to 4, 0 if it is not valid UTF-8 (overlong, surrogate, past U+10FFFF),
+ * -1 if it is cut short by the end. */
+int  text_utf8_len(const unsigned char *s, size_t n);
 /* sec as a whole number of days, hours, minutes or seconds, the largest
  * unit that divides it: "3d", "5m", "90s". */
 void text_format_duration(char *buf, size_t n, long sec);
