@@ -39,9 +39,13 @@
  * line and quotes the value, so it is longer than a log line's text). */
 #define MESSAGE_BYTES               1024
 
-/* Receiver. */
-#define RECEIVE_MAX_WORKERS         64
+/* Receiver: threads of one FastCGI process (HUSKYHOOK_FCGI_THREADS). A
+ * new event waits for two fsyncs; the threads are how many commits are
+ * in flight at once. */
+#define RECEIVE_THREADS_DEFAULT     8
+#define RECEIVE_MAX_THREADS         64
 #define RESPONSE_BODY_BYTES         512	/* the JSON answer */
+#define RESPONSE_BYTES              (RESPONSE_BODY_BYTES + 256)	/* + header */
 /* A body refused unread is read and dropped up to this much first. */
 #define REQUEST_DRAIN_MAX_BYTES     (1024L * 1024L)
 

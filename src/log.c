@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,9 @@
 enum log_kind { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_FILE };
 
 static const char *log_progname = "huskyhook";
+/* The receiver's threads each load the config, and so set the target:
+ * the target and the writes to it change under this lock. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static enum log_kind log_kind = LOG_TO_STDERR;
 static int log_fd = -1;
 static char log_current_target[PATH_MAX] = "stderr";
@@ -30,8 +34,8 @@ log_init(const char *progname)
 	log_progname = progname;
 }
 
-int
-log_set_target(const char *target)
+static int
+log_set_target_locked(const char *target)
 {
 	int fd;
 
@@ -53,6 +57,19 @@ log_set_target(const char *target)
 	}
 	snprintf(log_current_target, sizeof log_current_target, "%s", target);
 	return 0;
+}
+
+int
+log_set_target(const char *target)
+{
+	int rc, saved;
+
+	pthread_mutex_lock(&log_lock);
+	rc = log_set_target_locked(target);
+	saved = errno;
+	pthread_mutex_unlock(&log_lock);
+	errno = saved;
+	return rc;
 }
 
 static const char *
@@ -79,9 +96,11 @@ log_msg(enum log_level level, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 
+	pthread_mutex_lock(&log_lock);
 	if (log_kind == LOG_TO_SYSLOG) {
 		syslog(level == LOG_LEVEL_ERR ? LOG_ERR :
 		    level == LOG_LEVEL_WARN ? LOG_WARNING : LOG_INFO, "%s", msg);
+		pthread_mutex_unlock(&log_lock);
 		errno = saved_errno;
 		return;
 	}
@@ -102,6 +121,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 	    (size_t)n) == -1) {
 		/* Nowhere left to report it. */
 	}
+	pthread_mutex_unlock(&log_lock);
 	errno = saved_errno;
 }
 

@@ -1,59 +1,81 @@
 /*
- * huskyhook-receive: the webhook endpoint. libfcgi's accept loop makes it
- * a FastCGI responder when a FastCGI server started it, and a plain CGI
- * program (one pass of the same loop) otherwise. All decisions about a
- * request are in request.c; this file moves bytes between libfcgi and it,
- * takes the config path from the process's own environment once, and,
- * when asked for workers, forks them and watches over them (the process
- * supervisor below).
+ * huskyhook-receive: the webhook endpoint. Started by a FastCGI server
+ * (its listening socket on standard input), it serves requests in
+ * HUSKYHOOK_FCGI_THREADS threads of one process, each accepting on the
+ * socket with libfcgi's FCGX_Accept_r and holding a receiver of its own
+ * (config, keys, open spool): no lock is taken on the request path, and a
+ * SIGKILL takes the whole receiver down, so the server restarts it as
+ * any FastCGI program. Started otherwise it is a plain CGI program that
+ * answers its one request. All decisions about a request are in
+ * request.c; this file moves bytes between the server and it, and takes
+ * the config path from the process's own environment, once.
  */
 
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <fcgi_stdio.h>
 #include <fcgiapp.h>
 
 #include "bounds.h"
+#include "io.h"
 #include "log.h"
 #include "request.h"
 
+/* The config path, fixed before the first request. */
+static const char *receive_config;
+
+/* Under CGI: the process's own environment and standard input. */
 static const char *
-receive_param(void *arg, const char *name)
+receive_cgi_param(void *arg, const char *name)
 {
 	(void)arg;
 	return getenv(name);
 }
 
 static ssize_t
-receive_read(void *arg, void *buf, size_t n)
+receive_cgi_read(void *arg, void *buf, size_t n)
 {
-	size_t got;
-
 	(void)arg;
-	got = FCGI_fread(buf, 1, n, FCGI_stdin);
-	if (got == 0)
-		return FCGI_ferror(FCGI_stdin) ? -1 : 0;
-	return (ssize_t)got;
+	return read(STDIN_FILENO, buf, n);
 }
 
-/* The answer is formatted by the C library's snprintf (libfcgi's own
- * printf knows no %zu) and handed to libfcgi in one write. */
-static void
-receive_answer(const struct response *resp)
+/* Under FastCGI: the request's parameters and stream. */
+static const char *
+receive_fcgi_param(void *arg, const char *name)
 {
-	char head[512];
-	int n;
+	FCGX_Request *req = arg;
 
-	n = snprintf(head, sizeof head,
+	return FCGX_GetParam(name, req->envp);
+}
+
+static ssize_t
+receive_fcgi_read(void *arg, void *buf, size_t n)
+{
+	FCGX_Request *req = arg;
+	int got;
+
+	if (n > INT_MAX)
+		n = INT_MAX;
+	got = FCGX_GetStr(buf, (int)n, req->in);
+	if (got == 0 && FCGX_GetError(req->in) != 0)
+		return -1;
+	return got;
+}
+
+/* The answer's header and body, in one buffer; its length, or -1. */
+static int
+receive_format(const struct response *resp, char *out, size_t n)
+{
+	int k;
+
+	k = snprintf(out, n,
 	    "Status: %d %s\r\n"
 	    "Content-Type: application/json\r\n"
 	    "Cache-Control: no-store\r\n"
@@ -61,14 +83,12 @@ receive_answer(const struct response *resp)
 	    "%s",
 	    resp->status, response_status_text(resp->status),
 	    strlen(resp->body), resp->allow_post ? "Allow: POST\r\n" : "");
-	if (resp->retry_after_sec > 0 && n > 0 && (size_t)n < sizeof head)
-		n += snprintf(head + n, sizeof head - (size_t)n,
-		    "Retry-After: %d\r\n", resp->retry_after_sec);
-	if (n < 0 || (size_t)n >= sizeof head - 2)
-		return;
-	memcpy(head + n, "\r\n", 3);
-	FCGI_fwrite(head, 1, (size_t)n + 2, FCGI_stdout);
-	FCGI_fwrite((void *)resp->body, 1, strlen(resp->body), FCGI_stdout);
+	if (k > 0 && resp->retry_after_sec > 0 && (size_t)k < n)
+		k += snprintf(out + k, n - (size_t)k, "Retry-After: %d\r\n",
+		    resp->retry_after_sec);
+	if (k > 0 && (size_t)k < n)
+		k += snprintf(out + k, n - (size_t)k, "\r\n%s", resp->body);
+	return k < 0 || (size_t)k >= n ? -1 : k;
 }
 
 /* A program started with fd 0, 1 or 2 closed would later hand out that
@@ -84,7 +104,7 @@ receive_sanitize_fds(void)
 			_exit(111);
 }
 
-/* Outside a request libfcgi's stdio is not set up: plain fds here. */
+/* Outside a request: plain fds. */
 static int
 receive_usage(const char *arg)
 {
@@ -100,122 +120,90 @@ receive_usage(const char *arg)
 	return strcmp(arg, "--help") == 0 ? 0 : 2;
 }
 
-/*
- * Workers. A FastCGI process serves one request at a time, and a new
- * event waits for two fsyncs, so concurrent deliveries need processes
- * that wait side by side. lighttpd's own max-procs gives each process a
- * socket of its own and starts them as it sees load; measured, that did
- * not raise the durable rate. With HUSKYHOOK_FCGI_WORKERS=N the process
- * the web server started forks N workers that all accept on the socket
- * it was given (as spawn-fcgi -F does) and only watches over them: a
- * worker that dies is replaced, and on a SIGTERM, SIGINT or SIGHUP (the
- * web server stopping it) all of them get a SIGTERM and it waits for them
- * before it exits. If the parent is killed, the workers are killed too
- * (PR_SET_PDEATHSIG).
- */
-/* Forks one worker: 0 in the worker, its pid in the parent, -1. */
-static pid_t
-receive_fork_worker(pid_t parent, const sigset_t *old)
+/* One thread: accepts requests on the server's socket and answers
+ * them, with a receiver of its own. Returns only if accepting fails. */
+static void *
+receive_serve(void *arg)
 {
-	pid_t pid = fork();
+	static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+	char answer[RESPONSE_BYTES];
+	struct request_io io = { receive_fcgi_param, receive_fcgi_read, NULL };
+	struct response resp;
+	struct receiver *r;
+	FCGX_Request req;
+	int n, rc;
 
-	if (pid == -1)
-		log_msg(LOG_LEVEL_ERR, "cannot start a worker: %s",
-		    strerror(errno));
-	if (pid != 0)
-		return pid;
-	sigprocmask(SIG_SETMASK, old, NULL);
-	/* If the parent is killed, its workers go at once, without finishing
-	 * a request (a SIGKILL mid-commit leaves nothing half-made): a worker
-	 * still accepting on the socket makes lighttpd think the receiver
-	 * still runs. lighttpd can still look before they are gone (see
-	 * HUSKYHOOK_FCGI_WORKERS in huskyhook-receive(8)). */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(0);	/* the parent is already gone */
-	return 0;
+	(void)arg;
+	if ((r = receiver_new(receive_config)) == NULL ||
+	    FCGX_InitRequest(&req, 0, 0) != 0) {
+		log_msg(LOG_LEVEL_ERR, "out of memory");
+		receiver_free(r);
+		return NULL;
+	}
+	io.arg = &req;
+	for (;;) {
+		/* One accept at a time, as libfcgi's threaded example has
+		 * it: some systems wake every waiting thread otherwise. */
+		pthread_mutex_lock(&accept_lock);
+		rc = FCGX_Accept_r(&req);
+		pthread_mutex_unlock(&accept_lock);
+		if (rc < 0)
+			break;
+		receiver_handle(r, &io, &resp);
+		if ((n = receive_format(&resp, answer, sizeof answer)) > 0)
+			FCGX_PutStr(answer, n, req.out);
+		FCGX_Finish_r(&req);
+	}
+	receiver_free(r);
+	return NULL;
 }
 
-/* In the parent: runs until told to stop, then returns 1. In a worker:
- * returns 0, and the worker goes on to serve requests. The parent takes
- * its signals with sigwaitinfo, so none is lost between two waits. */
+/* The number of threads asked for, or the default. */
 static int
-receive_supervise(int n)
+receive_threads(void)
 {
-	pid_t pids[RECEIVE_MAX_WORKERS], pid, self = getpid();
-	time_t started[RECEIVE_MAX_WORKERS];
-	sigset_t set, old;
-	siginfo_t si;
-	int i, status, sig = 0;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	for (i = 0; i < n; i++) {
-		if ((pids[i] = receive_fork_worker(self, &old)) == 0)
-			return 0;
-		started[i] = time(NULL);
-	}
-	while (sig != SIGTERM && sig != SIGINT && sig != SIGHUP) {
-		if ((sig = sigwaitinfo(&set, &si)) != SIGCHLD)
-			continue;
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-			for (i = 0; i < n && pids[i] != pid; i++)
-				;
-			if (i == n)
-				continue;
-			log_msg(LOG_LEVEL_ERR, "worker %ld %s %d; starting "
-			    "another", (long)pid, WIFSIGNALED(status) ?
-			    "was killed by signal" : "exited with status",
-			    WIFSIGNALED(status) ? WTERMSIG(status) :
-			    WEXITSTATUS(status));
-			/* One that dies at once must not make a fork loop. */
-			if (time(NULL) - started[i] < 1)
-				sleep(1);
-			if ((pids[i] = receive_fork_worker(self, &old)) == 0)
-				return 0;
-			started[i] = time(NULL);
-		}
-	}
-	for (i = 0; i < n; i++)
-		if (pids[i] > 0)
-			kill(pids[i], SIGTERM);
-	while (wait(&status) != -1 || errno == EINTR)
-		;
-	return 1;
-}
-
-/* The number of workers asked for: 0 for none (serve in this process). */
-static int
-receive_workers(void)
-{
-	const char *s = getenv("HUSKYHOOK_FCGI_WORKERS");
+	const char *s = getenv("HUSKYHOOK_FCGI_THREADS");
 	char *end;
 	long n;
 
 	if (s == NULL || *s == '\0')
-		return 0;
+		return RECEIVE_THREADS_DEFAULT;
 	n = strtol(s, &end, 10);
-	if (*end != '\0' || n < 1 || n > RECEIVE_MAX_WORKERS) {
-		log_msg(LOG_LEVEL_ERR, "HUSKYHOOK_FCGI_WORKERS=%s is not a "
-		    "number from 1 to %d; serving in one process", s,
-		    RECEIVE_MAX_WORKERS);
-		return 0;
+	if (*end != '\0' || n < 1 || n > RECEIVE_MAX_THREADS) {
+		log_msg(LOG_LEVEL_ERR, "HUSKYHOOK_FCGI_THREADS=%s is not a "
+		    "number from 1 to %d; using %d", s, RECEIVE_MAX_THREADS,
+		    RECEIVE_THREADS_DEFAULT);
+		return RECEIVE_THREADS_DEFAULT;
 	}
 	return (int)n;
+}
+
+/* One CGI request: this process's environment, stdin and stdout. */
+static int
+receive_cgi(void)
+{
+	struct request_io io = { receive_cgi_param, receive_cgi_read, NULL };
+	char answer[RESPONSE_BYTES];
+	struct response resp;
+	struct receiver *r;
+	int n;
+
+	if ((r = receiver_new(receive_config)) == NULL) {
+		log_msg(LOG_LEVEL_ERR, "out of memory");
+		return 111;
+	}
+	receiver_handle(r, &io, &resp);
+	if ((n = receive_format(&resp, answer, sizeof answer)) > 0)
+		(void)io_write_all(STDOUT_FILENO, answer, (size_t)n);
+	receiver_free(r);
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct request_io io = { receive_param, receive_read, NULL };
-	struct response resp;
-	struct receiver *r;
-	const char *config;
-	int workers;
+	pthread_t tids[RECEIVE_MAX_THREADS];
+	int i, n, started = 0;
 
 	receive_sanitize_fds();
 	/* A file size limit or a closed connection must surface as an error
@@ -229,26 +217,34 @@ main(int argc, char **argv)
 	    getenv("FCGI_ROLE") == NULL)
 		return receive_usage(argv[1]);
 
-	/* Workers only where there is a socket to share: under CGI this
-	 * process answers its one request itself. */
-	if ((workers = receive_workers()) > 0 && !FCGX_IsCGI() &&
-	    receive_supervise(workers) == 1)
-		return 0;
-
-	/* The config path is the process's own, read before the first
-	 * FCGI_Accept: afterwards getenv sees the request's parameters,
-	 * which anyone who can reach the socket chooses. */
-	config = getenv("HUSKYHOOK_CONFIG");
-	if (config == NULL || *config == '\0')
-		config = SYSCONFDIR "/huskyhook.conf";
-	if ((r = receiver_new(config)) == NULL) {
-		log_msg(LOG_LEVEL_ERR, "out of memory");
+	/* The config path is the process's own, read before any request:
+	 * a FastCGI request's parameters are chosen by whoever can reach
+	 * the socket, and never consulted for it. */
+	receive_config = getenv("HUSKYHOOK_CONFIG");
+	if (receive_config == NULL || *receive_config == '\0')
+		receive_config = SYSCONFDIR "/huskyhook.conf";
+	if (FCGX_IsCGI())
+		return receive_cgi();
+	if (FCGX_Init() != 0) {
+		log_msg(LOG_LEVEL_ERR, "cannot set up FastCGI");
 		return 111;
 	}
-	while (FCGI_Accept() >= 0) {
-		receiver_handle(r, &io, &resp);
-		receive_answer(&resp);
-	}
-	receiver_free(r);
+	/* libfcgi catches SIGTERM and SIGUSR1 to finish the request in
+	 * hand, but threads waiting in accept(2) never look: the server
+	 * stopping the receiver would wait for nothing. A commit cut short
+	 * leaves nothing half-made, so these simply end the process. */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+	n = receive_threads();
+	for (i = 1; i < n; i++)
+		if (pthread_create(&tids[started], NULL, receive_serve, NULL) ==
+		    0)
+			started++;
+		else
+			log_msg(LOG_LEVEL_ERR, "cannot start a thread: %s",
+			    strerror(errno));
+	receive_serve(NULL);
+	for (i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
 	return 0;
 }

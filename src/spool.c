@@ -217,7 +217,8 @@ spool_close(struct spool *sp)
 	free(sp);
 }
 
-/* time.usec.Ppid_Ncounter.host: unique across processes and hosts. */
+/* time.usec.Ptid_Ncounter.host: unique across threads (each thread has
+ * a spool of its own, and its thread id), processes and hosts. */
 static void
 spool_tmp_name(struct spool *sp, char *buf, size_t n)
 {
@@ -225,7 +226,7 @@ spool_tmp_name(struct spool *sp, char *buf, size_t n)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	snprintf(buf, n, "%lld.%06ld.P%ld_N%lu.%s", (long long)ts.tv_sec,
-	    ts.tv_nsec / 1000, (long)getpid(), ++sp->counter, sp->host);
+	    ts.tv_nsec / 1000, (long)gettid(), ++sp->counter, sp->host);
 }
 
 /*

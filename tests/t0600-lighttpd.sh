@@ -57,62 +57,56 @@ for mode in fastcgi cgi; do
 	lighttpd_stop
 done
 
-# Workers: the shipped FastCGI snippet with the two edits its comment
-# gives for many concurrent deliveries.
-T=$BASE/workers
+# Threads: the shipped FastCGI snippet as it is. Each receiver process
+# serves requests in 8 threads; killed, it is restarted by lighttpd like
+# any FastCGI program.
+T=$BASE/threads
 mkdir -p "$T/spool"
 printf '%s\n' "$SECRET" > "$T/secret"
 CONF=$T/huskyhook.conf
 write_conf "max_age = 0"
-sed -e 's/"max-procs"       => 2,/"max-procs"       => 1,/' \
-    -e 's/"HUSKYHOOK_CONFIG" => huskyhook_config )/"HUSKYHOOK_CONFIG" => huskyhook_config, "HUSKYHOOK_FCGI_WORKERS" => "4" )/' \
-    "$top_srcdir/lighttpd/huskyhook-fastcgi.conf" > "$T/workers.conf"
-check "workers: the edits apply to the shipped snippet" grep -q 'HUSKYHOOK_FCGI_WORKERS" => "4"' "$T/workers.conf"
-if lighttpd_start "$T/workers.conf"; then
-	ok "workers: lighttpd starts"
-	event evt_w1 > "$T/w1.json"
-	curl_post "$T/w1.json"
-	check "workers: 200 accepted" sh -c "[ '$STATUS' = 200 ] && grep -q accepted '$T/out'"
-	parent=$(ps -o pid= --ppid "$LIGHTTPD_PID" | tr -d ' ')
-	workers() { ps -o pid= --ppid "$parent" | tr -d ' '; }
-	check "workers: one process under lighttpd" [ "$(echo "$parent" | wc -w)" = 1 ]
-	check "workers: four workers under it" [ "$(workers | wc -l)" = 4 ]
-	storm workers evt_wstorm 40
-	# A worker opens the spool at its first request that gets that far.
+if lighttpd_start huskyhook-fastcgi.conf; then
+	ok "threads: lighttpd starts"
+	event evt_t1 > "$T/t1.json"
+	curl_post "$T/t1.json"
+	check "threads: 200 accepted" [ "$STATUS" = 200 ]
+	procs=$(receiver_pids)
+	nthreads=
+	for p in $procs; do nthreads="$nthreads $(find "/proc/$p/task" -mindepth 1 -maxdepth 1 | wc -l)"; done
+	check "threads: 8 threads in each receiver process ($nthreads)" [ -n "$procs" ] && ! echo "$nthreads" | grep -qv '^\( 8\)*$'
+	storm threads evt_tstorm 40
+	# A thread opens the spool at its first request that gets that far.
 	served=0
-	for w in $(workers); do
-		for fd in "/proc/$w/fd"/*; do
-			case $(readlink "$fd") in
-			"$T/spool"*) served=$((served + 1)); break ;;
-			esac
+	for p in $procs; do
+		for fd in "/proc/$p/fd"/*; do
+			[ "$(readlink "$fd")" = "$T/spool/events" ] && served=$((served + 1))
 		done
 	done
-	check "workers: the requests were spread over them (workers with the spool open: $served)" [ "$served" -ge 2 ]
-	victim=$(workers | head -n 1)
-	kill -9 "$victim"
+	check "threads: the requests were spread over them (threads with the spool open: $served)" [ "$served" -ge 3 ]
+	kill -9 $procs
+	event evt_t2 > "$T/t2.json"
 	i=0
-	while [ $i -lt 30 ] && { [ "$(workers | wc -l)" != 4 ] || workers | grep -qx "$victim"; }; do
-		sleep 0.1
+	while [ $i -lt 20 ]; do
+		curl_post "$T/t2.json"
+		[ "$STATUS" = 200 ] && break
+		sleep 0.5
 		i=$((i + 1))
 	done
-	check "workers: a killed worker is replaced" sh -c "[ '$(workers | wc -l)' = 4 ] && ! ps -o pid= --ppid '$parent' | tr -d ' ' | grep -qx '$victim'"
-	check "workers: the replacement is logged (to stderr: lighttpd's error log)" \
-	    grep -q "worker $victim was killed by signal 9" "$T/lighttpd-stderr.log" "$T/lighttpd-error.log"
-	event evt_w2 > "$T/w2.json"
-	curl_post "$T/w2.json"
-	check "workers: still 200 after that" [ "$STATUS" = 200 ]
-	all=$(workers)
+	check "threads: every receiver SIGKILLed, lighttpd starts them again: 200" [ "$STATUS" = 200 ]
+	check "threads: and the event is stored" stored evt_t2
+	all=$(receiver_pids)
+	check "threads: new processes ($(echo $all)) replace the killed ones" [ -n "$all" ] && ! echo " $all " | grep -q " $(echo "$procs" | head -n 1) "
 	lighttpd_stop
 	i=0
-	while [ $i -lt 30 ] && for p in $parent $all; do kill -0 "$p" 2>/dev/null && break; done; do
+	while [ $i -lt 30 ] && for p in $all; do kill -0 "$p" 2>/dev/null && break; done; do
 		sleep 0.1
 		i=$((i + 1))
 	done
 	left=
-	for p in $parent $all; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
-	check "workers: none is left when lighttpd stops" [ -z "$left" ]
+	for p in $all; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+	check "threads: none is left when lighttpd stops" [ -z "$left" ]
 else
-	not_ok "workers: lighttpd starts"
+	not_ok "threads: lighttpd starts"
 	cat "$T"/lighttpd-*.log 2>/dev/null | sed 's/^/# /'
 fi
 done_testing
