@@ -18,6 +18,8 @@ top_builddir=$build
 export top_srcdir top_builddir
 # shellcheck source=tests/lib.sh
 . "$top/tests/lib.sh"
+# shellcheck source=tests/servers.sh
+. "$top/tests/servers.sh"
 
 # Requests per scenario and round. Every HTTP scenario runs once in each
 # round, one after the other, against servers started once: the disk's

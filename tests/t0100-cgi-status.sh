@@ -92,8 +92,8 @@ post "$T/bad.json"
 answer > "$T/answer"
 check "org_id of terminal escapes: 400" [ "$STATUS" = 400 ]
 check "the reason names org_id's pattern" grep -q 'org_id must match \[A-Za-z0-9\]' "$T/answer"
-check "nothing stored for it" sh -c "[ ! -e '$T/spool/events/evt_org_esc.json' ] && [ ! -e '$T/spool/pending/evt_org_esc' ]"
-check "no escape in the log" sh -c "! grep -q \"$(printf '\033')\" '$T/receive.log' '$T/stderr'"
+check "nothing stored for it" '[ ! -e "$T/spool/events/evt_org_esc.json" ] && [ ! -e "$T/spool/pending/evt_org_esc" ]'
+check "no escape in the log" '! grep -q "$(printf "\033")" "$T/receive.log" "$T/stderr"'
 printf '{"event_id":"evt_nul_name","event_type":"call.completed","created_at":"%s","org_id":"org_abc_123","data":{"safe":"1"},"data\\u0000x":{"evil":"2"}}' "$(now_utc)" > "$T/bad.json"
 post "$T/bad.json"
 answer > "$T/answer"
@@ -128,7 +128,7 @@ check "org allowed by a second org_id line: 200" [ "$STATUS" = 200 ]
 write_conf "bogus_key = 1"
 post "$T/ok.json"
 check "broken config: 500" [ "$STATUS" = 500 ]
-check "500 does not say why" sh -c "! grep -q bogus '$T/out'"
+check "500 does not say why" '! grep -q bogus "$T/out"'
 check "the log names file and line" grep -q "huskyhook.conf:4: unknown key 'bogus_key'" "$T/stderr"
 post "$T/ok.json" HUSKYHOOK_CONFIG="$T/nonexistent.conf"
 check "missing config: 500" [ "$STATUS" = 500 ]
@@ -144,10 +144,10 @@ check "503 carries Retry-After" grep -q '^Retry-After: [0-9]' "$T/out"
 # Every refusal is logged with the address; the secret never is.
 check "refusals logged with REMOTE_ADDR" grep -q 'refused 401 from 192.0.2.7' "$T/receive.log"
 check "refusals logged with the event id when known" grep -q 'refused 403 from 192.0.2.7 event evt_org' "$T/receive.log"
-check "the secret is in no log and no answer" sh -c "! grep -rq '$SECRET' '$T/receive.log' '$T/stderr' '$T/out'"
+check "the secret is in no log and no answer" '! grep -rq "$SECRET" "$T/receive.log" "$T/stderr" "$T/out"'
 
 # Options work outside a request only.
-check "--version" sh -c "'$RECEIVE' --version | grep -q '^huskyhook-receive '"
-check "an unknown option exits 2" sh -c "'$RECEIVE' --frob >/dev/null; [ \$? = 2 ]"
+check "--version" '"$RECEIVE" --version | grep -q "^huskyhook-receive "'
+check "an unknown option exits 2" '"$RECEIVE" --frob > /dev/null; [ $? = 2 ]'
 
 done_testing

@@ -3,6 +3,10 @@
 # mod_fastcgi and under mod_cgi, using the shipped lighttpd/ files.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/servers.sh
+. "${top_srcdir:-.}/tests/servers.sh"
+# shellcheck source=tests/through-server.sh
+. "${top_srcdir:-.}/tests/through-server.sh"
 
 # storm MODE ID N: N deliveries of one event at once, half of them in
 # parallel, through $URL: all 200, one stored.
@@ -72,7 +76,7 @@ if lighttpd_start "$T/workers.conf"; then
 	ok "workers: lighttpd starts"
 	event evt_w1 > "$T/w1.json"
 	curl_post "$T/w1.json"
-	check "workers: 200 accepted" sh -c "[ '$STATUS' = 200 ] && grep -q accepted '$T/out'"
+	check "workers: 200 accepted" '[ "$STATUS" = 200 ] && grep -q accepted "$T/out"'
 	parent=$(ps -o pid= --ppid "$LIGHTTPD_PID" | tr -d ' ')
 	workers() { ps -o pid= --ppid "$parent" | tr -d ' '; }
 	check "workers: one process under lighttpd" [ "$(echo "$parent" | wc -w)" = 1 ]
@@ -95,7 +99,8 @@ if lighttpd_start "$T/workers.conf"; then
 		sleep 0.1
 		i=$((i + 1))
 	done
-	check "workers: a killed worker is replaced" sh -c "[ '$(workers | wc -l)' = 4 ] && ! ps -o pid= --ppid '$parent' | tr -d ' ' | grep -qx '$victim'"
+	check "workers: a killed worker is replaced" \
+	    '[ "$(workers | wc -l)" = 4 ] && ! ps -o pid= --ppid "$parent" | tr -d " " | grep -qx "$victim"'
 	check "workers: the replacement is logged (to stderr: lighttpd's error log)" \
 	    grep -q "worker $victim was killed by signal 9" "$T/lighttpd-stderr.log" "$T/lighttpd-error.log"
 	event evt_w2 > "$T/w2.json"

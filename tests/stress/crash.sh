@@ -9,6 +9,8 @@
 # (make check runs it small, as tests/t0560-crash-scale.sh).
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+# shellcheck source=tests/servers.sh
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/servers.sh"
 RECEIVER_KILLS=${RECEIVER_KILLS:-1000}
 RUN_KILLS=${RUN_KILLS:-200}
 setup_hooks
@@ -16,7 +18,7 @@ T0=$T
 load_start
 
 # Phase 1: load, and kills of whichever receiver runs.
-"$HHLOAD" -p "$port" -s "$SECRET" -n 100000000 -c "${LOAD_CONNS:-8}" -x crash \
+"$HHLOAD" -p "$LIGHTTPD_PORT" -s "$SECRET" -n 100000000 -c "${LOAD_CONNS:-8}" -x crash \
     -o "$T/accepted.txt" > "$T/load.out" 2>&1 &
 load=$!
 kills=0

@@ -8,6 +8,8 @@
 # (make check runs it small, as tests/t0550-soak.sh).
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+# shellcheck source=tests/servers.sh
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/servers.sh"
 REQUESTS=${1:-${SOAK_REQUESTS:-100000}}
 setup
 T0=$T
@@ -23,10 +25,10 @@ fds() {
 	    awk '{ s = s " " $1 } END { print s }'
 }
 
-"$HHLOAD" -p "$port" -s "$SECRET" -n 2000 -c 8 -x warm > /dev/null
+"$HHLOAD" -p "$LIGHTTPD_PORT" -s "$SECRET" -n 2000 -c 8 -x warm > /dev/null
 rss0=$(rss_kb)
 fd0=$(fds)
-"$HHLOAD" -p "$port" -s "$SECRET" -n "$REQUESTS" -c 8 -m 70:10:10:10 -x soak \
+"$HHLOAD" -p "$LIGHTTPD_PORT" -s "$SECRET" -n "$REQUESTS" -c 8 -m 70:10:10:10 -x soak \
     -o "$T/accepted.txt" > "$T/load.out"
 rss1=$(rss_kb)
 fd1=$(fds)
@@ -46,7 +48,7 @@ while read -r id; do
 	[ -f "$T/spool/events/$id.json" ] || missing=$((missing + 1))
 done < "$T/accepted.txt"
 check "no accepted event missing" [ "$missing" = 0 ]
-check "nothing refused was stored" sh -c "! find '$T/spool/events' -name 'soak-*' | xargs -r grep -L '\"data\"' | grep -q ."
+check "nothing refused was stored" '! find "$T/spool/events" -name "soak-*" | xargs -r grep -L "\"data\"" | grep -q .'
 check "as many pending records as events" [ "$(find "$T/spool/pending" -name 'soak-*' | wc -l)" = "$stored" ]
 check "tmp/ is empty" [ "$(count_files "$T/spool/tmp")" = 0 ]
 check "open files of the receivers flat" [ "$fd0" = "$fd1" ]
