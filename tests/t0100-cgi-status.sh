@@ -18,7 +18,7 @@ check "tmp/ is empty after commit" [ "$(count_files "$T/spool/tmp")" = 0 ]
 check "stored file is not readable by others (umask 077)" [ "$(stat -c %a "$T/spool/events/evt_ok.json")" = 600 ]
 
 post "$T/ok.json"
-check "redelivery: 200 duplicate" [ "$STATUS" = 200 ] && [ "$(answer)" = '{"status":"duplicate","event_id":"evt_ok"}' ]
+check "redelivery: 200 duplicate" '[ "$STATUS" = 200 ] && [ "$(answer)" = "{\"status\":\"duplicate\",\"event_id\":\"evt_ok\"}" ]'
 check "still one stored event" [ "$(count_files "$T/spool/events")" = 1 ]
 
 # Same id, different body: duplicate, stored copy kept, a warning logged.
@@ -30,7 +30,8 @@ check "a different body is logged" grep -q 'evt_ok.*different body' "$T/receive.
 check "an identical redelivery was not" [ "$(grep -c 'evt_ok.*different body' "$T/receive.log")" = 1 ]
 sed 's/"org_abc_123"/"org_abc_124"/' "$T/ok.json" > "$T/samesize.json"
 post "$T/samesize.json"
-check "same id, other body of the same size: 200 duplicate, logged" [ "$STATUS" = 200 ] && [ "$(grep -c 'evt_ok.*different body' "$T/receive.log")" = 2 ]
+check "same id, other body of the same size: 200 duplicate, logged" \
+    '[ "$STATUS" = 200 ] && [ "$(grep -c "evt_ok.*different body" "$T/receive.log")" = 2 ]'
 
 # Content-Type with a parameter is fine; absent is fine.
 event evt_ct > "$T/ct.json"
@@ -61,18 +62,18 @@ check "huge Content-Length: 413" [ "$STATUS" = 413 ]
 write_conf "max_body = 100"
 post "$T/ok.json"
 check "body over max_body: 413" [ "$STATUS" = 413 ]
-check "413 names max_body" answer | grep -q 'max_body'
+check "413 names max_body" 'answer | grep -q max_body'
 write_conf
 post "$T/ok.json" CONTENT_LENGTH=5000
 check "body shorter than Content-Length: 400" [ "$STATUS" = 400 ]
 
 # 401
 SIG="" post "$T/ok.json"
-check "no signature: 401" [ "$STATUS" = 401 ] && answer | grep -q missing
+check "no signature: 401" '[ "$STATUS" = 401 ] && answer | grep -q missing'
 SIG=not-hex post "$T/ok.json"
 check "malformed signature: 401" [ "$STATUS" = 401 ]
 SIG=$(sign "$T/ok.json" wrong-secret) post "$T/ok.json"
-check "wrong secret: 401" [ "$STATUS" = 401 ] && answer | grep -q 'does not match'
+check "wrong secret: 401" '[ "$STATUS" = 401 ] && answer | grep -q "does not match"'
 SIG=$(sign "$T/ok.json" | tr a-f A-F) post "$T/ok.json"
 check "upper-case hex: 200" [ "$STATUS" = 200 ]
 SIG="sha256=$(sign "$T/ok.json")" post "$T/ok.json"
@@ -81,10 +82,10 @@ check "sha256= prefix: 200" [ "$STATUS" = 200 ]
 # 400 on the body
 printf '{"event_id":' > "$T/bad.json"
 post "$T/bad.json"
-check "truncated JSON: 400" [ "$STATUS" = 400 ] && answer | grep -q 'not valid JSON'
+check "truncated JSON: 400" '[ "$STATUS" = 400 ] && answer | grep -q "not valid JSON"'
 printf '{"event_id":"e1","event_type":"call.completed","created_at":"%s","org_id":"o","data":[]}' "$(now_utc)" > "$T/bad.json"
 post "$T/bad.json"
-check "data not an object: 400" [ "$STATUS" = 400 ] && answer | grep -q 'data is not an object'
+check "data not an object: 400" '[ "$STATUS" = 400 ] && answer | grep -q "data is not an object"'
 # An org_id of terminal escapes (clear screen, set the window title)
 # never reaches a meta file, a log or a terminal.
 printf '{"event_id":"evt_org_esc","event_type":"call.completed","created_at":"%s","org_id":"\\u001b[2J\\u001b]0;owned\\u0007","data":{}}' "$(now_utc)" > "$T/bad.json"
@@ -104,7 +105,7 @@ check "nothing stored for refused bodies" [ "$(count_files "$T/spool/events")" =
 # The vendor doc's June sample is older than max_age.
 post "$top_srcdir/tests/data/call-completed.json"
 check "vendor sample, 3d max_age: 400" [ "$STATUS" = 400 ]
-check "the reason names max_age" answer | grep -q 'created_at is older than max_age (3d)'
+check "the reason names max_age" 'answer | grep -q "created_at is older than max_age (3d)"'
 write_conf "max_age = 0"
 post "$top_srcdir/tests/data/call-completed.json"
 check "vendor sample with max_age = 0: 200" [ "$STATUS" = 200 ]

@@ -42,7 +42,7 @@ cp "$T/spool/pending/evt_late" "$T/late.meta"
 rm "$T/spool/pending/evt_late"
 touch -t "$old" "$T/spool/events/evt_late.json"
 hh run > /dev/null
-check "the stalled event ran once" [ "$(ran evt_late)" = 1 ] && [ "$(state_of evt_late)" = "done" ]
+check "the stalled event ran once" '[ "$(ran evt_late)" = 1 ] && [ "$(state_of evt_late)" = done ]'
 mv "$T/late.meta" "$T/spool/pending/evt_late"
 check "show says done while the late meta is there" '"$HUSKYHOOK" -c "$CONF" show evt_late | grep -q "^state  *done"'
 hh run > /dev/null
@@ -77,7 +77,7 @@ hh requeue evt_req > "$T/req.out" 2>&1
 rc=$?
 took=$(( $(date +%s) - start ))
 check "requeue while a run holds the lock: exit 1" [ "$rc" = 1 ]
-check "after waiting about 10s (took ${took}s)" [ "$took" -ge 9 ] && [ "$took" -le 20 ]
+check "after waiting about 10s (took ${took}s)" '[ "$took" -ge 9 ] && [ "$took" -le 20 ]'
 check "saying a run holds the lock" grep -q 'a run has held the lock' "$T/req.out"
 check "the event was left alone" [ "$(state_of evt_req)" = "done" ]
 hh purge --done > "$T/purge.out" 2>&1 &

@@ -9,7 +9,7 @@ setup_hooks "retry_base = 2s" "retry_max = 6s" "max_attempts = 4"
 hook call.failed 'echo "attempt $HUSKY_ATTEMPT"; exit 1'
 deliver evt_fail call.failed
 hh run > "$T/run.out"
-check "attempt 1 fails: the event is retrying" [ "$(state_of evt_fail)" = pending ] && [ "$(meta evt_fail attempts)" = 1 ]
+check "attempt 1 fails: the event is retrying" '[ "$(state_of evt_fail)" = pending ] && [ "$(meta evt_fail attempts)" = 1 ]'
 check "run reports the failure (for cron's mail)" grep -q 'evt_fail call.failed: attempt 1 of 4 failed, retry in 2s: hook call.failed: exit 1' "$T/run.out"
 next1=$(meta evt_fail next_attempt)
 hh run
@@ -48,7 +48,7 @@ check "requeued and fixed: done" [ "$(state_of evt_fail)" = "done" ]
 hook call.disallowed 'echo "no such customer" >&2; exit 100'
 deliver evt_perm call.disallowed
 hh run > "$T/run.out"
-check "exit 100: failed at once" [ "$(state_of evt_perm)" = failed ] && [ "$(meta evt_perm attempts)" = 1 ]
+check "exit 100: failed at once" '[ "$(state_of evt_perm)" = failed ] && [ "$(meta evt_perm attempts)" = 1 ]'
 check "its stderr is in the log" grep -q 'no such customer' "$T/spool/logs/evt_perm.log"
 
 # requeue --failed.
@@ -63,11 +63,13 @@ hook call.answered/10-first 'echo x >> first.count'
 hook call.answered/20-second 'echo x >> second.count; [ -e second.ok ] || { touch second.ok; exit 1; }'
 deliver evt_dir call.answered
 hh run > /dev/null
-check "first run: both hooks ran once" [ "$(grep -c . "$T/hooks/first.count")" = 1 ] && [ "$(grep -c . "$T/hooks/second.count")" = 1 ]
+check "first run: both hooks ran once" \
+    '[ "$(grep -c . "$T/hooks/first.count")" = 1 ] && [ "$(grep -c . "$T/hooks/second.count")" = 1 ]'
 check "the first hook is remembered as done" [ "$(meta evt_dir hooks_done)" = 10-first ]
 sleep 2.2
 hh run > /dev/null
-check "the retry ran only the second hook" [ "$(grep -c . "$T/hooks/first.count")" = 1 ] && [ "$(grep -c . "$T/hooks/second.count")" = 2 ]
+check "the retry ran only the second hook" \
+    '[ "$(grep -c . "$T/hooks/first.count")" = 1 ] && [ "$(grep -c . "$T/hooks/second.count")" = 2 ]'
 check "then the event is done" [ "$(state_of evt_dir)" = "done" ]
 check "with both hooks recorded" [ "$(meta evt_dir hooks_done)" = "10-first 20-second" ]
 

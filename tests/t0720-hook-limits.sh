@@ -28,7 +28,7 @@ check "a hook whose child hangs: timed out" grep -q 'evt_fork call.answered: .*t
 check_gone "the hanging child is gone too" "$T/hooks/child.pid"
 check "a hook ignoring SIGTERM: timed out" grep -q 'evt_stubborn call.completed: .*timed out after 1s' "$T/run.out"
 check_gone "it and its child are killed after the grace period" "$T/hooks/stubborn.pid"
-check "the run went on with the next event" [ "$(state_of evt_next)" = "done" ] && [ -s "$T/hooks/next.ran" ]
+check "the run went on with the next event" '[ "$(state_of evt_next)" = done ] && [ -s "$T/hooks/next.ran" ]'
 check "the timed-out events are kept for a retry" [ "$(state_of evt_hang)$(state_of evt_fork)$(state_of evt_stubborn)" = pendingpendingpending ]
 check "the log says so" grep -q '^=== timed out after 1s$' "$T/spool/logs/evt_hang.log"
 
@@ -47,7 +47,7 @@ deliver evt_flood call.failed
 hh run > /dev/null
 check "a hook printing 5 MB: done" [ "$(state_of evt_flood)" = "done" ]
 size=$(wc -c < "$T/spool/logs/evt_flood.log")
-check "its log is capped near 1 MiB (got $size bytes)" [ "$size" -gt 1000000 ] && [ "$size" -lt 1100000 ]
+check "its log is capped near 1 MiB (got $size bytes)" '[ "$size" -gt 1000000 ] && [ "$size" -lt 1100000 ]'
 check "the log says how much was dropped" grep -q 'more bytes of output not kept' "$T/spool/logs/evt_flood.log"
 
 # A hook killed by a signal of its own.

@@ -21,7 +21,8 @@ wait $a
 check "the second run exits 0" [ "$b_rc" = 0 ]
 check "at once (${took_ms} ms, while the first takes 1.5 s)" [ "$took_ms" -lt 1000 ]
 check "saying another run holds the lock (-v)" grep -q 'another run holds the lock' "$T/b.out"
-check "every event ran exactly once" [ "$(sort "$T/hooks/ran.log" | uniq -d | wc -l)" = 0 ] && [ "$(grep -c . "$T/hooks/ran.log")" = 5 ]
+check "every event ran exactly once" \
+    '[ "$(sort "$T/hooks/ran.log" | uniq -d | wc -l)" = 0 ] && [ "$(grep -c . "$T/hooks/ran.log")" = 5 ]'
 
 # 2. A run killed (SIGKILL) in the middle of a hook.
 hook call.answered 'echo $$ > hook.pid; touch started.mark; exec sleep 30'
@@ -66,7 +67,7 @@ hh run
 check "done events are looked at once an hour: not yet" [ "$(state_of evt_two_1)" = "done" ]
 echo $(($(date +%s) - 3600)) > "$T/spool/last-purge"
 hh run
-check "a done event past keep_days is purged" [ "$(state_of evt_two_1)" = none ] && [ ! -e "$T/spool/events/evt_two_1.json" ]
+check "a done event past keep_days is purged" '[ "$(state_of evt_two_1)" = none ] && [ ! -e "$T/spool/events/evt_two_1.json" ]'
 check "its log went with it" [ ! -e "$T/spool/logs/evt_two_1.log" ]
 check "a done event within keep_days stays" [ "$(state_of evt_two_2)" = "done" ]
 check "a tmp/ file older than 36 hours is removed" [ ! -e "$T/spool/tmp/stale" ]

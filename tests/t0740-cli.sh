@@ -88,16 +88,16 @@ hh purge --done --older-than 1h > /dev/null
 check "purge --done --older-than 1h keeps a just-done event" [ "$(state_of evt_a)" = "done" ]
 
 hh requeue evt_a > /dev/null
-check "requeue a done event: pending, hooks to run again" [ "$(state_of evt_a)" = pending ] && [ -z "$(meta evt_a hooks_done)" ]
+check "requeue a done event: pending, hooks to run again" '[ "$(state_of evt_a)" = pending ] && [ -z "$(meta evt_a hooks_done)" ]'
 hh requeue evt_b > /dev/null
-check "requeue a retrying event: due now" [ "$(meta evt_b next_attempt)" = 0 ] && [ "$(meta evt_b attempts)" = 0 ]
+check "requeue a retrying event: due now" '[ "$(meta evt_b next_attempt)" = 0 ] && [ "$(meta evt_b attempts)" = 0 ]'
 check "requeue without operands: exit 2" '"$HUSKYHOOK" -c "$CONF" requeue 2> /dev/null; [ $? = 2 ]'
 check "requeue an unknown id: exit 1" '"$HUSKYHOOK" -c "$CONF" requeue evt_nope 2> /dev/null; [ $? = 1 ]'
 
 hh purge --failed --older-than 1h > "$T/purge.out"
 check "purge --older-than spares a young failure" [ "$(state_of evt_c)" = failed ]
 hh purge --failed > "$T/purge.out"
-check "purge --failed" [ "$(state_of evt_c)" = none ] && [ ! -e "$T/spool/events/evt_c.json" ]
+check "purge --failed" '[ "$(state_of evt_c)" = none ] && [ ! -e "$T/spool/events/evt_c.json" ]'
 check "purge says how many" grep -q '^1 failed events purged$' "$T/purge.out"
 check "purge with neither: exit 2" '"$HUSKYHOOK" -c "$CONF" purge 2> /dev/null; [ $? = 2 ]'
 post "$T/deliver.json" > /dev/null

@@ -42,7 +42,7 @@ new=$(get new_sent)
 stored=$(find "$T/spool/events" -name 'soak-*' | wc -l)
 check "every new event stored ($new new + 16 distinct duplicates = $stored)" [ "$stored" = $((new + 16)) ]
 check "every accepted answer is a stored event, each once" \
-    [ "$(sort "$T/accepted.txt" | uniq | wc -l)" = "$stored" ] && [ "$(wc -l < "$T/accepted.txt")" = "$stored" ]
+    '[ "$(sort "$T/accepted.txt" | uniq | wc -l)" = "$stored" ] && [ "$(wc -l < "$T/accepted.txt")" = "$stored" ]'
 missing=0
 while read -r id; do
 	[ -f "$T/spool/events/$id.json" ] || missing=$((missing + 1))
@@ -53,7 +53,7 @@ check "as many pending records as events" [ "$(find "$T/spool/pending" -name 'so
 check "tmp/ is empty" [ "$(count_files "$T/spool/tmp")" = 0 ]
 check "open files of the receivers flat" [ "$fd0" = "$fd1" ]
 grow=$(echo "$rss0 $rss1" | awk '{ n = NF / 2; g = 0; for (i = 1; i <= n; i++) if ($(i + n) - $i > g) g = $(i + n) - $i; print g }')
-check "the receivers' RSS was measured" [ -n "$rss0" ] && [ -n "$rss1" ]
+check "the receivers' RSS was measured" '[ -n "$rss0" ] && [ -n "$rss1" ]'
 if grep -q __asan_init "$RECEIVE"; then
 	skip "RSS under AddressSanitizer (its quarantine grows by design)"
 else
