@@ -72,7 +72,7 @@ chmod 600 "$T/secret"
 CONF=$T/huskyhook.conf
 RECEIVE_REAL=$build/huskyhook-receive
 PIDS=
-# Stops every server this run started. tests/lib.sh's server_ready sets
+# Stops every server this run started. tests/servers.sh's server_ready sets
 # its own EXIT trap, so serve and peer set this one again after it.
 bench_cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
