@@ -18,6 +18,8 @@ top_builddir=$build
 export top_srcdir top_builddir
 # shellcheck source=tests/lib.sh
 . "$top/tests/lib.sh"
+# shellcheck source=tests/servers.sh
+. "$top/tests/servers.sh"
 
 # Requests per scenario and round. Every HTTP scenario runs once in each
 # round, one after the other, against servers started once: the disk's
@@ -70,7 +72,7 @@ chmod 600 "$T/secret"
 CONF=$T/huskyhook.conf
 RECEIVE_REAL=$build/huskyhook-receive
 PIDS=
-# Stops every server this run started. tests/lib.sh's server_ready sets
+# Stops every server this run started. tests/servers.sh's server_ready sets
 # its own EXIT trap, so serve and peer set this one again after it.
 bench_cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done

@@ -43,7 +43,7 @@ for call in openat mkdirat write fsync close linkat renameat unlinkat; do
 done
 diag "killed at $killed distinct points"
 check "killed at 20 or more distinct points" [ "$killed" -ge 20 ]
-check "nothing partial anywhere in events/" sh -c "! find '$T/spool/events' -type f -size -190k | grep -q ."
+check "nothing partial anywhere in events/" '! find "$T/spool/events" -type f -size -190k | grep -q .'
 
 # 2. Killed at random moments.
 i=0
@@ -86,14 +86,14 @@ check "after 150 random kills: every redelivery 200 and stored complete" [ $bad 
 # fails.
 event evt_unsynced > "$T/unsynced.json"
 post "$T/unsynced.json" LD_PRELOAD="$FAULTLIB" FAULT_CALL=fsync FAULT_NTH=2 FAULT_ACTION=kill
-check "killed between link and directory fsync: the name exists, no meta" sh -c "[ -e '$T/spool/events/evt_unsynced.json' ] && [ ! -e '$T/spool/pending/evt_unsynced' ]"
+check "killed between link and directory fsync: the name exists, no meta" '[ -e "$T/spool/events/evt_unsynced.json" ] && [ ! -e "$T/spool/pending/evt_unsynced" ]'
 post "$T/unsynced.json" LD_PRELOAD="$FAULTLIB" FAULT_CALL=fsync FAULT_NTH=1 FAULT_ERRNO=EIO
 check "a redelivery whose fsync of the directory fails: 503, not duplicate" [ "$STATUS" = 503 ]
 post "$T/unsynced.json"
-check "a redelivery that syncs it: 200 duplicate" sh -c "[ '$STATUS' = 200 ] && grep -q duplicate '$T/out'"
+check "a redelivery that syncs it: 200 duplicate" '[ "$STATUS" = 200 ] && grep -q duplicate "$T/out"'
 event evt_synced > "$T/synced.json"
 post "$T/synced.json"
 post "$T/synced.json" LD_PRELOAD="$FAULTLIB" FAULT_CALL=fsync FAULT_NTH=1 FAULT_ERRNO=EIO
-check "with its meta in pending/ a duplicate needs no fsync: 200" sh -c "[ '$STATUS' = 200 ] && grep -q duplicate '$T/out'"
-check "nothing but tmp/ holds leftovers" sh -c "[ \$(ls '$T/spool/pending' | wc -l) -le \$(ls '$T/spool/events' | wc -l) ]"
+check "with its meta in pending/ a duplicate needs no fsync: 200" '[ "$STATUS" = 200 ] && grep -q duplicate "$T/out"'
+check "nothing but tmp/ holds leftovers" '[ "$(ls "$T/spool/pending" | wc -l)" -le "$(ls "$T/spool/events" | wc -l)" ]'
 done_testing

@@ -47,7 +47,7 @@ if [ -f "$FAULTLIB" ]; then
 			post "$T/f.json" LD_PRELOAD="$FAULTLIB" FAULT_CALL="$call" \
 			    FAULT_NTH="$n" FAULT_ERRNO="$err"
 			check "$call #$n fails with $err after the commit: 200, stored whole" \
-			    sh -c "[ '$STATUS' = 200 ] && cmp -s '$T/f.json' '$SPOOL/events/$id.json'"
+			    '[ "$STATUS" = 200 ] && cmp -s "$T/f.json" "$SPOOL/events/$id.json"'
 			rm -f "$SPOOL"/tmp/*
 		done
 	done
@@ -107,7 +107,7 @@ if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=512k tmpfs "$FULL" 2>/dev/null; 
 	mount -o remount,rw "$FULL"
 	check "read-only then writable again: accepted" accepted_now evt_ro "$T/ro.json"
 	post "$T/first.json"
-	check "a duplicate is still a duplicate" sh -c "grep -q '\"duplicate\"' '$T/out'"
+	check "a duplicate is still a duplicate" 'grep -q "\"duplicate\"" "$T/out"'
 	umount "$FULL"
 else
 	skip "cannot mount a tmpfs here (needs root)"

@@ -3,6 +3,10 @@
 # mod_fastcgi and under mod_cgi, using the shipped lighttpd/ files.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/servers.sh
+. "${top_srcdir:-.}/tests/servers.sh"
+# shellcheck source=tests/through-server.sh
+. "${top_srcdir:-.}/tests/through-server.sh"
 
 # storm MODE ID N: N deliveries of one event at once, half of them in
 # parallel, through $URL: all 200, one stored.
@@ -73,7 +77,7 @@ if lighttpd_start huskyhook-fastcgi.conf; then
 	procs=$(receiver_pids)
 	nthreads=
 	for p in $procs; do nthreads="$nthreads $(find "/proc/$p/task" -mindepth 1 -maxdepth 1 | wc -l)"; done
-	check "threads: 8 threads in each receiver process ($nthreads)" [ -n "$procs" ] && ! echo "$nthreads" | grep -qv '^\( 8\)*$'
+	check "threads: 8 threads in each receiver process ($nthreads)" '[ -n "$procs" ] && echo "$nthreads" | grep -qx "\( 8\)\{1,\}"'
 	storm threads evt_tstorm 40
 	# A thread opens the spool at its first request that gets that far.
 	served=0
@@ -95,7 +99,8 @@ if lighttpd_start huskyhook-fastcgi.conf; then
 	check "threads: every receiver SIGKILLed, lighttpd starts them again: 200" [ "$STATUS" = 200 ]
 	check "threads: and the event is stored" stored evt_t2
 	all=$(receiver_pids)
-	check "threads: new processes ($(echo $all)) replace the killed ones" [ -n "$all" ] && ! echo " $all " | grep -q " $(echo "$procs" | head -n 1) "
+	first=$(echo "$procs" | head -n 1)
+	check "threads: new processes ($(echo $all)) replace the killed ones" '[ -n "$all" ] && ! echo " $all " | grep -q " $first "'
 	lighttpd_stop
 	i=0
 	while [ $i -lt 30 ] && for p in $all; do kill -0 "$p" 2>/dev/null && break; done; do

@@ -5,6 +5,10 @@
 # The shipped files are the tested files, only paths and ports changed.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/servers.sh
+. "${top_srcdir:-.}/tests/servers.sh"
+# shellcheck source=tests/through-server.sh
+. "${top_srcdir:-.}/tests/through-server.sh"
 command -v apache2 > /dev/null || [ -x /usr/sbin/apache2 ] ||
     skip_all "apache2 is not installed"
 command -v curl > /dev/null || skip_all "curl is not installed"
@@ -62,7 +66,7 @@ for mode in fcgid proxy-fcgi cgi cgi-wrapper; do
 		continue
 	fi
 	ok "$mode: Apache starts"
-	check "$mode: apache2 -t says Syntax OK" sh -c "'$APACHE' -f '$T/apache/httpd.conf' -t 2>&1 | grep -q 'Syntax OK'"
+	check "$mode: apache2 -t says Syntax OK" '"$APACHE" -f "$T/apache/httpd.conf" -t 2>&1 | grep -q "Syntax OK"'
 	URL=http://127.0.0.1:$APACHE_PORT$URLPATH
 
 	check_through_server "$mode"
@@ -71,7 +75,7 @@ for mode in fcgid proxy-fcgi cgi cgi-wrapper; do
 		STATUS=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$APACHE_PORT/cgi-bin/README")
 		check "$mode: nothing else in cgi-bin is served (403)" [ "$STATUS" = 403 ]
 	fi
-	check "$mode: no secret in Apache's logs" sh -c "! grep -rq '$SECRET' '$T/apache'"
+	check "$mode: no secret in Apache's logs" '! grep -rq "$SECRET" "$T/apache"'
 	apache_stop
 	if [ -f "$T/spawn.pid" ]; then
 		# shellcheck disable=SC2046
@@ -88,7 +92,7 @@ if command -v systemd-analyze > /dev/null; then
 	    "$top_srcdir/apache/huskyhook-receive.service" > "$T/units/huskyhook-receive.service"
 	cp "$top_srcdir/apache/huskyhook-receive.socket" "$T/units/"
 	check "systemd-analyze verify accepts the socket and service units" \
-	    sh -c "systemd-analyze verify '$T/units/huskyhook-receive.socket' '$T/units/huskyhook-receive.service' > '$T/units/verify.out' 2>&1"
+	    'systemd-analyze verify "$T/units/huskyhook-receive.socket" "$T/units/huskyhook-receive.service" > "$T/units/verify.out" 2>&1'
 	sed 's/^/# /' "$T/units/verify.out"
 else
 	skip "systemd-analyze is not installed"

@@ -39,14 +39,15 @@ post_again() {
 	RUN_AS=
 }
 post_again
-check "a redelivery after the cron user's run is still a duplicate" sh -c "grep -q '\"duplicate\"' '$T/out'"
-check "status, as the web server's user, reads what cron wrote" sh -c "setpriv --reuid=$WEB --regid=$GID --clear-groups '$HUSKYHOOK' -c '$CONF' status | grep -q '^done *1$'"
+check "a redelivery after the cron user's run is still a duplicate" 'grep -q "\"duplicate\"" "$T/out"'
+check "status, as the web server's user, reads what cron wrote" \
+    'setpriv --reuid="$WEB" --regid="$GID" --clear-groups "$HUSKYHOOK" -c "$CONF" status | grep -q "^done *1\$"'
 
 # What the web server's user can write into the spool is read back as
 # untrusted: a meta naming a program outside the hooks directory as its
 # event type, beside a body that is a shell script, runs nothing.
 as_web() { setpriv --reuid=$WEB --regid=$GID --clear-groups "$@"; }
-as_web sh -c "printf '#!/bin/sh\necho pwned > $T/spool/pwned\n' > '$T/spool/events/evt_path.json'"
+as_web sh -c 'printf "#!/bin/sh\necho pwned > %s/spool/pwned\n" "$1" > "$1/spool/events/evt_path.json"' sh "$T"
 sed -e 's/^event_id=.*/event_id=evt_path/' \
     -e 's#^event_type=.*#event_type=../../../../../../../../../../../../bin/sh#' \
     "$T/spool/done/evt_shared" > "$T/forged.meta"
@@ -63,6 +64,6 @@ as_web cp "$T/other.meta" "$T/spool/pending/evt_other"
 as_cron "$HUSKYHOOK" -c "$CONF" run > "$T/run.out" 2>&1
 check "a meta whose event type is a path: nothing outside hooks/ runs" [ ! -e "$T/spool/pwned" ]
 check "and the event is recorded as failed" [ "$(state_of evt_path)" = failed ]
-check "a meta naming another type than its body: no hook runs" sh -c "! grep -q evt_other '$T/hooks/ran.log'"
+check "a meta naming another type than its body: no hook runs" '! grep -q evt_other "$T/hooks/ran.log"'
 check "and it is recorded as failed, saying why" grep -q '^last_error=the stored body is not the event its meta describes$' "$T/spool/failed/evt_other"
 done_testing

@@ -25,7 +25,7 @@ hh run > "$T/run.out" 2>&1
 check "the body without meta is found and its hook runs" [ "$(ran evt_orphan)" = 1 ]
 check "and it is done" [ "$(state_of evt_orphan)" = "done" ]
 check "the failed meta without a body is removed" [ ! -e "$T/spool/failed/evt_gone" ]
-check "both are logged" sh -c "grep -q 'evt_orphan: stored without meta' '$T/receive.log' && grep -q 'evt_gone: failed meta without a body' '$T/receive.log'"
+check "both are logged" 'grep -q "evt_orphan: stored without meta" "$T/receive.log" && grep -q "evt_gone: failed meta without a body" "$T/receive.log"'
 
 # A pending meta without a body cannot run: failed, saying why.
 deliver evt_nobody
@@ -42,9 +42,9 @@ cp "$T/spool/pending/evt_late" "$T/late.meta"
 rm "$T/spool/pending/evt_late"
 touch -t "$old" "$T/spool/events/evt_late.json"
 hh run > /dev/null
-check "the stalled event ran once" [ "$(ran evt_late)" = 1 ] && [ "$(state_of evt_late)" = "done" ]
+check "the stalled event ran once" '[ "$(ran evt_late)" = 1 ] && [ "$(state_of evt_late)" = done ]'
 mv "$T/late.meta" "$T/spool/pending/evt_late"
-check "show says done while the late meta is there" sh -c "'$HUSKYHOOK' -c '$CONF' show evt_late | grep -q '^state  *done'"
+check "show says done while the late meta is there" '"$HUSKYHOOK" -c "$CONF" show evt_late | grep -q "^state  *done"'
 hh run > /dev/null
 check "the late pending meta does not run the hook again" [ "$(ran evt_late)" = 1 ]
 check "it is removed" [ ! -e "$T/spool/pending/evt_late" ]
@@ -56,7 +56,7 @@ check "it is logged" grep -q 'evt_late: a pending meta beside a finished one' "$
 echo "private-key-material" > "$T/private"
 ln -s "$T/private" "$T/spool/logs/evt_late.log"
 hh show evt_late > "$T/show.out" 2>&1
-check "show does not follow a linked hook log" sh -c "! grep -q private-key-material '$T/show.out'"
+check "show does not follow a linked hook log" '! grep -q private-key-material "$T/show.out"'
 deliver evt_fifo
 rm "$T/spool/events/evt_fifo.json"
 mkfifo "$T/spool/events/evt_fifo.json"
@@ -77,7 +77,7 @@ hh requeue evt_req > "$T/req.out" 2>&1
 rc=$?
 took=$(( $(date +%s) - start ))
 check "requeue while a run holds the lock: exit 1" [ "$rc" = 1 ]
-check "after waiting about 10s (took ${took}s)" [ "$took" -ge 9 ] && [ "$took" -le 20 ]
+check "after waiting about 10s (took ${took}s)" '[ "$took" -ge 9 ] && [ "$took" -le 20 ]'
 check "saying a run holds the lock" grep -q 'a run has held the lock' "$T/req.out"
 check "the event was left alone" [ "$(state_of evt_req)" = "done" ]
 hh purge --done > "$T/purge.out" 2>&1 &

@@ -6,35 +6,57 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 setup_hooks "retry_base = 2s" "retry_max = 6s" "max_attempts = 4"
 
+# No test here waits for a retry delay to pass: the delays are read from
+# next_attempt, and then made due.
+# due ID [TIME]: the retrying event ID's next_attempt set to TIME (0 if
+# not given), as if its delay had passed; the meta rewritten whole.
+due() {
+	sed "s/^next_attempt=.*/next_attempt=${2:-0}/" "$T/spool/pending/$1" > "$T/due.tmp" &&
+	    mv "$T/due.tmp" "$T/spool/pending/$1"
+}
+# run_timed: hh run, its report in $T/run.out; the times (s) around it
+# in $ran_from and $ran_to.
+run_timed() {
+	ran_from=$(date +%s)
+	hh run > "$T/run.out"
+	ran_to=$(date +%s)
+}
+# delay_is ID SECONDS: the event's next_attempt is SECONDS after the
+# run_timed that set it.
+delay_is() {
+	delay_next=$(meta "$1" next_attempt)
+	[ "$delay_next" -ge $((ran_from + $2)) ] && [ "$delay_next" -le $((ran_to + $2)) ]
+}
+
 hook call.failed 'echo "attempt $HUSKY_ATTEMPT"; exit 1'
 deliver evt_fail call.failed
-hh run > "$T/run.out"
-check "attempt 1 fails: the event is retrying" [ "$(state_of evt_fail)" = pending ] && [ "$(meta evt_fail attempts)" = 1 ]
+run_timed
+check "attempt 1 fails: the event is retrying" '[ "$(state_of evt_fail)" = pending ] && [ "$(meta evt_fail attempts)" = 1 ]'
 check "run reports the failure (for cron's mail)" grep -q 'evt_fail call.failed: attempt 1 of 4 failed, retry in 2s: hook call.failed: exit 1' "$T/run.out"
-next1=$(meta evt_fail next_attempt)
+check "next_attempt is retry_base after attempt 1" delay_is evt_fail 2
 hh run
 check "not due yet: not run again" [ "$(meta evt_fail attempts)" = 1 ]
-sleep 2.2
-hh run > "$T/run.out"
-check "attempt 2 after retry_base" [ "$(meta evt_fail attempts)" = 2 ]
+due evt_fail "$(date +%s)"
+run_timed
+check "attempt 2 once next_attempt is now" [ "$(meta evt_fail attempts)" = 2 ]
 check "the delay doubles" grep -q 'retry in 4s' "$T/run.out"
-next2=$(meta evt_fail next_attempt)
-check "next_attempt moves further out" [ $((next2 - next1)) -ge 4 ]
-sleep 4.2
-hh run > "$T/run.out"
+check "next_attempt moves further out: 2 x retry_base after attempt 2" delay_is evt_fail 4
+due evt_fail
+run_timed
 check "attempt 3, the delay capped at retry_max" grep -q 'attempt 3 of 4 failed, retry in 6s' "$T/run.out"
-sleep 6.2
+check "next_attempt is retry_max after attempt 3" delay_is evt_fail 6
+due evt_fail
 hh run > "$T/run.out"
 check "after max_attempts: failed" [ "$(state_of evt_fail)" = failed ]
 check "reported as failed for good" grep -q 'evt_fail call.failed: failed for good after attempt 4' "$T/run.out"
 check "the hook saw HUSKY_ATTEMPT 1 to 4" [ "$(grep -c '^attempt [1-4]$' "$T/spool/logs/evt_fail.log")" = 4 ]
 check "the log records each exit" [ "$(grep -c '^=== exit 1$' "$T/spool/logs/evt_fail.log")" = 4 ]
-check "status counts it as failed" sh -c "hh() { '$HUSKYHOOK' -c '$CONF' \"\$@\"; }; hh status | grep -q '^failed *1$'"
-check "list failed shows it" sh -c "'$HUSKYHOOK' -c '$CONF' list failed | grep -q '^evt_fail '"
+check "status counts it as failed" '"$HUSKYHOOK" -c "$CONF" status | grep -q "^failed *1\$"'
+check "list failed shows it" '"$HUSKYHOOK" -c "$CONF" list failed | grep -q "^evt_fail "'
 
 # Dedupe holds after failed.
 post "$T/deliver.json"
-check "a redelivery of a failed event is a duplicate" sh -c "grep -q '\"duplicate\"' '$T/out'"
+check "a redelivery of a failed event is a duplicate" 'grep -q "\"duplicate\"" "$T/out"'
 
 # requeue brings it back; fixed, it is done.
 hh requeue evt_fail > /dev/null
@@ -48,7 +70,7 @@ check "requeued and fixed: done" [ "$(state_of evt_fail)" = "done" ]
 hook call.disallowed 'echo "no such customer" >&2; exit 100'
 deliver evt_perm call.disallowed
 hh run > "$T/run.out"
-check "exit 100: failed at once" [ "$(state_of evt_perm)" = failed ] && [ "$(meta evt_perm attempts)" = 1 ]
+check "exit 100: failed at once" '[ "$(state_of evt_perm)" = failed ] && [ "$(meta evt_perm attempts)" = 1 ]'
 check "its stderr is in the log" grep -q 'no such customer' "$T/spool/logs/evt_perm.log"
 
 # requeue --failed.
@@ -63,11 +85,13 @@ hook call.answered/10-first 'echo x >> first.count'
 hook call.answered/20-second 'echo x >> second.count; [ -e second.ok ] || { touch second.ok; exit 1; }'
 deliver evt_dir call.answered
 hh run > /dev/null
-check "first run: both hooks ran once" [ "$(grep -c . "$T/hooks/first.count")" = 1 ] && [ "$(grep -c . "$T/hooks/second.count")" = 1 ]
+check "first run: both hooks ran once" \
+    '[ "$(grep -c . "$T/hooks/first.count")" = 1 ] && [ "$(grep -c . "$T/hooks/second.count")" = 1 ]'
 check "the first hook is remembered as done" [ "$(meta evt_dir hooks_done)" = 10-first ]
-sleep 2.2
+due evt_dir
 hh run > /dev/null
-check "the retry ran only the second hook" [ "$(grep -c . "$T/hooks/first.count")" = 1 ] && [ "$(grep -c . "$T/hooks/second.count")" = 2 ]
+check "the retry ran only the second hook" \
+    '[ "$(grep -c . "$T/hooks/first.count")" = 1 ] && [ "$(grep -c . "$T/hooks/second.count")" = 2 ]'
 check "then the event is done" [ "$(state_of evt_dir)" = "done" ]
 check "with both hooks recorded" [ "$(meta evt_dir hooks_done)" = "10-first 20-second" ]
 
@@ -90,9 +114,9 @@ deliver evt_noexec call.completed
 hh run > "$T/run.out"
 check "a non-executable hook: the event is kept for a retry" [ "$(state_of evt_noexec)" = pending ]
 check "the report names the file" grep -q "hooks/call.completed is not an executable file" "$T/run.out"
-check "huskyhook check names it too" sh -c "'$HUSKYHOOK' -c '$CONF' check | grep -q 'problem: .*call.completed is not an executable file'"
+check "huskyhook check names it too" '"$HUSKYHOOK" -c "$CONF" check | grep -q "problem: .*call.completed is not an executable file"'
 chmod 755 "$T/hooks/call.completed"
-sleep 2.2
+due evt_noexec
 hh run
 check "made executable: done on the retry" [ "$(state_of evt_noexec)" = "done" ]
 done_testing

@@ -32,12 +32,12 @@ check "status --json: both ages" sh -c "'$HUSKYHOOK' -c '$CONF' status --json | 
 
 hh list > "$T/list.out"
 check "list shows all four" [ "$(grep -c . "$T/list.out")" = 4 ]
-check "list retrying" sh -c "'$HUSKYHOOK' -c '$CONF' list retrying | grep -q '^evt_b *retrying *call.failed .*attempts 1  hook call.failed: exit 1$'"
+check "list retrying" '"$HUSKYHOOK" -c "$CONF" list retrying | grep -q "^evt_b *retrying *call.failed .*attempts 1  hook call.failed: exit 1\$"'
 check "list pending excludes retrying" [ "$(hh list pending | cut -d' ' -f1)" = evt_d ]
 check "list done" [ "$(hh list "done" | cut -d' ' -f1)" = evt_a ]
 hh list failed --json > "$T/list.json"
 check "list failed --json" grep -q '^\[{"event_id":"evt_c","state":"failed","event_type":"call.disallowed","created_at":"[^"]*","attempts":1,"last_error":"hook call.disallowed: exit 100"}\]$' "$T/list.json"
-check "list with an unknown state: exit 2" sh -c "'$HUSKYHOOK' -c '$CONF' list bogus 2>/dev/null; [ \$? = 2 ]"
+check "list with an unknown state: exit 2" '"$HUSKYHOOK" -c "$CONF" list bogus 2> /dev/null; [ $? = 2 ]'
 
 hh show evt_a > "$T/show.out"
 check "show: state" grep -q '^state *done$' "$T/show.out"
@@ -46,11 +46,11 @@ check "show: the body" grep -qF '"event_id":"evt_a"' "$T/show.out"
 check "show: the hook log" grep -q '^hook output for evt_a$' "$T/show.out"
 # Attempts are numbered as the hook log numbers them: a first-try
 # success is attempt 1, in show, list and list --json alike.
-check "show: a first-try success made 1 attempt, as its log says" sh -c "grep -q '^attempts *1$' '$T/show.out' && grep -q '^=== .* attempt 1 hook call.completed ' '$T/show.out'"
+check "show: a first-try success made 1 attempt, as its log says" 'grep -q "^attempts *1$" "$T/show.out" && grep -q "^=== .* attempt 1 hook call.completed " "$T/show.out"'
 check "list: a first-try success, attempts 1" grep -q '^evt_a *done .*  attempts 1$' "$T/list.out"
-check "list --json: a first-try success, attempts 1" sh -c "'$HUSKYHOOK' -c '$CONF' list done --json | grep -q '\"event_id\":\"evt_a\",.*\"attempts\":1,'"
-check "show: an unknown id exits 1" sh -c "'$HUSKYHOOK' -c '$CONF' show evt_nope 2>/dev/null; [ \$? = 1 ]"
-check "show: a hostile id is refused" sh -c "'$HUSKYHOOK' -c '$CONF' show ../../etc/passwd 2>/dev/null; [ \$? = 1 ]"
+check "list --json: a first-try success, attempts 1" '"$HUSKYHOOK" -c "$CONF" list done --json | grep -q "\"event_id\":\"evt_a\",.*\"attempts\":1,"'
+check "show: an unknown id exits 1" '"$HUSKYHOOK" -c "$CONF" show evt_nope 2> /dev/null; [ $? = 1 ]'
+check "show: a hostile id is refused" '"$HUSKYHOOK" -c "$CONF" show ../../etc/passwd 2> /dev/null; [ $? = 1 ]'
 # A first-try success is moved to done/ by a bare rename: the time it
 # finished comes from that rename.
 check "show: a first-try done event has its finished time" grep -q "^finished *20[0-9-]*T.*Z$" "$T/show.out"
@@ -88,7 +88,8 @@ for f in show-esc show-esc-meta list-esc status-esc; do
 done
 check "list --json: no raw ESC, BEL or 0x9b" [ "$(raw_controls "$T/list-esc.json")" = 0 ]
 check "show: a meta holding escapes is not shown, but named as damaged" grep -q 'evt_esc_meta: its meta is damaged or not huskyhook' "$T/show-esc-meta.out"
-check "list: it is left out, with a warning in the log" sh -c "grep -q 'pending/evt_esc_meta: unreadable meta' '$T/receive.log' && ! grep -q '^evt_esc_meta ' '$T/list-esc.out'"
+check "list: it is left out, with a warning in the log" \
+    'grep -q "pending/evt_esc_meta: unreadable meta" "$T/receive.log" && ! grep -q "^evt_esc_meta " "$T/list-esc.out"'
 check "show: the body, escaped" grep -qF '{"event_id":"evt_esc","org_id":"\x1b[2J\x9b"}' "$T/show-esc.out"
 check "show: the hook log, escaped, its newlines and tab kept" grep -qxF "$(printf '\t\\x1b]0;owned\\x07')" "$T/show-esc.out"
 check "show: U+009B in the hook log as its two bytes" grep -qF '\x9b31m red \xc2\x9b1m' "$T/show-esc.out"
@@ -100,18 +101,18 @@ hh purge --done --older-than 1h > /dev/null
 check "purge --done --older-than 1h keeps a just-done event" [ "$(state_of evt_a)" = "done" ]
 
 hh requeue evt_a > /dev/null
-check "requeue a done event: pending, hooks to run again" [ "$(state_of evt_a)" = pending ] && [ -z "$(meta evt_a hooks_done)" ]
+check "requeue a done event: pending, hooks to run again" '[ "$(state_of evt_a)" = pending ] && [ -z "$(meta evt_a hooks_done)" ]'
 hh requeue evt_b > /dev/null
-check "requeue a retrying event: due now" [ "$(meta evt_b next_attempt)" = 0 ] && [ "$(meta evt_b attempts)" = 0 ]
-check "requeue without operands: exit 2" sh -c "'$HUSKYHOOK' -c '$CONF' requeue 2>/dev/null; [ \$? = 2 ]"
-check "requeue an unknown id: exit 1" sh -c "'$HUSKYHOOK' -c '$CONF' requeue evt_nope 2>/dev/null; [ \$? = 1 ]"
+check "requeue a retrying event: due now" '[ "$(meta evt_b next_attempt)" = 0 ] && [ "$(meta evt_b attempts)" = 0 ]'
+check "requeue without operands: exit 2" '"$HUSKYHOOK" -c "$CONF" requeue 2> /dev/null; [ $? = 2 ]'
+check "requeue an unknown id: exit 1" '"$HUSKYHOOK" -c "$CONF" requeue evt_nope 2> /dev/null; [ $? = 1 ]'
 
 hh purge --failed --older-than 1h > "$T/purge.out"
 check "purge --older-than spares a young failure" [ "$(state_of evt_c)" = failed ]
 hh purge --failed > "$T/purge.out"
-check "purge --failed" [ "$(state_of evt_c)" = none ] && [ ! -e "$T/spool/events/evt_c.json" ]
+check "purge --failed" '[ "$(state_of evt_c)" = none ] && [ ! -e "$T/spool/events/evt_c.json" ]'
 check "purge says how many" grep -q '^1 failed events purged$' "$T/purge.out"
-check "purge with neither: exit 2" sh -c "'$HUSKYHOOK' -c '$CONF' purge 2>/dev/null; [ \$? = 2 ]"
+check "purge with neither: exit 2" '"$HUSKYHOOK" -c "$CONF" purge 2> /dev/null; [ $? = 2 ]'
 post "$T/deliver.json" > /dev/null
 check "after a purge, the event can be delivered again" [ "$STATUS" = 200 ]
 
@@ -161,20 +162,20 @@ fi
 HUSKYHOOK_CONFIG=$T/none.conf "$HUSKYHOOK" check > "$T/check.out" 2> "$T/check.err"
 check "check, HUSKYHOOK_CONFIG names no file: says so" grep -qxF "huskyhook: no config at $T/none.conf (HUSKYHOOK_CONFIG): give -c FILE, or make one with huskyhook init DIR" "$T/check.err"
 write_conf
-check "run without hooks: exit 1, saying so" sh -c "'$HUSKYHOOK' -c '$CONF' run 2>&1 | grep -q \"'hooks' is not set\""
+check "run without hooks: exit 1, saying so" '"$HUSKYHOOK" -c "$CONF" run 2>&1 | grep -q "'\''hooks'\'' is not set"'
 printf 'frob = 1\n' > "$T/bad.conf"
-check "a config error names file and line" sh -c "'$HUSKYHOOK' -c '$T/bad.conf' status 2>&1 | grep -q \"bad.conf:1: unknown key 'frob'\""
+check "a config error names file and line" '"$HUSKYHOOK" -c "$T/bad.conf" status 2>&1 | grep -q "bad.conf:1: unknown key '\''frob'\''"'
 write_conf "hooks = $T/hooks"
 sed -i "s#^spool = .*#spool = $T/nospool#" "$CONF"
-check "run on a spool that cannot be used: exit 1" sh -c "'$HUSKYHOOK' -c '$CONF' run 2>/dev/null; [ \$? = 1 ]"
+check "run on a spool that cannot be used: exit 1" '"$HUSKYHOOK" -c "$CONF" run 2> /dev/null; [ $? = 1 ]'
 
 # Usage.
-check "--version" sh -c "'$HUSKYHOOK' --version | grep -q '^huskyhook [0-9]'"
-check "--help exits 0" sh -c "'$HUSKYHOOK' --help | grep -q '^usage: huskyhook'"
-check "no command: exit 2" sh -c "'$HUSKYHOOK' 2>/dev/null; [ \$? = 2 ]"
-check "unknown command: exit 2" sh -c "'$HUSKYHOOK' frob 2>/dev/null; [ \$? = 2 ]"
-check "unknown option: exit 2" sh -c "'$HUSKYHOOK' status --frob 2>/dev/null; [ \$? = 2 ]"
-check "HUSKYHOOK_CONFIG is the default config" sh -c "HUSKYHOOK_CONFIG='$T/bad.conf' '$HUSKYHOOK' status 2>&1 | grep -q 'bad.conf:1'"
+check "--version" '"$HUSKYHOOK" --version | grep -q "^huskyhook [0-9]"'
+check "--help exits 0" '"$HUSKYHOOK" --help | grep -q "^usage: huskyhook"'
+check "no command: exit 2" '"$HUSKYHOOK" 2> /dev/null; [ $? = 2 ]'
+check "unknown command: exit 2" '"$HUSKYHOOK" frob 2> /dev/null; [ $? = 2 ]'
+check "unknown option: exit 2" '"$HUSKYHOOK" status --frob 2> /dev/null; [ $? = 2 ]'
+check "HUSKYHOOK_CONFIG is the default config" 'HUSKYHOOK_CONFIG="$T/bad.conf" "$HUSKYHOOK" status 2>&1 | grep -q "bad.conf:1"'
 
 write_conf "hooks = $T/hooks"
 # Each command knows its own options and no other: an option of another
@@ -261,8 +262,8 @@ check "init: the dashboard URL of a CGI script in the site's cgi-bin" grep -qF "
 check "init: the config logs to a file in the layout" grep -qx 'log = huskyhook.log' "$T/site/huskyhook.conf"
 check "init: secret 600, spool and hooks 700" [ "$(stat -c %a "$T/site/secret") $(stat -c %a "$T/site/spool") $(stat -c %a "$T/site/hooks")" = "600 700 700" ]
 check "init: an example hook per event type, disabled" [ "$(find "$T/site/hooks" -name '*.disabled' | wc -l)" = 5 ]
-check "init: the layout passes check" sh -c "'$HUSKYHOOK' -c '$T/site/huskyhook.conf' check > /dev/null"
-check "init twice refuses to overwrite" sh -c "'$HUSKYHOOK' init '$T/site' 2>/dev/null; [ \$? = 1 ]"
+check "init: the layout passes check" '"$HUSKYHOOK" -c "$T/site/huskyhook.conf" check > /dev/null'
+check "init twice refuses to overwrite" '"$HUSKYHOOK" init "$T/site" 2> /dev/null; [ $? = 1 ]'
 mv "$T/site/hooks/call.completed.disabled" "$T/site/hooks/call.completed"
 CONF=$T/site/huskyhook.conf
 SECRET=$(cat "$T/site/secret")

@@ -3,6 +3,8 @@
 # with the lines the header says to edit changed), run by huskyhook run.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/servers.sh
+. "${top_srcdir:-.}/tests/servers.sh"
 setup_hooks "hook_path = $top_builddir/tests/tmp/t0750-examples/bin:/usr/bin:/bin"
 EX=$top_srcdir/examples/hooks
 
@@ -26,10 +28,10 @@ HOME=$T hh run
 check "log-csv: hostile values: still one line per event" [ "$(grep -c . "$csv")" = 5 ]
 # Each line, quoted fields reduced to X: six fields.
 check "log-csv: hostile values: six quoted fields on every line" \
-    sh -c "sed -E 's/\"([^\"]|\"\")*\"/X/g' '$csv' | sed 1d | grep -vxq 'X,X,X,X,X,X' && exit 1 || exit 0"
-check "log-csv: no field starts a formula" sh -c "! grep -qE '(^|,)\"[[:space:]]*[=+@-]' '$csv'"
+    '! sed -E "s/\"([^\"]|\"\")*\"/X/g" "$csv" | sed 1d | grep -vxq X,X,X,X,X,X'
+check "log-csv: no field starts a formula" '! grep -qE "(^|,)\"[[:space:]]*[=+@-]" "$csv"'
 check "log-csv: the formula is kept as text" grep -qF "\"'=HYPERLINK(\"\"http://evil.invalid/\"\",\"\"x\"\")\"" "$csv"
-check "log-csv: no forged row" sh -c "! grep -q '^evt_fake' '$csv'"
+check "log-csv: no forged row" '! grep -q "^evt_fake" "$csv"'
 rm "$T/hooks/default"
 
 # mail-on-failed, with a sendmail on hook_path that keeps the message.
@@ -81,9 +83,9 @@ hh run
 check "mail-on-failed: hostile values: done" [ "$(state_of evt_mail2)" = "done" ]
 check "mail-on-failed: hostile values: only the one recipient" [ "$(cat "$T/mail.rcpt")" = ops@test.invalid ]
 sed '/^\r*$/q' "$T/mail.out" > "$T/mail.headers"
-check "mail-on-failed: hostile values: no injected header" sh -c "! grep -qiE '^(bcc|cc|to|from|reply-to):.*evil' '$T/mail.headers'"
+check "mail-on-failed: hostile values: no injected header" '! grep -qiE "^(bcc|cc|to|from|reply-to):.*evil" "$T/mail.headers"'
 check "mail-on-failed: hostile values: one To header" [ "$(grep -ci '^To:' "$T/mail.headers")" = 1 ]
-check "mail-on-failed: hostile values: no CR in the headers" sh -c "! grep -q \"\$(printf '\\r')\" '$T/mail.headers'"
+check "mail-on-failed: hostile values: no CR in the headers" '! grep -q "$(printf "\r")" "$T/mail.headers"'
 check "mail-on-failed: hostile values: the Subject is one line naming the call" grep -qx 'Subject: HuskyVoice call failed: c1 Bcc: evil@example.com' "$T/mail.headers"
 
 # forward, to a second huskyhook receiver behind a real lighttpd.
@@ -139,9 +141,10 @@ hh run
 check "forward: hostile values: done" [ "$(state_of evt_fwd_hostile)" = "done" ]
 tr '\0' '\n' < "$T/curl.args" > "$T/curl.lines"
 check "forward: hostile values: the event id header as it is" grep -qx 'X-Husky-Event-Id: evt_fwd_hostile' "$T/curl.lines"
-check "forward: hostile values: three headers, nothing injected" [ "$(grep -c '^-H$' "$T/curl.lines")" = 3 ] && ! grep -q 'X-Evil' "$T/curl.lines"
+check "forward: hostile values: three headers, nothing injected" \
+    '[ "$(grep -c "^-H\$" "$T/curl.lines")" = 3 ] && ! grep -q X-Evil "$T/curl.lines"'
 check "forward: hostile values: the URL as configured, last" [ "$(tail -n 1 "$T/curl.lines")" = https://forward.test.invalid/hook ]
-check "forward: hostile values: nothing of them was run" sh -c "! ls '$T/hooks' | grep -q pwned"
+check "forward: hostile values: nothing of them was run" '! ls "$T/hooks" | grep -q pwned'
 # An id no receiver stores (a tampered spool): refused for good, unsent.
 rm -f "$T/curl.args"
 env -i PATH="$T/fakebin:/usr/bin:/bin" HOME="$T" HUSKY_EVENT_FILE="$T/fwd.json" \

@@ -9,7 +9,7 @@ MAN=$top_srcdir/man
 
 if command -v mandoc > /dev/null; then
 	for page in huskyhook.1 huskyhook.conf.5 huskyhook-receive.8; do
-		check "$page: mandoc -Tlint finds nothing" sh -c "mandoc -Tlint -Wwarning '$MAN/$page' > '$T/lint' 2>&1; [ ! -s '$T/lint' ]"
+		check "$page: mandoc -Tlint finds nothing" 'mandoc -Tlint -Wwarning "$MAN/$page" > "$T/lint" 2>&1; [ ! -s "$T/lint" ]'
 		[ -s "$T/lint" ] && sed 's/^/# /' "$T/lint"
 	done
 else
@@ -18,7 +18,7 @@ fi
 
 "$HUSKYHOOK" --help > "$T/usage"
 for cmd in run status list show requeue purge sign check init; do
-	check "usage and huskyhook(1) both have '$cmd'" sh -c "grep -q '^  $cmd' '$T/usage' && grep -q '^\.Cm $cmd\$' '$MAN/huskyhook.1'"
+	check "usage and huskyhook(1) both have '$cmd'" 'grep -q "^  $cmd" "$T/usage" && grep -q "^\.Cm $cmd\$" "$MAN/huskyhook.1"'
 done
 # The keys, as the reader in src/config.c knows them.
 keys=$(sed -n 's/^	{ "\([a-z_]*\)", CONFIG_.*/\1/p' "$top_srcdir/src/config.c" | sort -u)

@@ -9,6 +9,8 @@
 # (make check runs it small, as tests/t0560-crash-scale.sh).
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+# shellcheck source=tests/servers.sh
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/servers.sh"
 RECEIVER_KILLS=${RECEIVER_KILLS:-1000}
 RUN_KILLS=${RUN_KILLS:-200}
 setup_hooks
@@ -16,7 +18,7 @@ T0=$T
 load_start
 
 # Phase 1: load, and kills of whichever receiver runs.
-"$HHLOAD" -p "$port" -s "$SECRET" -n 100000000 -c "${LOAD_CONNS:-8}" -x crash \
+"$HHLOAD" -p "$LIGHTTPD_PORT" -s "$SECRET" -n 100000000 -c "${LOAD_CONNS:-8}" -x crash \
     -o "$T/accepted.txt" > "$T/load.out" 2>&1 &
 load=$!
 kills=0
@@ -37,7 +39,7 @@ lighttpd_stop
 accepted=$(sort -u "$T/accepted.txt" | wc -l)
 diag "$kills receivers killed; $accepted events answered accepted"
 check "receivers killed under load ($kills; $RECEIVER_KILLS asked for, fewer if the load filled its quota first)" \
-    [ "$kills" -ge "$RECEIVER_KILLS" ] || [ "$(wc -l < "$T/accepted.txt")" -ge $((RECEIVER_KILLS * 100)) ]
+    '[ "$kills" -ge "$RECEIVER_KILLS" ] || [ "$(wc -l < "$T/accepted.txt")" -ge $((RECEIVER_KILLS * 100)) ]'
 check "events were accepted meanwhile" [ "$accepted" -gt 0 ]
 missing=0
 while read -r id; do
@@ -66,8 +68,9 @@ find "$T/spool/events" -name '*.json' -exec touch -d '2 minutes ago' {} +
 hh run
 hh run
 check "at least $RUN_KILLS runs were killed mid-work, or all work was done first" \
-    [ "$rkills" -ge "$RUN_KILLS" ] || [ "$(count_files "$T/spool/pending")" = 0 ]
-check "afterwards nothing is pending or failed" [ "$(count_files "$T/spool/pending")" = 0 ] && [ "$(count_files "$T/spool/failed")" = 0 ]
+    '[ "$rkills" -ge "$RUN_KILLS" ] || [ "$(count_files "$T/spool/pending")" = 0 ]'
+check "afterwards nothing is pending or failed" \
+    '[ "$(count_files "$T/spool/pending")" = 0 ] && [ "$(count_files "$T/spool/failed")" = 0 ]'
 check "every stored event is done ($stored)" [ "$(count_files "$T/spool/done")" = "$stored" ]
 find "$T/spool/events" -name '*.json' | sed 's#.*/##; s/\.json$//' | sort > "$T/stored.ids"
 sort -u "$T/hooks/dispatched.log" > "$T/dispatched.ids"

@@ -1,0 +1,202 @@
+# Web servers for the tests that start them, sourced after tests/lib.sh:
+# lighttpd and Apache on free loopback ports, stopped when the test
+# exits, and curl_post to send them an event.
+#
+# As in tests/lib.sh, a helper's own variables carry its prefix (lt_,
+# ap_, ...), and the comment above each helper gives its inputs and what
+# it sets.
+# top_srcdir and the rest are set by tests/lib.sh.
+# shellcheck shell=sh disable=SC2034,SC2154
+
+APACHE_USER=www-data
+APACHE_MODULES=/usr/lib/apache2/modules
+
+# server_ready PORT PID: 0 once something answers HTTP on PORT (then the
+# servers are stopped when the test exits), 1 if PID died or 5 s passed.
+server_ready() {
+	ready_i=0
+	while [ $ready_i -lt 50 ]; do
+		if curl -s -o /dev/null "http://127.0.0.1:$1/" 2>/dev/null; then
+			trap 'cleanup_servers' EXIT
+			return 0
+		fi
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+		ready_i=$((ready_i + 1))
+	done
+	return 1
+}
+
+# cleanup_servers: stops Apache and lighttpd if they run, and removes
+# $SOCKDIR if sockdir made one.
+cleanup_servers() {
+	apache_stop
+	lighttpd_stop
+	[ -z "${SOCKDIR:-}" ] || rm -rf "$SOCKDIR"
+}
+
+# server_stop PIDVAR: stops the server whose pid the variable PIDVAR
+# holds, waits for it, and empties the variable.
+server_stop() {
+	eval "server_stop_pid=\${$1:-}"
+	if [ -n "$server_stop_pid" ]; then
+		kill "$server_stop_pid" 2>/dev/null
+		wait "$server_stop_pid" 2>/dev/null
+		eval "$1="
+	fi
+}
+
+# lighttpd_start SNIPPET: lighttpd -D on a free loopback port with the
+# shipped SNIPPET (a name in lighttpd/, or an absolute path) included,
+# only paths and the port filled in; its config in $T/lighttpd.conf. Sets
+# $URL, $LIGHTTPD_PORT and $LIGHTTPD_PID; stops it when the test exits.
+lighttpd_start() {
+	case $1 in
+	/*) lt_snippet=$1 ;;
+	*) lt_snippet=$top_srcdir/lighttpd/$1 ;;
+	esac
+	lt_bin=$(command -v lighttpd || echo /usr/sbin/lighttpd)
+	[ -x "$lt_bin" ] || return 1
+	sockdir
+	mkdir -p "$T/www" "$T/run"
+	lt_port=$((20000 + $$ % 20000))
+	lt_tries=0
+	while [ $lt_tries -lt 20 ]; do
+		# A port something answers on is taken (by another lighttpd
+		# of this run, maybe, whose sockets must stay).
+		if curl -s -o /dev/null "http://127.0.0.1:$lt_port/" 2>/dev/null; then
+			lt_port=$((lt_port + 1))
+			lt_tries=$((lt_tries + 1))
+			continue
+		fi
+		rm -f "$SOCKDIR/lighttpd-$lt_port.socket"*
+		cat > "$T/lighttpd.conf" <<EOF2
+server.document-root = "$T/www"
+server.bind = "127.0.0.1"
+server.port = $lt_port
+server.pid-file = "$T/run/lighttpd.pid"
+server.errorlog = "$T/lighttpd-error.log"
+server.max-worker = 0
+var.huskyhook_receive = "$RECEIVE"
+var.huskyhook_config = "$CONF"
+var.huskyhook_socket = "$SOCKDIR/lighttpd-$lt_port.socket"
+include "$lt_snippet"
+EOF2
+		"$lt_bin" -D -f "$T/lighttpd.conf" 2>> "$T/lighttpd-stderr.log" &
+		LIGHTTPD_PID=$!
+		LIGHTTPD_PORT=$lt_port
+		URL=http://127.0.0.1:$lt_port/huskyhook
+		server_ready "$lt_port" "$LIGHTTPD_PID" && return 0
+		lighttpd_stop
+		lt_port=$((lt_port + 1))
+		lt_tries=$((lt_tries + 1))
+	done
+	return 1
+}
+
+# lighttpd_stop: stops the lighttpd lighttpd_start started, if it runs.
+lighttpd_stop() {
+	server_stop LIGHTTPD_PID
+}
+
+# load_start: for the stress scripts, after setup and the config: skips
+# unless lighttpd and bench/hhload are there, then starts lighttpd with
+# the shipped FastCGI snippet. Sets $HHLOAD and $LIGHTTPD_PORT.
+load_start() {
+	HHLOAD=$top_builddir/bench/hhload
+	command -v lighttpd > /dev/null || [ -x /usr/sbin/lighttpd ] ||
+	    skip_all "lighttpd is not installed"
+	[ -x "$HHLOAD" ] || skip_all "bench/hhload is not built"
+	lighttpd_start huskyhook-fastcgi.conf ||
+	    { not_ok "lighttpd starts"; done_testing; exit 1; }
+}
+
+# receiver_pids: the receiver processes under lighttpd, one a line: its
+# children, and their workers if HUSKYHOOK_FCGI_WORKERS made them fork any.
+receiver_pids() {
+	for rpids_p in $(ps -o pid= --ppid "$LIGHTTPD_PID"); do
+		echo "$rpids_p"
+		ps -o pid= --ppid "$rpids_p" | tr -d ' '
+	done
+}
+
+# apache_start MODE: Apache (apache2 -f, not the system service) on a
+# free loopback port, its files in $T/apache. MODE fcgid or proxy-fcgi
+# includes the shipped apache/huskyhook-MODE.conf with only its Define
+# lines' paths changed (proxy-fcgi: to the socket $SOCKET); MODE cgi
+# serves $T/www/cgi-bin (set up by the caller) with .htaccess allowed.
+# Sets $APACHE (the binary), $APACHE_PORT, $APACHE_PID and $URL; stops it
+# when the test exits. As root, Apache's children run as $APACHE_USER, so
+# the caller chowns the layout.
+apache_start() {
+	APACHE=$(command -v apache2 || echo /usr/sbin/apache2)
+	[ -x "$APACHE" ] || return 1
+	sockdir
+	ap_dir=$T/apache
+	mkdir -p "$ap_dir/run" "$T/www"
+	case $1 in
+	fcgid)
+		sed -e "s#^Define HUSKYHOOK_RECEIVE .*#Define HUSKYHOOK_RECEIVE $RECEIVE#" \
+		    -e "s#^Define HUSKYHOOK_CONFIG .*#Define HUSKYHOOK_CONFIG $CONF#" \
+		    "$top_srcdir/apache/huskyhook-fcgid.conf" > "$ap_dir/site.conf" ;;
+	proxy-fcgi)
+		sed -e "s#^Define HUSKYHOOK_SOCKET .*#Define HUSKYHOOK_SOCKET $SOCKET#" \
+		    "$top_srcdir/apache/huskyhook-proxy-fcgi.conf" > "$ap_dir/site.conf" ;;
+	cgi)
+		: > "$ap_dir/site.conf" ;;
+	esac
+	ap_port=$((30000 + $$ % 20000))
+	ap_tries=0
+	while [ $ap_tries -lt 20 ]; do
+		{
+			echo "ServerName 127.0.0.1"
+			echo "Listen 127.0.0.1:$ap_port"
+			echo "PidFile $ap_dir/run/httpd.pid"
+			echo "ErrorLog $ap_dir/error.log"
+			echo "LogLevel warn"
+			echo "DefaultRuntimeDir $ap_dir/run"
+			echo "Mutex file:$ap_dir/run default"
+			for ap_mod in mpm_event authz_core alias mime env rewrite cgid fcgid proxy proxy_fcgi; do
+				echo "LoadModule ${ap_mod}_module $APACHE_MODULES/mod_$ap_mod.so"
+			done
+			[ "$(id -u)" = 0 ] && echo "User $APACHE_USER" && echo "Group $APACHE_USER"
+			echo "ScriptSock $SOCKDIR/cgid-$ap_port.sock"
+			echo "FcgidIPCDir $SOCKDIR/fcgid-$ap_port"
+			echo "FcgidProcessTableFile $ap_dir/run/fcgid.shm"
+			echo "TypesConfig /dev/null"
+			echo "DocumentRoot $T/www"
+			echo "<Directory $T/www>"
+			echo "	AllowOverride All"
+			echo "	Require all granted"
+			echo "</Directory>"
+			echo "Include $ap_dir/site.conf"
+		} > "$ap_dir/httpd.conf"
+		mkdir -p "$SOCKDIR/fcgid-$ap_port"
+		[ "$(id -u)" = 0 ] && chown "$APACHE_USER" "$SOCKDIR/fcgid-$ap_port"
+		"$APACHE" -f "$ap_dir/httpd.conf" -DFOREGROUND 2>> "$ap_dir/stderr.log" &
+		APACHE_PID=$!
+		APACHE_PORT=$ap_port
+		URL=http://127.0.0.1:$ap_port/huskyhook
+		server_ready "$ap_port" "$APACHE_PID" && return 0
+		apache_stop
+		ap_port=$((ap_port + 1))
+		ap_tries=$((ap_tries + 1))
+	done
+	return 1
+}
+
+# apache_stop: stops the Apache apache_start started, if it runs.
+apache_stop() {
+	server_stop APACHE_PID
+}
+
+# curl_post FILE [CURL ARGS...]: POST FILE to $URL, signed unless SIG is
+# set; the status in $STATUS, the body in $T/out.
+curl_post() {
+	cpost_body=$1
+	shift
+	cpost_sig=${SIG-$(sign "$cpost_body")}
+	STATUS=$(curl -s -o "$T/out" -w '%{http_code}' -X POST \
+	    -H 'Content-Type: application/json' \
+	    -H "X-Husky-Signature: $cpost_sig" --data-binary "@$cpost_body" "$@" "$URL")
+}
