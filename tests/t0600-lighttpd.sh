@@ -87,6 +87,7 @@ if lighttpd_start huskyhook-fastcgi.conf; then
 		done
 	done
 	check "threads: the requests were spread over them (threads with the spool open: $served)" [ "$served" -ge 3 ]
+	# shellcheck disable=SC2086
 	kill -9 $procs
 	event evt_t2 > "$T/t2.json"
 	i=0
@@ -99,8 +100,9 @@ if lighttpd_start huskyhook-fastcgi.conf; then
 	check "threads: every receiver SIGKILLed, lighttpd starts them again: 200" [ "$STATUS" = 200 ]
 	check "threads: and the event is stored" stored evt_t2
 	all=$(receiver_pids)
+	# shellcheck disable=SC2034 # used in the check's string
 	first=$(echo "$procs" | head -n 1)
-	check "threads: new processes ($(echo $all)) replace the killed ones" '[ -n "$all" ] && ! echo " $all " | grep -q " $first "'
+	check "threads: new processes replace the killed ones" '[ -n "$all" ] && ! echo "$all" | grep -qx "$first"'
 	lighttpd_stop
 	i=0
 	while [ $i -lt 30 ] && for p in $all; do kill -0 "$p" 2>/dev/null && break; done; do
