@@ -155,13 +155,14 @@ serve fcgi huskyhook-fastcgi.conf "$RECEIVE_REAL"
 PORT_fcgi=$SERVED_PORT
 serve cgi huskyhook-cgi.conf "$RECEIVE_REAL"
 PORT_cgi=$SERVED_PORT
-# The shipped snippet with the two edits its comment gives for many
-# concurrent deliveries: one process forking 8 workers on its socket.
-sed -e 's/"max-procs"       => 2,/"max-procs"       => 1,/' \
-    -e 's/"HUSKYHOOK_CONFIG" => huskyhook_config )/"HUSKYHOOK_CONFIG" => huskyhook_config, "HUSKYHOOK_FCGI_WORKERS" => "8" )/' \
-    "$top/lighttpd/huskyhook-fastcgi.conf" > "$WORK/workers.conf"
-serve workers "$WORK/workers.conf" "$RECEIVE_REAL"
-PORT_workers=$SERVED_PORT
+# The shipped snippet with one thread per process: the receiver's shape
+# before it served requests in threads, for the comparison.
+sed -e 's/"HUSKYHOOK_CONFIG" => huskyhook_config )/"HUSKYHOOK_CONFIG" => huskyhook_config, "HUSKYHOOK_FCGI_THREADS" => "1" )/' \
+    "$top/lighttpd/huskyhook-fastcgi.conf" > "$WORK/onethread.conf"
+grep -q 'HUSKYHOOK_FCGI_THREADS" => "1"' "$WORK/onethread.conf" ||
+    { echo "bench: the one-thread edit no longer applies" >&2; exit 1; }
+serve onethread "$WORK/onethread.conf" "$RECEIVE_REAL"
+PORT_onethread=$SERVED_PORT
 mkdir -p "$WORK/loop/spool"
 have_webhook='' have_flask='' have_express=''
 if command -v webhook > /dev/null; then
@@ -192,8 +193,8 @@ for c in $CONNS; do
 		    "$build/bench/storeloop" "$WORK/loop/spool" "$N_DURABLE" "$c" "loop$c-$r"
 		slice hh-fastcgi-durable "$c" "$r" "$WORK/fcgi/spool" \
 		    "$HH" -p "$PORT_fcgi" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "dur$c-$r"
-		slice hh-fastcgi-8-workers-durable "$c" "$r" "$WORK/workers/spool" \
-		    "$HH" -p "$PORT_workers" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "wrk$c-$r"
+		slice hh-fastcgi-1-thread-durable "$c" "$r" "$WORK/onethread/spool" \
+		    "$HH" -p "$PORT_onethread" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "one$c-$r"
 		# The 16 events the duplicates repeat are stored first.
 		now=$(date +%s)
 		"$HH" -p "$PORT_fcgi" -s "$SECRET" -n 16 -c 1 -m 0:100:0:0 -T "$now" -x "dup$c-$r" > /dev/null
@@ -268,8 +269,8 @@ serve mem huskyhook-fastcgi.conf "$RECEIVE_REAL"
 PORT_mem=$SERVED_PORT
 mem_pid=${PIDS##* }
 "$HH" -p "$PORT_mem" -s "$SECRET" -n 100 -c 2 -x memwarm > /dev/null
-# rss max|sum: of the receiver processes (lighttpd's children, and their
-# workers if they have any).
+# rss max|sum: of the receiver processes (lighttpd's children; each
+# process's RSS counts all its threads).
 rss() {
 	for p in $(ps -o pid= --ppid "$mem_pid"); do
 		echo "$p"
@@ -325,16 +326,13 @@ for c in $CONNS; do
 	echo "c=$c: rejected / null FastCGI     $(median hh-fastcgi-rejected null-fastcgi "$c")   (target >= 0.85)"
 	echo "c=$c: null FastCGI / static file  $(median null-fastcgi static-file "$c")"
 	echo "c=$c: CGI durable / FastCGI       $(median hh-cgi-durable hh-fastcgi-durable "$c")"
-	echo "c=$c: with 8 workers:"
-	echo "c=$c:   durable / fsync loop      $(median hh-fastcgi-8-workers-durable fsync-loop "$c")"
-	echo "c=$c:   durable / webhook         $(median hh-fastcgi-8-workers-durable webhook-durable "$c")"
-	echo "c=$c:   durable / flask+gunicorn  $(median hh-fastcgi-8-workers-durable flask-gunicorn-durable "$c")"
-	echo "c=$c:   durable / express         $(median hh-fastcgi-8-workers-durable express-durable "$c")"
-	echo "c=$c:   8 workers / 2 processes   $(median hh-fastcgi-8-workers-durable hh-fastcgi-durable "$c")"
+	echo "c=$c: with 1 thread per process (the shape before threads):"
+	echo "c=$c:   durable / fsync loop      $(median hh-fastcgi-1-thread-durable fsync-loop "$c")"
+	echo "c=$c:   8 threads / 1 thread      $(median hh-fastcgi-durable hh-fastcgi-1-thread-durable "$c")"
 done
 c2=$(echo "$CONNS" | cut -d' ' -f1)
 echo "c=$c2: durable p99 / p50            $(median hh-fastcgi-durable hh-fastcgi-durable "$c2" 7 6)   (target <= 2)"
-echo "c=$c2: same, with 8 workers         $(median hh-fastcgi-8-workers-durable hh-fastcgi-8-workers-durable "$c2" 7 6)"
+echo "c=$c2: same, 1 thread per process  $(median hh-fastcgi-1-thread-durable hh-fastcgi-1-thread-durable "$c2" 7 6)"
 echo "c=$c2: fsync loop p99 / p50         $(median fsync-loop fsync-loop "$c2" 7 6)   (the disk's own spread)"
 echo "run / spawn loop (throughput)      $(echo "$spawn_s $run_s" | awk '{ printf "%.2f", $1 / $2 }')   (target >= 0.8)"
 echo "answers and events:"
