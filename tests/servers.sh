@@ -112,7 +112,7 @@ load_start() {
 }
 
 # receiver_pids: the receiver processes under lighttpd, one a line: its
-# children, and their workers if HUSKYHOOK_FCGI_WORKERS made them fork any.
+# children (and any child of theirs).
 receiver_pids() {
 	for rpids_p in $(ps -o pid= --ppid "$LIGHTTPD_PID"); do
 		echo "$rpids_p"
