@@ -44,6 +44,10 @@
  * in flight at once. */
 #define RECEIVE_THREADS_DEFAULT     8
 #define RECEIVE_MAX_THREADS         64
+/* A changed config or secret file, or a spool directory moved aside, is
+ * noticed by a running receiver within this long (it looks once in it,
+ * not at every request). */
+#define RECEIVE_RECHECK_SEC         1
 #define RESPONSE_BODY_BYTES         512	/* the JSON answer */
 #define RESPONSE_BYTES              (RESPONSE_BODY_BYTES + 256)	/* + header */
 /* A body refused unread is read and dropped up to this much first. */

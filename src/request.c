@@ -28,7 +28,27 @@ struct receiver {
 	struct config		 cfg;
 	struct signature_keys	*keys;
 	struct spool		*spool;
+	/* When the config's files and the spool's directories were last
+	 * looked at: at most once in RECEIVE_RECHECK_SEC, not per request. */
+	struct timespec		 config_checked;
+	struct timespec		 spool_checked;
 };
+
+/* 1 (and *last set to now) if RECEIVE_RECHECK_SEC have passed since
+ * *last, or it was never set. */
+static int
+receiver_check_is_due(struct timespec *last)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((last->tv_sec != 0 || last->tv_nsec != 0) &&
+	    now.tv_sec - last->tv_sec < RECEIVE_RECHECK_SEC + (now.tv_nsec <
+	    last->tv_nsec))
+		return 0;
+	*last = now;
+	return 1;
+}
 
 struct receiver *
 receiver_new(const char *config_path)
@@ -83,15 +103,18 @@ response_status_text(int status)
 	}
 }
 
-/* Loads the config if it is not loaded or any of its files changed. */
+/* Loads the config if it is not loaded or any of its files changed (as
+ * seen at most once in RECEIVE_RECHECK_SEC). */
 static int
 receiver_load(struct receiver *r)
 {
 	const char *path = r->config_path;
 	char err[MESSAGE_BYTES];
 
-	if (r->loaded && !config_is_stale(&r->cfg))
+	if (r->loaded && (!receiver_check_is_due(&r->config_checked) ||
+	    !config_is_stale(&r->cfg)))
 		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &r->config_checked);
 	receiver_unload(r);
 	if (config_load(path, &r->cfg, err, sizeof err) == -1) {
 		log_msg(LOG_LEVEL_ERR, "%s", err);
@@ -118,8 +141,10 @@ receiver_spool(struct receiver *r)
 {
 	char err[MESSAGE_BYTES];
 
-	if (r->spool != NULL && spool_is_current(r->spool))
+	if (r->spool != NULL && (!receiver_check_is_due(&r->spool_checked) ||
+	    spool_is_current(r->spool)))
 		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &r->spool_checked);
 	spool_close(r->spool);
 	if ((r->spool = spool_open(r->cfg.spool, err, sizeof err)) == NULL) {
 		log_msg(LOG_LEVEL_ERR, "%s", err);
