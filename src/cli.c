@@ -317,19 +317,6 @@ format_utc(char *buf, size_t n, time_t t)
 		log_format_time(buf, n, t, -1);
 }
 
-static void
-format_age(char *buf, size_t n, long sec)
-{
-	if (sec < 120)
-		snprintf(buf, n, "%lds", sec);
-	else if (sec < 7200)
-		snprintf(buf, n, "%ldm", sec / 60);
-	else if (sec < 172800)
-		snprintf(buf, n, "%ldh", sec / 3600);
-	else
-		snprintf(buf, n, "%ldd", sec / 86400);
-}
-
 /* ------------------------------------------------------------------ */
 
 static int
@@ -426,7 +413,7 @@ status_oldest(long oldest)
 
 	if (oldest < 0)
 		return;
-	format_age(agebuf, sizeof agebuf, oldest);
+	text_format_age(agebuf, sizeof agebuf, oldest);
 	printf("  (oldest received %s ago)", agebuf);
 }
 
@@ -498,7 +485,7 @@ status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	printf("\nfailed    %ld\ndone      %ld\n", count[CLI_FAILED],
 	    count[CLI_DONE]);
 	if (last != 0) {
-		format_age(agebuf, sizeof agebuf, (long)(now - last));
+		text_format_age(agebuf, sizeof agebuf, (long)(now - last));
 		printf("last run  %s (%s ago)\n", stamp, agebuf);
 	} else {
 		printf("last run  never\n");

@@ -1,7 +1,7 @@
 /*
  * Small text helpers shared by the modules that read or write formats:
  * one hex digit decoder (signatures, meta escapes, JSON \u), one JSON
- * string escaper, one duration formatter, one string comparator.
+ * string escaper, the duration formatters, one string comparator.
  */
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +62,11 @@ text_json_escape(char *dst, size_t n, const char *src)
 	return o;
 }
 
+/*
+ * Durations, two ways: exact, for limits a user configured (max_age =
+ * 3d prints as 3d, 90s as 90s); and rounded down to a unit that keeps
+ * the number small, for how long ago something happened.
+ */
 void
 text_format_duration(char *buf, size_t n, long sec)
 {
@@ -101,4 +106,17 @@ text_utf8_len(const unsigned char *s, size_t n)
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return (int)need + 1;
+}
+
+void
+text_format_age(char *buf, size_t n, long sec)
+{
+	if (sec < 120)
+		snprintf(buf, n, "%lds", sec);
+	else if (sec < 7200)
+		snprintf(buf, n, "%ldm", sec / 60);
+	else if (sec < 172800)
+		snprintf(buf, n, "%ldh", sec / 3600);
+	else
+		snprintf(buf, n, "%ldd", sec / 86400);
 }

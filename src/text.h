@@ -21,5 +21,8 @@ int  text_utf8_len(const unsigned char *s, size_t n);
 /* sec as a whole number of days, hours, minutes or seconds, the largest
  * unit that divides it: "3d", "5m", "90s". */
 void text_format_duration(char *buf, size_t n, long sec);
+/* sec rounded down to a unit that keeps it small: "90s", "5m", "3h",
+ * "2d" (for ages). */
+void text_format_age(char *buf, size_t n, long sec);
 
 #endif
