@@ -119,4 +119,22 @@ chmod 755 "$T/hooks/call.completed"
 due evt_noexec
 hh run
 check "made executable: done on the retry" [ "$(state_of evt_noexec)" = "done" ]
+
+# hooks_done holds every hook a directory may hold: 20 hooks with names of
+# 64 characters (over 1,300 bytes of names), the last failing once. On the
+# retry none of the 19 that succeeded runs again.
+long=$(printf '%060d' 0)
+i=10
+while [ $i -lt 30 ]; do
+	hook "call.longnames/${i}-$long" "echo $i >> long.log"
+	i=$((i + 1))
+done
+hook "call.longnames/29-$long" '[ -e failed.once ] || { touch failed.once; exit 1; }; echo 29 >> long.log'
+deliver evt_longnames call.longnames
+hh run > /dev/null
+check "20 long-named hooks, the last failing: retrying" [ "$(state_of evt_longnames)" = pending ]
+due evt_longnames
+hh run > /dev/null
+check "on the retry it is done" [ "$(state_of evt_longnames)" = "done" ]
+check "every hook ran exactly once, none again on the retry" '[ "$(sort -n "$T/hooks/long.log" | uniq -c | awk "\$1 != 1" | wc -l)" = 0 ] && [ "$(wc -l < "$T/hooks/long.log")" = 20 ]'
 done_testing
