@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "fsinfo.h"
 #include "hook.h"
 #include "log.h"
 #include "run.h"
@@ -290,6 +291,21 @@ cmd_run(struct cli *c)
 	return rc;
 }
 
+/* "run      held by HOST pid N since TIME" while a run (or requeue,
+ * purge) holds the spool's lock, on this host or another. */
+static void
+status_lock_holder(struct spool *sp)
+{
+	struct spool_lock_holder h;
+	char stamp[32];
+
+	if (spool_lock_holder(sp, &h) != 1)
+		return;
+	format_utc(stamp, sizeof stamp, h.since);
+	printf("run       held by %s pid %ld since %s\n", h.host[0] != '\0' ?
+	    h.host : "?", h.pid, stamp);
+}
+
 static int
 status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
@@ -345,6 +361,7 @@ status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	} else {
 		printf("last run  never\n");
 	}
+	status_lock_holder(sp);
 	return 0;
 }
 
@@ -788,6 +805,29 @@ check_hooks_dir(struct check *ck, const char *dir)
 		check_say(ck, 0, "hooks in %s", dir);
 }
 
+/* The filesystem under the spool: a warning where several hosts could
+ * not share it safely (fsinfo.c). */
+static void
+check_spool_fs(struct check *ck, const char *spool)
+{
+	struct fsinfo fi;
+	char real[PATH_MAX], msg[1024];
+	FILE *mi;
+	int r;
+
+	if (realpath(spool, real) == NULL ||
+	    (mi = fopen("/proc/self/mountinfo", "re")) == NULL)
+		return;
+	r = fsinfo_find(mi, real, &fi);
+	fclose(mi);
+	if (r == 0 && fsinfo_judge(&fi, msg, sizeof msg) == 1)
+		check_say(ck, 1, "spool %s is on %s: %s", spool, fi.mountpoint,
+		    msg);
+	else if (r == 0)
+		check_say(ck, 0, "spool %s is on %s (%s)", spool, fi.mountpoint,
+		    fi.fstype);
+}
+
 static int
 cmd_check(struct cli *c)
 {
@@ -848,6 +888,7 @@ cmd_check(struct cli *c)
 				    "user", path);
 		}
 		check_say(&ck, 0, "spool %s", cfg.spool);
+		check_spool_fs(&ck, cfg.spool);
 	}
 
 	if (cfg.hooks == NULL)
