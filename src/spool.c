@@ -876,7 +876,10 @@ spool_lock_record(struct spool *sp)
 	    (long)getpid(), (long long)time(NULL));
 	if (n < 0 || (size_t)n >= sizeof buf || ftruncate(sp->lockfd, 0) == -1)
 		return;
-	if (pwrite(sp->lockfd, buf, (size_t)n, 0) != n)
+	/* Written through: a network filesystem's client may keep it
+	 * (GlusterFS's write-behind does) while the fd stays open. */
+	if (pwrite(sp->lockfd, buf, (size_t)n, 0) != n ||
+	    fdatasync(sp->lockfd) == -1)
 		return;
 }
 
