@@ -380,5 +380,34 @@ check "and host B answers duplicate" grep -q duplicate "$T/out"
 check "every accepted event is stored once: 27" [ "$(count_files "$T/m2/spool/events")" = 27 ]
 
 elapsed=$(($(date +%s) - started))
-check "the whole test took under 2 minutes ($elapsed s)" [ "$elapsed" -lt 120 ]
+# HUSKYHOOK_GLUSTER_BENCH=N: durable events/s through both hosts at
+# once (bench/hhload, N new events to each over 2 connections), on the
+# volume, then with both configs moved to a spool on the local disk (the
+# receivers reread a changed config): the same servers, the same run.
+HHLOAD=$top_builddir/bench/hhload
+if [ -n "${HUSKYHOOK_GLUSTER_BENCH:-}" ] && [ -x "$HHLOAD" ]; then
+	# bench_both LABEL: hhload against both hosts at once.
+	bench_both() {
+		for n in A B; do
+			eval "u=\$URL_$n"
+			p=${u#http://127.0.0.1:}
+			"$HHLOAD" -p "${p%%/*}" -s "$SECRET" -n "$HUSKYHOOK_GLUSTER_BENCH" \
+			    -c 2 -x "$1$n" > "$T/bench-$1-$n.out" &
+			eval "bp_$n=\$!"
+		done
+		# shellcheck disable=SC2154
+		wait "$bp_A" "$bp_B"
+		rps=$(cat "$T/bench-$1-A.out" "$T/bench-$1-B.out" |
+		    sed -n 's/.* rps=\([0-9.]*\).*/\1/p' | awk '{ s += $1 } END { printf "%.0f", s }')
+		diag "bench $1: $rps durable events/s through both hosts ($(grep -h -o 'accepted=[0-9]*' "$T"/bench-"$1"-?.out | tr '\n' ' '))"
+		eval "rps_$1=\$rps"
+	}
+	bench_both gluster
+	mkdir -p "$T/local/spool"
+	sed -i "s#^spool = .*#spool = $T/local/spool#" "$CONF_A" "$CONF_B"
+	bench_both local
+	# shellcheck disable=SC2154
+	diag "bench: gluster/local = $(awk -v g="$rps_gluster" -v l="$rps_local" 'BEGIN { printf "%.3f", g / l }')"
+fi
+check "the test (without the bench) took under 2 minutes ($elapsed s)" [ "$elapsed" -lt 120 ]
 done_testing
