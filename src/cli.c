@@ -21,6 +21,7 @@
 #include "config.h"
 #include "io.h"
 #include "event.h"
+#include "fsinfo.h"
 #include "hook.h"
 #include "log.h"
 #include "run.h"
@@ -432,6 +433,21 @@ status_json_age(const char *key, long age)
  * each, on its own line: a pending count beside the age of an event that
  * is retrying would say something old waits for its first run.
  */
+/* "run      held by HOST pid N since TIME" while a run (or requeue,
+ * purge) holds the spool's lock, on this host or another. */
+static void
+status_lock_holder(struct spool *sp)
+{
+	struct spool_lock_holder h;
+	char stamp[32];
+
+	if (spool_lock_holder(sp, &h) != 1)
+		return;
+	format_utc(stamp, sizeof stamp, h.since);
+	printf("run       held by %s pid %ld since %s\n", h.host[0] != '\0' ?
+	    h.host : "?", h.pid, stamp);
+}
+
 static int
 status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
@@ -490,6 +506,7 @@ status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	} else {
 		printf("last run  never\n");
 	}
+	status_lock_holder(sp);
 	return 0;
 }
 
@@ -923,6 +940,29 @@ check_hooks_dir(struct check *ck, const char *dir)
 		check_say(ck, CHECK_OK, "hooks in %s", dir);
 }
 
+/* The filesystem under the spool: a warning where several hosts could
+ * not share it safely (fsinfo.c). */
+static void
+check_spool_fs(struct check *ck, const char *spool)
+{
+	struct fsinfo fi;
+	char real[PATH_MAX], msg[MESSAGE_BYTES];
+	FILE *mi;
+	int r;
+
+	if (realpath(spool, real) == NULL ||
+	    (mi = fopen("/proc/self/mountinfo", "re")) == NULL)
+		return;
+	r = fsinfo_find(mi, real, &fi);
+	fclose(mi);
+	if (r == 0 && fsinfo_judge(&fi, msg, sizeof msg) == 1)
+		check_say(ck, CHECK_WARNING, "spool %s is on %s: %s", spool,
+		    fi.mountpoint, msg);
+	else if (r == 0)
+		check_say(ck, CHECK_OK, "spool %s is on %s (%s)", spool,
+		    fi.mountpoint, fi.fstype);
+}
+
 static void
 check_spool(struct check *ck, const char *spool)
 {
@@ -957,6 +997,7 @@ check_spool(struct check *ck, const char *spool)
 	}
 	if (ck->problems == problems)	/* no ok after a problem */
 		check_say(ck, CHECK_OK, "spool %s", spool);
+	check_spool_fs(ck, spool);
 }
 
 static int

@@ -405,6 +405,19 @@ env_add_data(const char *key, const char *value, size_t len, void *arg)
 	return env_add(env, name, value, len);
 }
 
+/* HUSKY_HOST: the host this run is on, so that a hook on one of several
+ * hosts sharing a spool can say where it ran. */
+static int
+env_add_host(struct hook_env *env)
+{
+	char host[256];
+
+	if (gethostname(host, sizeof host) == -1)
+		snprintf(host, sizeof host, "localhost");
+	host[sizeof host - 1] = '\0';
+	return env_add_str(env, "HUSKY_HOST", host);
+}
+
 int
 hook_env_build(struct hook_env *env, const struct hook_env_input *in)
 {
@@ -433,7 +446,8 @@ hook_env_build(struct hook_env *env, const struct hook_env_input *in)
 	    env_add_str(env, "HUSKY_ORG_ID", in->meta->org_id) ||
 	    env_add_str(env, "HUSKY_EVENT_FILE", in->event_file) ||
 	    env_add_str(env, "HUSKY_ATTEMPT", num) ||
-	    env_add_str(env, "HUSKY_HOOK", in->hook_name))
+	    env_add_str(env, "HUSKY_HOOK", in->hook_name) ||
+	    env_add_host(env))
 		goto fail;
 	if (in->event != NULL) {
 		ctx.env = env;

@@ -62,7 +62,7 @@ struct hook_env_input {
 	long			 attempt;
 };
 /* Builds a clean environment: HOME, USER, LOGNAME, LANG and TZ kept from
- * ours, PATH, the HUSKY_* variables, and HUSKY_DATA_<KEY> per scalar of
+ * ours, PATH, the HUSKY_* variables (HUSKY_HOST from gethostname), and HUSKY_DATA_<KEY> per scalar of
  * data while they fit in hook_env_max_bytes() (values over 32 KiB or
  * holding a NUL left out), then HUSKY_DATA_TRUNCATED=1 if any was left
  * out. */

@@ -18,9 +18,15 @@
  * pending; the processor restores its meta from the body, with the file's
  * mtime as the time of receipt.
  *
- * Unique tmp names carry time, pid, a counter and the host name, and an
- * EEXIST from link(2) is checked against the inode (Postfix's sane_link),
- * so several hosts may share one spool over NFS.
+ * Unique tmp names carry time, pid, a counter, 64 random bits and the
+ * host name (two hosts may well share a name: the random bits do not
+ * trust it), and an EEXIST from link(2) is checked against the inode
+ * (Postfix's sane_link), so several hosts may share one spool over NFS
+ * or GlusterFS.
+ *
+ * run.lock is flock(2)ed by whoever runs hooks or changes states; the
+ * holder writes host, pid and the time it took the lock into it, and
+ * empties it before letting go.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -30,6 +36,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -193,6 +200,8 @@ fail:
 	return NULL;
 }
 
+static void spool_lock_clear(struct spool *);
+
 void
 spool_close(struct spool *sp)
 {
@@ -202,8 +211,10 @@ spool_close(struct spool *sp)
 		return;
 	if (sp->rootfd != -1)
 		close(sp->rootfd);
-	if (sp->lockfd != -1)
+	if (sp->lockfd != -1) {
+		spool_lock_clear(sp);
 		close(sp->lockfd);
+	}
 	if (sp->tmpfd != -1)
 		close(sp->tmpfd);
 	if (sp->eventsfd != -1)
@@ -217,16 +228,30 @@ spool_close(struct spool *sp)
 	free(sp);
 }
 
-/* time.usec.Ptid_Ncounter.host: unique across threads (each thread has
- * a spool of its own, and its thread id), processes and hosts. */
+/* 64 bits from getrandom(2); 0 if there are none to be had (the rest of
+ * a tmp name is still unique on hosts whose names differ). */
+static unsigned long long
+spool_random64(void)
+{
+	unsigned long long r = 0;
+
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+		r = 0;
+	return r;
+}
+
+/* time.usec.Ptid_Ncounter_Rrandom.host: unique across threads (each has a
+ * spool of its own, and its thread id), processes and hosts, even hosts
+ * that share a name (containers, clones of one VM). */
 static void
 spool_tmp_name(struct spool *sp, char *buf, size_t n)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(buf, n, "%lld.%06ld.P%ld_N%lu.%s", (long long)ts.tv_sec,
-	    ts.tv_nsec / 1000, (long)gettid(), ++sp->counter, sp->host);
+	snprintf(buf, n, "%lld.%06ld.P%ld_N%lu_R%016llx.%s",
+	    (long long)ts.tv_sec, ts.tv_nsec / 1000, (long)gettid(),
+	    ++sp->counter, spool_random64(), sp->host);
 }
 
 /*
@@ -470,6 +495,95 @@ spool_state_name(enum spool_state st)
 	return st < SPOOL_NSTATES ? spool_state_dirs[st] : "?";
 }
 
+static ssize_t read_small(int, const char *, char *, size_t);
+
+/* Writes who holds the run lock into run.lock, once it is held: for
+ * `huskyhook status`, on this host or another sharing the spool. Only
+ * information: a failure to write it changes nothing. */
+static void
+spool_lock_record(struct spool *sp)
+{
+	char host[SPOOL_LOCK_HOST_BYTES], buf[SPOOL_LOCK_HOST_BYTES + 64];
+	int n;
+
+	if (gethostname(host, sizeof host) == -1)
+		snprintf(host, sizeof host, "?");
+	host[sizeof host - 1] = '\0';
+	n = snprintf(buf, sizeof buf, "host=%s\npid=%ld\nsince=%lld\n", host,
+	    (long)getpid(), (long long)time(NULL));
+	if (n < 0 || (size_t)n >= sizeof buf || ftruncate(sp->lockfd, 0) == -1)
+		return;
+	/* Written through: a network filesystem's client may keep it
+	 * (GlusterFS's write-behind does) while the fd stays open. */
+	if (pwrite(sp->lockfd, buf, (size_t)n, 0) != n ||
+	    fdatasync(sp->lockfd) == -1)
+		return;
+}
+
+/* Empties run.lock before the lock is let go: a record left in it then
+ * means a holder that died (status tells the two apart by the lock). */
+static void
+spool_lock_clear(struct spool *sp)
+{
+	if (sp->locked && sp->lockfd != -1 && ftruncate(sp->lockfd, 0) == -1)
+		return;
+}
+
+int
+spool_lock_holder(struct spool *sp, struct spool_lock_holder *h)
+{
+	char buf[SPOOL_LOCK_HOST_BYTES + 64], *line, *next, *c;
+	long long v;
+	ssize_t len;
+	int fd, held;
+
+	memset(h, 0, sizeof h[0]);
+	if (sp->locked) {
+		held = 1;	/* this process: its record is its own */
+	} else {
+		fd = spool_open_file(sp->rootfd, "run.lock", O_RDONLY, 0);
+		if (fd == -1)
+			return errno == ENOENT ? 0 : -1;
+		/* A shared lock taken for an instant: a run starting in that
+		 * instant leaves it to the next (cron's next minute). */
+		if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+			flock(fd, LOCK_UN);
+			held = 0;
+		} else {
+			held = errno == EWOULDBLOCK ? 1 : -1;
+		}
+		close(fd);
+		if (held != 1)
+			return held;
+	}
+	if ((len = read_small(sp->rootfd, "run.lock", buf, sizeof buf)) <= 0)
+		return 1;
+	buf[len] = '\0';
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (strncmp(line, "host=", 5) == 0 &&
+		    strlen(line + 5) < sizeof h->host) {
+			/* The spool is shared: a host name is shown only as
+			 * the characters a host name may have. */
+			snprintf(h->host, sizeof h->host, "%s", line + 5);
+			for (c = h->host; *c != '\0'; c++)
+				if (!((*c >= 'a' && *c <= 'z') ||
+				    (*c >= 'A' && *c <= 'Z') ||
+				    (*c >= '0' && *c <= '9') || *c == '-' ||
+				    *c == '.' || *c == '_'))
+					*c = '?';
+		} else if (strncmp(line, "pid=", 4) == 0 &&
+		    meta_get_number(line + 4, 1LL << 31, &v) == 0) {
+			h->pid = (long)v;
+		} else if (strncmp(line, "since=", 6) == 0 &&
+		    meta_get_number(line + 6, SPOOL_META_TIME_MAX, &v) == 0) {
+			h->since = (time_t)v;
+		}
+	}
+	return 1;
+}
+
 int
 spool_lock(struct spool *sp)
 {
@@ -482,6 +596,7 @@ spool_lock(struct spool *sp)
 	if (flock(sp->lockfd, LOCK_EX | LOCK_NB) == -1)
 		return errno == EWOULDBLOCK ? 0 : -1;
 	sp->locked = 1;
+	spool_lock_record(sp);
 	return 1;
 }
 

@@ -68,6 +68,17 @@ int spool_lock(struct spool *sp);
 /* The same, trying for up to wait_sec seconds. */
 int spool_lock_wait(struct spool *sp, long wait_sec);
 
+/* Who holds the run lock, as the holder wrote it into run.lock (on this
+ * host or another sharing the spool). */
+#define SPOOL_LOCK_HOST_BYTES	256
+struct spool_lock_holder {
+	char	 host[SPOOL_LOCK_HOST_BYTES];	/* "" if not recorded */
+	long	 pid;				/* 0 if not recorded */
+	time_t	 since;				/* 0 if not recorded */
+};
+/* 1 held (*h says by whom, as far as recorded), 0 not held, -1 error. */
+int spool_lock_holder(struct spool *sp, struct spool_lock_holder *h);
+
 /* Under the run lock, brings bodies and metas into agreement by name:
  * every stored event without meta (a writer killed between its link and
  * its rename) gets pending meta rebuilt from its body, received at the

@@ -273,4 +273,20 @@ post "$T/site.json"
 check "init's layout end to end: the example hook wrote its CSV line" grep -q ",evt_site,call.completed,call_987654321$" "$T/site/calls.csv"
 SIG=0000 post "$T/site.json"
 check "init's layout: the receiver logs to huskyhook.log in it" sh -c "[ '$STATUS' = 401 ] && grep -q 'huskyhook-receive.*refused 401' '$T/site/huskyhook.log'"
+
+# status names the run lock's holder while a run holds it, and nothing
+# once it is let go; check names the spool's filesystem.
+check "status: no run line while no run holds the lock" sh -c "! '$HUSKYHOOK' -c '$CONF' status | grep -q '^run '"
+printf '#!/bin/sh\nsleep 3\n' > "$T/site/hooks/call.answered"
+chmod 755 "$T/site/hooks/call.answered"
+event evt_held call.answered > "$T/held.json"
+post "$T/held.json"
+"$HUSKYHOOK" -c "$CONF" run &
+held_pid=$!
+sleep 1
+"$HUSKYHOOK" -c "$CONF" status > "$T/status-held.out"
+check "status: the holder of the run lock, host, pid and time" grep -q "^run       held by $(hostname) pid $held_pid since 20.*Z$" "$T/status-held.out"
+wait "$held_pid"
+check "status: no run line once the run ended" sh -c "! '$HUSKYHOOK' -c '$CONF' status | grep -q '^run '"
+check "check: names the spool's filesystem" sh -c "'$HUSKYHOOK' -c '$CONF' check | grep -q '^ok: spool .* is on /.* ([a-z0-9.]*)$'"
 done_testing

@@ -28,7 +28,7 @@ for key in $keys; do
 	check "the README documents $key" grep -q "^| \`$key\`\|^| \`$key\`, \|\`$key\` |" "$top_srcdir/README.md"
 done
 for var in HUSKY_EVENT_ID HUSKY_EVENT_TYPE HUSKY_CREATED_AT HUSKY_RECEIVED_AT \
-    HUSKY_ORG_ID HUSKY_EVENT_FILE HUSKY_ATTEMPT HUSKY_HOOK HUSKY_DATA_ \
+    HUSKY_ORG_ID HUSKY_EVENT_FILE HUSKY_ATTEMPT HUSKY_HOOK HUSKY_HOST HUSKY_DATA_ \
     HUSKY_DATA_TRUNCATED; do
 	check "huskyhook(1) documents $var" grep -q "^\.It Ev $var" "$MAN/huskyhook.1"
 done
