@@ -92,6 +92,12 @@
 /* The descriptor number a hook is executed from (a script's $0 is
  * /dev/fd/HOOK_EXEC_FD). */
 #define HOOK_EXEC_FD                3
+/* The descriptor the stored body is open on in a hook, beside stdin:
+ * HUSKY_EVENT_FILE is /dev/fd/HOOK_BODY_FD. */
+#define HOOK_BODY_FD                4
+#define HOOK_EVENT_FILE             "/dev/fd/4"
+_Static_assert(HOOK_BODY_FD == HOOK_EXEC_FD + 1 && HOOK_BODY_FD == 4,
+    "HOOK_EVENT_FILE names HOOK_BODY_FD");
 /* Killing what a hook left behind: rounds of "kill every child, reap
  * it" (each round reaches one generation deeper), and children looked
  * at per round. */

@@ -219,6 +219,25 @@ hook_find_one(int dirfd, const char *hooks_dir, const char *name,
 	return 1;
 }
 
+/* 1 if name ends as the name of a hook set aside does: the .disabled
+ * files `huskyhook init` writes, and an editor's or a package manager's
+ * copies. An event type may hold dots, so one could name them. */
+static int
+hook_name_is_set_aside(const char *name)
+{
+	static const char *const suffixes[] = { ".disabled", ".bak", ".orig",
+	    ".old", ".save", ".swp", ".tmp", ".dpkg-old", ".dpkg-new",
+	    ".dpkg-dist", ".rpmsave", ".rpmnew" };
+	size_t i, n = strlen(name), k;
+
+	for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		k = strlen(suffixes[i]);
+		if (n > k && strcmp(name + n - k, suffixes[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 hook_find(const char *hooks_dir, const char *event_type,
     struct hook_list *out, char *err, size_t errlen)
@@ -250,7 +269,10 @@ hook_find(const char *hooks_dir, const char *event_type,
 		snprintf(err, errlen, "%s: %s", hooks_dir, strerror(errno));
 		return -1;
 	}
-	r = hook_find_one(dirfd, hooks_dir, event_type, out, err, errlen);
+	/* A type that names a file set aside (call.failed.disabled, a .bak)
+	 * finds no hook of its own: only `default` may run for it. */
+	r = hook_name_is_set_aside(event_type) ? 0 :
+	    hook_find_one(dirfd, hooks_dir, event_type, out, err, errlen);
 	if (r == 0)
 		r = hook_find_one(dirfd, hooks_dir, "default", out, err,
 		    errlen);
@@ -536,16 +558,20 @@ hook_child(int fd, const char *path, const struct hook_env *env,
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGXFSZ, SIG_DFL);
-	/* The hook's descriptor goes to HOOK_EXEC_FD, out of the way of the
-	 * three below whatever its number was. */
-	if ((xfd = fcntl(fd, F_DUPFD_CLOEXEC, HOOK_EXEC_FD + 1)) == -1 ||
+	/* The hook's descriptor goes to HOOK_EXEC_FD, the body (stdin) once
+	 * more to HOOK_BODY_FD, out of the way of each other whatever their
+	 * numbers were. HUSKY_EVENT_FILE names HOOK_BODY_FD: the body run
+	 * checked, not a path into the spool that someone who may write the
+	 * spool could point elsewhere once it was checked. */
+	if ((xfd = fcntl(fd, F_DUPFD_CLOEXEC, HOOK_BODY_FD + 1)) == -1 ||
 	    dup2(stdin_fd, 0) == -1 || dup2(out_fd, 1) == -1 ||
 	    dup2(out_fd, 2) == -1 ||
-	    dup3(xfd, HOOK_EXEC_FD, O_CLOEXEC) == -1)
+	    dup3(xfd, HOOK_EXEC_FD, O_CLOEXEC) == -1 ||
+	    dup2(0, HOOK_BODY_FD) == -1)
 		_exit(127);
 	if (cwd != NULL && chdir(cwd) == -1)
 		hook_child_fail("cannot enter", cwd, errno);
-	closefrom(HOOK_EXEC_FD + 1);
+	closefrom(HOOK_BODY_FD + 1);
 	/* What was opened runs, not what a path names now. A '#!' script is
 	 * read by its interpreter as /dev/fd/HOOK_EXEC_FD, which close-on-
 	 * exec would take away (ENOENT): then once more with it kept open. */

@@ -205,7 +205,7 @@ static void
 run_hooks(struct run_ctx *ctx, struct spool_meta *m, struct run_outcome *o)
 {
 	const struct config *cfg = ctx->cfg;
-	char err[MESSAGE_BYTES], what[128], file[PATH_MAX];
+	char err[MESSAGE_BYTES], what[128];
 	struct hook_list hooks;
 	struct hook_result res;
 	struct hook_env_input in;
@@ -218,8 +218,8 @@ run_hooks(struct run_ctx *ctx, struct spool_meta *m, struct run_outcome *o)
 	run_outcome_set(o, RUN_DONE, "%s", "");
 	if ((bodyfd = spool_body_open(ctx->sp, m->id)) == -1 ||
 	    spool_body_read_fd(bodyfd, &body, &len) == -1) {
-		run_outcome_set(o, RUN_RETRY, "cannot read the stored body: %s",
-		    strerror(errno));
+		run_outcome_set(o, errno == EFBIG ? RUN_FAILED : RUN_RETRY,
+		    "cannot read the stored body: %s", strerror(errno));
 		goto done;
 	}
 	/* The receiver stored only valid events: a body that is not one, or
@@ -234,16 +234,10 @@ run_hooks(struct run_ctx *ctx, struct spool_meta *m, struct run_outcome *o)
 		run_outcome_set(o, RUN_RETRY, "%s", err);
 		goto done;
 	}
-	if (hooks.n > 0 && spool_body_path(ctx->sp, m->id, file, sizeof file)
-	    == -1) {
-		run_outcome_set(o, RUN_RETRY, "the spool's path is too long "
-		    "for HUSKY_EVENT_FILE");
-		goto done;
-	}
 	in.meta = m;
 	in.event = &ev;
 	in.hook_path = cfg->hook_path;
-	in.event_file = file;
+	in.event_file = HOOK_EVENT_FILE;
 	in.attempt = m->attempts + 1;
 	for (i = 0; i < hooks.n; i++) {
 		if (hooks_done_has(m->hooks_done, hooks.names[i]))

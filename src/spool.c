@@ -71,6 +71,7 @@ struct spool {
 	int	 logsfd;
 	int	 statefd[SPOOL_NSTATES];
 	int	 locked;	/* holds the run lock */
+	int	 lock_on_file;	/* on run.lock: the directory would not lock */
 	/* What was opened: the root, then spool_dirs, then the states. */
 	struct spool_id	 id[1 + SPOOL_NDIRS + SPOOL_NSTATES];
 	char	 host[SPOOL_HOST_BYTES];
@@ -529,33 +530,48 @@ spool_lock_clear(struct spool *sp)
 		return;
 }
 
+/* 1 if another process holds the run lock, 0 if none does, -1. A shared
+ * lock taken for an instant, where spool_lock takes its own (on a
+ * descriptor of our own, so as not to touch one this process holds): a
+ * run starting in that instant leaves its work to the next. */
+static int
+spool_lock_is_held(struct spool *sp)
+{
+	int fd, r;
+
+	if ((fd = openat(sp->rootfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	if ((r = flock(fd, LOCK_SH | LOCK_NB)) == -1 && errno != EWOULDBLOCK) {
+		close(fd);	/* a directory that does not lock: the file */
+		fd = spool_open_file(sp->rootfd, "run.lock", O_RDONLY, 0);
+		if (fd == -1)
+			return errno == ENOENT ? 0 : -1;
+		if ((r = flock(fd, LOCK_SH | LOCK_NB)) == -1 &&
+		    errno != EWOULDBLOCK) {
+			close(fd);
+			return -1;
+		}
+	}
+	if (r == 0)
+		flock(fd, LOCK_UN);
+	close(fd);
+	return r == -1;
+}
+
 int
 spool_lock_holder(struct spool *sp, struct spool_lock_holder *h)
 {
 	char buf[SPOOL_LOCK_HOST_BYTES + 64], *line, *next, *c;
 	long long v;
 	ssize_t len;
-	int fd, held;
+	int held;
 
 	memset(h, 0, sizeof h[0]);
-	if (sp->locked) {
-		held = 1;	/* this process: its record is its own */
-	} else {
-		fd = spool_open_file(sp->rootfd, "run.lock", O_RDONLY, 0);
-		if (fd == -1)
-			return errno == ENOENT ? 0 : -1;
-		/* A shared lock taken for an instant: a run starting in that
-		 * instant leaves it to the next (cron's next minute). */
-		if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
-			flock(fd, LOCK_UN);
-			held = 0;
-		} else {
-			held = errno == EWOULDBLOCK ? 1 : -1;
-		}
-		close(fd);
-		if (held != 1)
-			return held;
-	}
+	/* This process's own record, or another's while it holds the lock
+	 * (a record left behind by a holder that died says nothing). */
+	if (!sp->locked && (held = spool_lock_is_held(sp)) != 1)
+		return held;
 	if ((len = read_small(sp->rootfd, "run.lock", buf, sizeof buf)) <= 0)
 		return 1;
 	buf[len] = '\0';
@@ -584,19 +600,39 @@ spool_lock_holder(struct spool *sp, struct spool_lock_holder *h)
 	return 1;
 }
 
+/*
+ * The run lock is a flock(2) on the spool's own directory: the web
+ * server's user may write inside the spool (a group-shared one), and so
+ * could rename a new run.lock over one a run holds, but it cannot replace
+ * the directory. run.lock only says who holds the lock. A filesystem that
+ * cannot lock a directory gets the lock on run.lock instead.
+ */
+static int
+spool_lock_fd(struct spool *sp)
+{
+	if (sp->lockfd == -1)
+		sp->lockfd = spool_open_file(sp->rootfd, "run.lock", O_RDWR |
+		    O_CREAT, 0666);
+	return sp->lockfd;
+}
+
 int
 spool_lock(struct spool *sp)
 {
-	if (sp->lockfd == -1) {
-		sp->lockfd = openat(sp->rootfd, "run.lock", O_RDWR | O_CREAT |
-		    O_CLOEXEC | O_NOFOLLOW, 0666);
-		if (sp->lockfd == -1)
+	int fd = sp->rootfd;
+
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			return 0;
+		if ((fd = spool_lock_fd(sp)) == -1)
 			return -1;
+		if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+			return errno == EWOULDBLOCK ? 0 : -1;
+		sp->lock_on_file = 1;
 	}
-	if (flock(sp->lockfd, LOCK_EX | LOCK_NB) == -1)
-		return errno == EWOULDBLOCK ? 0 : -1;
 	sp->locked = 1;
-	spool_lock_record(sp);
+	if (spool_lock_fd(sp) != -1)
+		spool_lock_record(sp);
 	return 1;
 }
 
@@ -686,6 +722,12 @@ spool_body_read_fd(int fd, char **body, size_t *len)
 
 	if (fstat(fd, &st) == -1)
 		return -1;
+	/* Larger than any body the receiver stores: not read (a sparse
+	 * file of any size costs its writer nothing). */
+	if (st.st_size > MAX_BODY_BYTES_LIMIT) {
+		errno = EFBIG;
+		return -1;
+	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
 		return -1;
 	while (off < (size_t)st.st_size) {
@@ -764,15 +806,26 @@ spool_meta_rebuild(struct spool *sp, const char *id, struct spool_meta *m,
 	snprintf(name, sizeof name, "%s.json", id);
 	if (fstatat(sp->eventsfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
 		return -1;
-	if (spool_body_read(sp, id, &body, &len) == -1)
-		return -1;
+	body = NULL;
+	if (spool_body_read(sp, id, &body, &len) == -1) {
+		if (errno != EFBIG)
+			return -1;
+		snprintf(err, sizeof err, "larger than any the receiver stores");
+	}
 	memset(m, 0, sizeof *m);
 	*st = SPOOL_PENDING;
-	if (event_parse(body, len, &ev, NULL, err, sizeof err) == EVENT_OK &&
+	if (body != NULL &&
+	    event_parse(body, len, &ev, NULL, err, sizeof err) == EVENT_OK &&
 	    strcmp(ev.id, id) == 0) {
 		spool_meta_from_event(m, &ev, "");
 	} else {
+		/* No event to take the fields from: placeholders a meta may
+		 * hold, and the reason. */
 		snprintf(m->id, sizeof m->id, "%s", id);
+		snprintf(m->type, sizeof m->type, "invalid");
+		snprintf(m->created_at, sizeof m->created_at,
+		    "1970-01-01T00:00:00Z");
+		snprintf(m->org_id, sizeof m->org_id, "invalid");
 		snprintf(m->last_error, sizeof m->last_error,
 		    "the stored body is not a valid event: %s", err);
 		*st = SPOOL_FAILED;
@@ -1014,15 +1067,22 @@ spool_recover(struct spool *sp, time_t now)
 			    (names_have(names[SPOOL_DONE], n[SPOOL_DONE], id) ||
 			    names_have(names[SPOOL_FAILED], n[SPOOL_FAILED], id))))
 				continue;
+			/* A redelivery may have stored the body since the
+			 * scan, and been answered 200: only the meta goes, and
+			 * only while there is still no body. */
+			snprintf(name, sizeof name, "%s.json", id);
+			if (fstatat(sp->eventsfd, name, &sb,
+			    AT_SYMLINK_NOFOLLOW) == 0)
+				continue;
 			if (s == SPOOL_PENDING ?
 			    spool_pending_fail(sp, id, "the stored body is "
 			    "missing") == -1 :
-			    spool_remove(sp, id, (enum spool_state)s) == -1)
+			    unlinkat(sp->statefd[s], id, 0) == -1)
 				continue;
 			log_msg(LOG_LEVEL_WARN, "event %s: %s meta without a "
 			    "body; %s", id, spool_state_name((enum spool_state)s),
 			    s == SPOOL_PENDING ? "recorded as failed" :
-			    "its removal is finished");
+			    "the meta is removed");
 			fixed++;
 		}
 	}

@@ -84,8 +84,9 @@ int spool_lock_holder(struct spool *sp, struct spool_lock_holder *h);
  * its rename) gets pending meta rebuilt from its body, received at the
  * body's mtime, unless it is younger than SPOOL_ORPHAN_MIN_AGE_SEC (its
  * writer may still be at work); a pending meta beside a done or failed
- * one is removed (the finished state wins); a meta without a body is
- * removed (done, failed) or recorded as failed (pending). Returns how
+ * one is removed (the finished state wins); a meta without a body (if
+ * there is still none) is removed (done, failed) or recorded as failed
+ * (pending), the events/ name never touched. Returns how
  * many files were put right, or -1. */
 int spool_recover(struct spool *sp, time_t now);
 

@@ -66,4 +66,24 @@ check "a meta whose event type is a path: nothing outside hooks/ runs" [ ! -e "$
 check "and the event is recorded as failed" [ "$(state_of evt_path)" = failed ]
 check "a meta naming another type than its body: no hook runs" '! grep -q evt_other "$T/hooks/ran.log"'
 check "and it is recorded as failed, saying why" grep -q '^last_error=the stored body is not the event its meta describes$' "$T/spool/failed/evt_other"
+
+# HUSKY_EVENT_FILE is the body run checked, not a name in the spool: the
+# web server's user swapping events/ID.json for a link to a file only
+# the cron user may read, while the hook runs, gets nothing of it.
+printf 'CRON-USER-PRIVATE\n' > "$T/private"
+chown $CRON "$T/private"
+chmod 600 "$T/private"
+hook call.answered 'sleep 1; cat "$HUSKY_EVENT_FILE" > "$HUSKY_EVENT_ID.seen"'
+chmod 777 "$T/hooks/call.answered"
+RUN_AS="setpriv --reuid=$WEB --regid=$GID --clear-groups"
+event evt_swap call.answered > "$T/swap.json"
+post "$T/swap.json"
+RUN_AS=
+as_cron "$HUSKYHOOK" -c "$CONF" run > "$T/run.out" 2>&1 &
+runner=$!
+sleep 0.5
+as_web sh -c 'ln -s "$1/private" "$1/spool/events/link.tmp" && mv -f "$1/spool/events/link.tmp" "$1/spool/events/evt_swap.json"' sh "$T"
+wait "$runner"
+check "the body swapped for a link mid-hook: the hook read the body run checked" cmp -s "$T/swap.json" "$T/hooks/evt_swap.seen"
+check "and nothing of the cron user's file" '! grep -q CRON-USER-PRIVATE "$T/hooks/evt_swap.seen"'
 done_testing

@@ -65,13 +65,25 @@ check "a FIFO in place of a body: run does not hang" [ $? != 124 ]
 check "and the event is kept for a retry" grep -q '^last_error=cannot read the stored body' "$T/spool/pending/evt_fifo"
 rm "$T/spool/events/evt_fifo.json" "$T/spool/pending/evt_fifo"
 
+# A body larger than any the receiver stores (a sparse file costs its
+# writer nothing) is not read into memory: failed, saying why.
+deliver evt_huge
+truncate -s 2G "$T/spool/events/evt_huge.json"
+hh run > /dev/null 2>&1
+check "a 2 GB sparse body: failed for good, not read" grep -q '^last_error=cannot read the stored body: File too large$' "$T/spool/failed/evt_huge"
+
 # 3. requeue and purge take the run's lock: while it is held (flock on
-# run.lock, as a run holds it) they wait, then give up saying so.
+# the spool's directory, as a run holds it) they wait, then give up
+# saying so. Replacing run.lock (which anyone who may write the spool
+# can) does not free the lock.
 deliver evt_req
 hh run > /dev/null
-flock -o "$T/spool/run.lock" sleep 30 &
+flock -o "$T/spool" sleep 30 &
 holder=$!
 sleep 0.3
+echo forged > "$T/run.lock.new"
+mv "$T/run.lock.new" "$T/spool/run.lock"
+check "a run.lock renamed over the held one: run still sees the lock held" '"$HUSKYHOOK" -c "$CONF" run -v | grep -q "another run holds the lock"'
 start=$(date +%s)
 hh requeue evt_req > "$T/req.out" 2>&1
 rc=$?

@@ -7,7 +7,7 @@ setup_hooks "hook_path = /usr/bin:/bin"
 
 # A hook that records everything it was given.
 for t in call.initiated call.answered call.completed call.failed call.disallowed; do
-	hook "$t" 'env | LC_ALL=C sort > "$HUSKY_EVENT_ID.env"; cat > "$HUSKY_EVENT_ID.stdin"; pwd > "$HUSKY_EVENT_ID.pwd"'
+	hook "$t" 'env | LC_ALL=C sort > "$HUSKY_EVENT_ID.env"; cat > "$HUSKY_EVENT_ID.stdin"; cat "$HUSKY_EVENT_FILE" > "$HUSKY_EVENT_ID.file"; pwd > "$HUSKY_EVENT_ID.pwd"'
 done
 i=0
 for t in call.initiated call.answered call.completed call.failed call.disallowed; do
@@ -28,7 +28,8 @@ for t in call.initiated call.answered call.completed call.failed call.disallowed
 	check "$t: HUSKY_CREATED_AT" grep -qx "HUSKY_CREATED_AT=$(sed 's/.*"created_at":"\([^"]*\)".*/\1/' "$T/sent_$i.json")" "$e"
 	check "$t: HUSKY_RECEIVED_AT is a UTC time" grep -qE '^HUSKY_RECEIVED_AT=20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{6}Z$' "$e"
 	check "$t: HUSKY_ORG_ID" grep -qx "HUSKY_ORG_ID=org_abc_123" "$e"
-	check "$t: HUSKY_EVENT_FILE is the stored body" grep -qx "HUSKY_EVENT_FILE=$T/spool/events/evt_env_$i.json" "$e"
+	check "$t: HUSKY_EVENT_FILE names the body run checked" grep -qx "HUSKY_EVENT_FILE=/dev/fd/4" "$e"
+	check "$t: read after stdin, it is the whole stored body" cmp -s "$T/sent_$i.json" "$T/hooks/evt_env_$i.file"
 	check "$t: HUSKY_ATTEMPT=1" grep -qx "HUSKY_ATTEMPT=1" "$e"
 	check "$t: HUSKY_HOOK" grep -qx "HUSKY_HOOK=$t" "$e"
 	check "$t: HUSKY_DATA_CALL_ID" grep -qx "HUSKY_DATA_CALL_ID=call_987654321" "$e"

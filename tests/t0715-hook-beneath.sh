@@ -76,6 +76,15 @@ check "run-parts: the real hook ran" [ -s "$T/hooks/real.ran" ]
 check "run-parts: nothing through the linked directory" [ ! -e "$T/outside.ran" ]
 check "run-parts: done" [ "$(state_of evt_parts)" = "done" ]
 
+# A type naming a hook set aside: the disabled file does not run (only
+# default may), whoever sent the type.
+hook call.failed.disabled 'echo disabled >> disabled.ran'
+rm -f "$T/hooks/default.ran"
+deliver evt_disabled call.failed.disabled
+hh run > /dev/null 2>&1
+check "a type naming a .disabled hook: that hook does not run" [ ! -e "$T/hooks/disabled.ran" ]
+check "the default hook runs for it instead" [ "$(cat "$T/hooks/default.ran")" = call.failed.disabled ]
+
 # What a script hook sees of itself: it is executed through the open
 # file, so $0 is /dev/fd/N; HUSKY_HOOK names it and it starts in hooks/.
 hook call.disallowed 'printf "%s\n" "$0" "$HUSKY_HOOK" "$(pwd)" > self.txt'
