@@ -71,7 +71,6 @@ struct spool {
 	int	 logsfd;
 	int	 statefd[SPOOL_NSTATES];
 	int	 locked;	/* holds the run lock */
-	int	 lock_on_file;	/* on run.lock: the directory would not lock */
 	/* What was opened: the root, then spool_dirs, then the states. */
 	struct spool_id	 id[1 + SPOOL_NDIRS + SPOOL_NSTATES];
 	char	 host[SPOOL_HOST_BYTES];
@@ -530,33 +529,33 @@ spool_lock_clear(struct spool *sp)
 		return;
 }
 
-/* 1 if another process holds the run lock, 0 if none does, -1. A shared
- * lock taken for an instant, where spool_lock takes its own (on a
- * descriptor of our own, so as not to touch one this process holds): a
+/* 1 if another process holds the run lock, 0 if none does, -1: a shared
+ * lock taken for an instant on each place spool_lock takes its own (on
+ * descriptors of our own, so as not to touch one this process holds). A
  * run starting in that instant leaves its work to the next. */
 static int
 spool_lock_is_held(struct spool *sp)
 {
-	int fd, r;
+	int fd, r, held = 0;
 
 	if ((fd = openat(sp->rootfd, ".", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1)
-		return -1;
-	if ((r = flock(fd, LOCK_SH | LOCK_NB)) == -1 && errno != EWOULDBLOCK) {
-		close(fd);	/* a directory that does not lock: the file */
-		fd = spool_open_file(sp->rootfd, "run.lock", O_RDONLY, 0);
-		if (fd == -1)
-			return errno == ENOENT ? 0 : -1;
-		if ((r = flock(fd, LOCK_SH | LOCK_NB)) == -1 &&
-		    errno != EWOULDBLOCK) {
-			close(fd);
-			return -1;
-		}
+	    O_CLOEXEC)) != -1) {
+		if ((r = flock(fd, LOCK_SH | LOCK_NB)) == 0)
+			flock(fd, LOCK_UN);
+		else
+			held = errno == EWOULDBLOCK;
+		close(fd);
 	}
-	if (r == 0)
+	if (held)
+		return 1;
+	if ((fd = spool_open_file(sp->rootfd, "run.lock", O_RDONLY, 0)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if ((r = flock(fd, LOCK_SH | LOCK_NB)) == 0)
 		flock(fd, LOCK_UN);
+	else
+		held = errno == EWOULDBLOCK ? 1 : -1;
 	close(fd);
-	return r == -1;
+	return held;
 }
 
 int
@@ -601,11 +600,12 @@ spool_lock_holder(struct spool *sp, struct spool_lock_holder *h)
 }
 
 /*
- * The run lock is a flock(2) on the spool's own directory: the web
- * server's user may write inside the spool (a group-shared one), and so
- * could rename a new run.lock over one a run holds, but it cannot replace
- * the directory. run.lock only says who holds the lock. A filesystem that
- * cannot lock a directory gets the lock on run.lock instead.
+ * The run lock is two flock(2)s, both held: one on the spool's own
+ * directory, which the web server's user (who may write inside a
+ * group-shared spool) cannot replace, as it could rename a new run.lock
+ * over one a run holds; and one on run.lock, which is what locks across
+ * the clients of a network filesystem (GlusterFS's FUSE client does not
+ * lock directories across hosts). run.lock also says who holds it.
  */
 static int
 spool_lock_fd(struct spool *sp)
@@ -619,20 +619,20 @@ spool_lock_fd(struct spool *sp)
 int
 spool_lock(struct spool *sp)
 {
-	int fd = sp->rootfd;
+	int saved;
 
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno == EWOULDBLOCK)
-			return 0;
-		if ((fd = spool_lock_fd(sp)) == -1)
-			return -1;
-		if (flock(fd, LOCK_EX | LOCK_NB) == -1)
-			return errno == EWOULDBLOCK ? 0 : -1;
-		sp->lock_on_file = 1;
+	/* A filesystem that cannot lock a directory leaves run.lock. */
+	if (flock(sp->rootfd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK)
+		return 0;
+	if (spool_lock_fd(sp) == -1 ||
+	    flock(sp->lockfd, LOCK_EX | LOCK_NB) == -1) {
+		saved = errno;
+		flock(sp->rootfd, LOCK_UN);
+		errno = saved;
+		return errno == EWOULDBLOCK ? 0 : -1;
 	}
 	sp->locked = 1;
-	if (spool_lock_fd(sp) != -1)
-		spool_lock_record(sp);
+	spool_lock_record(sp);
 	return 1;
 }
 

@@ -360,26 +360,54 @@ post_to B "$T/b1.json"
 check "and host B answers duplicate" grep -q duplicate "$T/out"
 storm "$T/b1.json" 10
 check "a storm meanwhile: no second acceptance" [ "$(grep -l '"accepted"' "$T"/answers/* | wc -l)" = 0 ]
-kill -9 "$(brick_pid 2)"
+# Brick 1 back and healed before quorum is lost: a brick that missed
+# writes while two are down leaves the volume nothing to read until a heal
+# (seen: "no read subvols"), which is GlusterFS's own recovery, not the
+# spool's.
+gl volume start "$VOL" force > /dev/null
+i=0
+while [ $i -lt 60 ] && { [ -z "$(brick_pid 1)" ] ||
+    gl volume heal "$VOL" info 2> /dev/null | grep -q '^Number of entries: [1-9]'; }; do
+	gl volume heal "$VOL" > /dev/null 2>&1
+	sleep 0.5
+	i=$((i + 1))
+done
+diag "brick 1 back and healed after $i looks"
+kill -9 "$(brick_pid 1)" "$(brick_pid 2)"
 sleep 0.5
 event evt_q > "$T/q.json"
 post_to A "$T/q.json"
-check "two bricks down (quorum lost): host A answers 503" [ "$STATUS" = 503 ]
+check "two bricks of three down (quorum lost): host A answers 503" [ "$STATUS" = 503 ]
 post_to B "$T/q.json"
 check "host B too" [ "$STATUS" = 503 ]
 check "with Retry-After" sh -c "curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' -H 'X-Husky-Signature: $(sign "$T/q.json")' --data-binary '@$T/q.json' '$URL_A' | grep -qi '^Retry-After: 60'"
 gl volume start "$VOL" force > /dev/null
 # The clients find the restarted bricks' new ports by themselves, which
-# took from a second to over 20 on this machine when it was busy: up to
-# 90 s are allowed.
+# took from a second to over 20 on this machine when it was busy; on a
+# busy machine a client was also seen to keep asking for ports and never
+# reconnect. After 45 s the clients are mounted again, as an operator
+# would after such an outage: what is checked is that nothing of the
+# refused event was stored, whichever way the volume came back.
 i=0
-back_by=$(($(date +%s) + 90))
+remounted=no
+back_by=$(($(date +%s) + 45))
 while :; do
 	post_to A "$T/q.json"
-	[ "$STATUS" = 200 ] || [ "$(date +%s)" -gt "$back_by" ] && break
+	[ "$STATUS" = 200 ] && break
+	if [ "$(date +%s)" -gt "$back_by" ]; then
+		[ $remounted = yes ] && break
+		remounted=yes
+		for m in 1 2; do
+			kill "$(cat "$T/log/m$m.pid")" 2>/dev/null
+			umount -l "$T/m$m" 2>/dev/null
+			mount_as $m || diag "host $m: mounting again failed"
+		done
+		back_by=$(($(date +%s) + 45))
+	fi
 	sleep 0.2
 	i=$((i + 1))
 done
+diag "the bricks back: $i tries; clients mounted again: $remounted"
 check "the bricks back: the refused event is accepted, so nothing of it was stored (after $i tries)" grep -q accepted "$T/out"
 post_to B "$T/q.json"
 check "and host B answers duplicate" grep -q duplicate "$T/out"
