@@ -5,7 +5,8 @@
 HUSKYHOOK_PACKAGES="gcc make autoconf automake pkg-config libfcgi-dev \
 libjson-c-dev libssl-dev openssl lighttpd curl util-linux mandoc shellcheck \
 apache2 libapache2-mod-fcgid spawn-fcgi libfcgi-bin systemd valgrind procps \
-glusterfs-server glusterfs-client redis-server"
+glusterfs-server glusterfs-client redis-server apache2-suexec-pristine cron \
+dpkg-dev debhelper lintian"
 
 install_deps() {
 	missing=

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgibin.h"
 #include "config.h"
 #include "io.h"
 #include "event.h"
@@ -59,6 +60,8 @@ struct cli {
 	int			 done;		/* --done */
 	long			 older_than;	/* --older-than; -1: not given */
 	const char		*secret_file;	/* sign -s */
+	const char		*cgi_bin;	/* init --cgi-bin */
+	const char		*url;		/* init --url */
 	char			**args;		/* operands */
 	int			 nargs;
 };
@@ -88,7 +91,9 @@ enum cli_option {
 	CLI_OPT_FAILED,
 	CLI_OPT_DONE,
 	CLI_OPT_OLDER_THAN,
-	CLI_OPT_VERSION
+	CLI_OPT_VERSION,
+	CLI_OPT_CGI_BIN,
+	CLI_OPT_URL
 };
 
 /*
@@ -1158,20 +1163,104 @@ init_dashboard(const char *dir)
 	    "   and the secret from %s/secret.\n\n", user, dir);
 }
 
+/* init --cgi-bin: what was written, and the one URL for the dashboard. */
+static void
+init_cgi_report(const struct cli *c, const struct cgibin *cb,
+    const char *dir)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	const char *user = pw != NULL ? pw->pw_name : "USER";
+	const char *rel = NULL;
+	char home[PATH_MAX], url[PATH_MAX * 2];
+	size_t n;
+
+	printf("2. The receiver is ready in %s:\n\n"
+	    "   huskyhook.cgi   runs %s\n"
+	    "                   with HUSKYHOOK_CONFIG=%s/huskyhook.conf\n",
+	    cb->dir, cb->receive, dir);
+	if (cb->aside)
+		printf("   %s\n"
+		    "                   the .htaccess lines: %s/.htaccess has "
+		    "a huskyhook block\n"
+		    "                   already and was left alone; replace "
+		    "that block with this one\n", cb->htaccess, cb->dir);
+	else
+		printf("   .htaccess       %s, its lines for huskyhook.cgi "
+		    "only, between\n"
+		    "                   \"# BEGIN huskyhook\" and \"# END "
+		    "huskyhook\"\n", cb->appended ?
+		    "appended to the one there (its other lines unchanged)" :
+		    "new");
+	printf("\n   The directory must allow CGI programs (Options ExecCGI), "
+	    "as a host's\n"
+	    "   cgi-bin does. If CGI programs there run as the web server's "
+	    "user, not as\n"
+	    "   %s (no suexec: see the README's shared hosting section), the "
+	    "receiver\n"
+	    "   cannot write %s/spool.\n\n", user, dir);
+	if (cb->open_dir)
+		printf("   %s is writable by others than you: suexec refuses "
+		    "to run\n   anything in it; chmod 755 it.\n\n", cb->dir);
+
+	if (c->url != NULL) {
+		n = strlen(c->url);
+		while (n > 0 && c->url[n - 1] == '/')
+			n--;
+		snprintf(url, sizeof url, "%.*s/huskyhook.cgi", (int)n, c->url);
+		printf("3. In the HuskyVoice dashboard (Integrations -> Outbound "
+		    "Webhooks ->\n"
+		    "   Add Endpoint), enter this URL:\n\n"
+		    "     %s\n\n"
+		    "   and the secret from %s/secret.\n\n", url, dir);
+		return;
+	}
+	if (pw != NULL && realpath(pw->pw_dir, home) != NULL) {
+		n = strlen(home);
+		if (strncmp(cb->dir, home, n) == 0 &&
+		    strncmp(cb->dir + n, "/public_html", 12) == 0 &&
+		    (cb->dir[n + 12] == '/' || cb->dir[n + 12] == '\0'))
+			rel = cb->dir + n + 12;
+	}
+	printf("3. In the HuskyVoice dashboard (Integrations -> Outbound "
+	    "Webhooks ->\n"
+	    "   Add Endpoint), enter the receiver's URL, HOST being your "
+	    "site's name:\n\n");
+	if (rel != NULL)
+		printf("     https://HOST/~%s%s/huskyhook.cgi   (your user "
+		    "directory)\n"
+		    "     https://HOST%s/huskyhook.cgi   (if public_html is "
+		    "your site's own root)\n\n", user, rel, rel);
+	else
+		printf("     https://HOST/PATH/huskyhook.cgi, PATH being where "
+		    "%s is served\n\n", cb->dir);
+	printf("   (--url URL, the URL of %s, makes init print the exact one)\n"
+	    "   and the secret from %s/secret.\n\n", cb->dir, dir);
+}
+
 static int
 cmd_init(struct cli *c)
 {
 	unsigned char raw[32];
 	char dir[PATH_MAX], path[PATH_MAX + 64], secret[65], text[4096];
+	struct cgibin cb;
 	size_t i;
+	int exists;
 
 	if (mkdir(c->args[0], 0700) == -1 && errno != EEXIST)
 		return fail("%s: %s", c->args[0], strerror(errno));
 	if (realpath(c->args[0], dir) == NULL)
 		return fail("%s: %s", c->args[0], strerror(errno));
 	snprintf(path, sizeof path, "%s/huskyhook.conf", dir);
-	if (access(path, F_OK) == 0)
+	exists = access(path, F_OK) == 0;
+	if (exists && c->cgi_bin == NULL)
 		return fail("%s exists already; nothing changed", path);
+	if (c->url != NULL && c->cgi_bin == NULL)
+		return usage(c->entry, "init: --url goes with --cgi-bin");
+	if (c->cgi_bin != NULL && cgibin_prepare(&cb, c->cgi_bin, init_self(),
+	    SBINDIR) == -1)
+		return 1;
+	if (exists)	/* --cgi-bin for a layout made before */
+		goto entry;
 
 	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
 		return fail("getrandom: %s", strerror(errno));
@@ -1223,8 +1312,16 @@ cmd_init(struct cli *c)
 	    "# org_id = org_...\n");
 	if (write_new_file(path, 0600, text))
 		return 1;
+entry:
+	snprintf(path, sizeof path, "%s/huskyhook.conf", dir);
+	if (c->cgi_bin != NULL && cgibin_write(&cb, path) == -1)
+		return 1;
 
-	printf("A huskyhook layout is ready in %s:\n\n"
+	if (exists)
+		printf("The layout in %s is there already; its receiver "
+		    "entry is new.\n\n", dir);
+	else
+		printf("A huskyhook layout is ready in %s:\n\n"
 	    "  huskyhook.conf  the config (mode 600)\n"
 	    "  secret          a random webhook secret (mode 600): put the "
 	    "signing secret\n"
@@ -1236,6 +1333,10 @@ cmd_init(struct cli *c)
 	    "  huskyhook.log   the log, once something is logged\n\n", dir);
 	printf("Keep %s outside your web server's document root.\n\n", dir);
 	init_cron(dir);
+	if (c->cgi_bin != NULL) {
+		init_cgi_report(c, &cb, dir);
+		goto check;
+	}
 	printf("2. Point the web server at the receiver, with this config:\n\n"
 	    "   lighttpd (mod_fastcgi), in lighttpd.conf:\n"
 	    "     var.huskyhook_receive = \"%s/huskyhook-receive\"\n"
@@ -1247,15 +1348,14 @@ cmd_init(struct cli *c)
 	    "     Define HUSKYHOOK_RECEIVE %s/huskyhook-receive\n"
 	    "     Define HUSKYHOOK_CONFIG  %s/huskyhook.conf\n"
 	    "   and Include it in the server config.\n\n"
-	    "   shared hosting (Apache, cgi-bin): copy huskyhook-receive into "
-	    "cgi-bin as\n"
-	    "   huskyhook.cgi, with apache/htaccess as .htaccess, its SetEnv "
-	    "line set to\n"
-	    "     SetEnv HUSKYHOOK_CONFIG %s/huskyhook.conf\n"
-	    "   (under suexec, use apache/huskyhook.cgi instead).\n\n"
+	    "   shared hosting (Apache, a cgi-bin): let init write the "
+	    "receiver's entry\n"
+	    "   there (huskyhook.cgi and the .htaccess lines):\n"
+	    "     %s init %s --cgi-bin ~/public_html/cgi-bin\n\n"
 	    "   The files are in %s/huskyhook; see the README.\n\n",
-	    SBINDIR, dir, SBINDIR, dir, dir, DATADIR);
+	    SBINDIR, dir, SBINDIR, dir, init_self(), dir, DATADIR);
 	init_dashboard(dir);
+check:
 	printf("4. Check the whole setup:  %s check -c %s/huskyhook.conf\n",
 	    init_self(), dir);
 	return 0;
@@ -1291,6 +1391,8 @@ static const struct option purge_longopts[] = {
 };
 static const struct option init_longopts[] = {
 	CLI_LONG_HELP,
+	{ "cgi-bin", required_argument, NULL, CLI_OPT_CGI_BIN },
+	{ "url", required_argument, NULL, CLI_OPT_URL },
 	CLI_LONG_END
 };
 
@@ -1315,7 +1417,8 @@ static const struct cli_entry cli_entries[] = {
 	  CLI_SHORTOPTS("c:hs:"), config_longopts, 0, 1, CLI_CONFIG, cmd_sign },
 	{ "check", "", "check the config and deployment",
 	  CLI_SHORTOPTS("c:h"), config_longopts, 0, 0, CLI_CONFIG, cmd_check },
-	{ "init", "DIR", "a ready layout in DIR",
+	{ "init", "DIR [--cgi-bin WEBDIR [--url URL]]",
+	  "a ready layout in DIR (and the receiver in WEBDIR)",
 	  CLI_SHORTOPTS("h"), init_longopts, 1, 1, 0, cmd_init },
 };
 #define CLI_NENTRIES (sizeof cli_entries / sizeof cli_entries[0])
@@ -1398,6 +1501,12 @@ cli_parse(struct cli *c, int argc, char **argv)
 			break;
 		case CLI_OPT_DONE:
 			c->done = 1;
+			break;
+		case CLI_OPT_CGI_BIN:
+			c->cgi_bin = optarg;
+			break;
+		case CLI_OPT_URL:
+			c->url = optarg;
 			break;
 		case CLI_OPT_OLDER_THAN:
 			if (config_parse_duration(optarg, &c->older_than) == -1)

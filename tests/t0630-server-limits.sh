@@ -217,7 +217,8 @@ for mode in fcgid proxy-fcgi cgi; do
 		mkdir -p "$T/www/cgi-bin"
 		cp "$RECEIVE" "$T/www/cgi-bin/huskyhook.cgi"
 		chmod 755 "$T/www/cgi-bin/huskyhook.cgi"
-		sed "s#^SetEnv HUSKYHOOK_CONFIG .*#SetEnv HUSKYHOOK_CONFIG $CONF#" \
+		sed -e "s#^\([[:space:]]*\)SetEnv HUSKYHOOK_CONFIG .*#\1SetEnv HUSKYHOOK_CONFIG $CONF#" \
+		    -e 's/# Options +ExecCGI/Options +ExecCGI/' \
 		    "$top_srcdir/apache/htaccess" > "$T/www/cgi-bin/.htaccess"
 		ep=/cgi-bin/huskyhook.cgi
 		;;

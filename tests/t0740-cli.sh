@@ -191,7 +191,7 @@ for cmd in run status list show requeue purge sign check; do
 	check "$cmd --frob: exit 2, $cmd's usage" refused "$cmd" --frob
 	check "$cmd -Z: exit 2, $cmd's usage" refused "$cmd" -Z
 done
-check "init --frob: exit 2, init's usage" sh -c "'$HUSKYHOOK' init --frob 2>&1 >/dev/null | grep -q '^usage: huskyhook init DIR$'"
+check "init --frob: exit 2, init's usage" sh -c "'$HUSKYHOOK' init --frob 2>&1 >/dev/null | grep -q '^usage: huskyhook init DIR \[--cgi-bin WEBDIR \[--url URL\]\]$'"
 check "status --failed is refused" refused status --failed
 check "status --failed --older-than 5m -s foo is refused" refused status --failed --older-than 5m -s foo
 check "list --done is refused" refused list --done

@@ -1,0 +1,90 @@
+#!/bin/sh
+# The Debian package: dpkg-buildpackage -us -uc -b in a copy of the
+# source tree, lintian on the result, then the package installed on this
+# machine, a layout made with its huskyhook init, the vendor's sample
+# posted through lighttpd with the snippet from /usr/share/huskyhook, and
+# the package purged. About 40 s.
+# shellcheck source=tests/lib.sh
+. "${top_srcdir:-.}/tests/lib.sh"
+[ "$(id -u)" = 0 ] || skip_all "needs root (installs the package)"
+command -v dpkg-buildpackage > /dev/null || skip_all "dpkg-buildpackage is not installed (dpkg-dev)"
+command -v dh > /dev/null || skip_all "debhelper is not installed"
+[ -f "$top_srcdir/debian/control" ] || skip_all "no debian/ in the source tree"
+if dpkg -s huskyhook > /dev/null 2>&1 || [ -e /usr/bin/huskyhook ] || [ -e /usr/sbin/huskyhook-receive ]; then
+	skip_all "huskyhook is installed on this machine already; not replacing it"
+fi
+setup
+S=$T/src/huskyhook
+mkdir -p "$S"
+(cd "$top_srcdir" && tar --exclude='./build-*' --exclude=./.git \
+    --exclude=./autom4te.cache --exclude=./tests/tmp --exclude='./_build' \
+    -cf - .) | tar -C "$S" -xf -
+# Without the make check that runs this test: its MAKEFLAGS (TESTS=...)
+# would reach the package build's own make check.
+if (cd "$S" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u TESTS \
+    dpkg-buildpackage -us -uc -b > "$T/build.log" 2>&1); then
+	ok "dpkg-buildpackage -us -uc -b"
+else
+	not_ok "dpkg-buildpackage -us -uc -b"
+	tail -n 30 "$T/build.log" | sed 's/^/# /'
+	done_testing
+	exit 1
+fi
+DEB=$(ls "$T"/src/huskyhook_*.deb)
+dpkg -c "$DEB" | awk '{ print $6 }' > "$T/contents"
+for f in ./usr/bin/huskyhook ./usr/sbin/huskyhook-receive \
+    ./usr/share/man/man1/huskyhook.1.gz ./usr/share/man/man5/huskyhook.conf.5.gz \
+    ./usr/share/man/man8/huskyhook-receive.8.gz \
+    ./usr/share/huskyhook/lighttpd/huskyhook-fastcgi.conf \
+    ./usr/share/huskyhook/apache/huskyhook-fcgid.conf \
+    ./usr/share/huskyhook/apache/huskyhook-receive.service \
+    ./usr/share/huskyhook/apache/huskyhook-receive.socket \
+    ./usr/share/huskyhook/examples/hooks/log-csv; do
+	check "the package has $f" grep -qxF "$f" "$T/contents"
+done
+if command -v lintian > /dev/null; then
+	lintian -I "$T"/src/huskyhook_*.changes > "$T/lintian.out" 2>&1
+	grep -E '^[EWIP]: ' "$T/lintian.out" > "$T/lintian.tags"
+	check "lintian: no tags" [ ! -s "$T/lintian.tags" ]
+	sed 's/^/# /' "$T/lintian.tags"
+else
+	skip "lintian is not installed"
+fi
+
+# Installed on this machine, purged at the end whatever happens.
+purge() {
+	lighttpd_stop
+	dpkg --purge huskyhook > /dev/null 2>&1
+	[ -z "${SOCKDIR:-}" ] || rm -rf "$SOCKDIR"
+}
+trap purge EXIT
+check "dpkg -i installs it" sh -c "dpkg -i '$DEB' > '$T/install.log' 2>&1"
+check "the unit names the package's receiver" grep -qx 'ExecStart=/usr/sbin/huskyhook-receive' /usr/share/huskyhook/apache/huskyhook-receive.service
+check "the wrapper names the package's receiver" grep -qx 'exec /usr/sbin/huskyhook-receive' /usr/share/huskyhook/apache/huskyhook.cgi
+/usr/bin/huskyhook init "$T/site" > "$T/init.out" 2>&1
+check "huskyhook init, the installed one" [ -f "$T/site/huskyhook.conf" ]
+check "init's crontab line names /usr/bin/huskyhook" grep -q '^   \* \* \* \* \* /usr/bin/huskyhook run ' "$T/init.out"
+sed -i 's/^max_age = .*/max_age = 0/' "$T/site/huskyhook.conf"
+SECRET=$(cat "$T/site/secret")
+CONF=$T/site/huskyhook.conf
+RECEIVE=/usr/sbin/huskyhook-receive
+if command -v lighttpd > /dev/null || [ -x /usr/sbin/lighttpd ]; then
+	if lighttpd_start /usr/share/huskyhook/lighttpd/huskyhook-fastcgi.conf; then
+		trap purge EXIT	# lighttpd_start set its own
+		ok "lighttpd starts with /usr/share/huskyhook/lighttpd/huskyhook-fastcgi.conf"
+		printf '%s' "$(cat "$top_srcdir/tests/data/call-completed.json")" > "$T/sample.json"
+		curl_post "$T/sample.json"
+		check "the vendor's sample through it: 200" [ "$STATUS" = 200 ]
+		check "stored in init's spool" cmp -s "$T/sample.json" "$T/site/spool/events/evt_test123.json"
+		lighttpd_stop
+	else
+		not_ok "lighttpd starts with /usr/share/huskyhook/lighttpd/huskyhook-fastcgi.conf"
+		sed 's/^/# /' "$T"/lighttpd-*.log
+	fi
+else
+	skip "lighttpd is not installed"
+fi
+check "/usr/bin/huskyhook list shows it" sh -c "/usr/bin/huskyhook -c '$CONF' list | grep -q evt_test123"
+dpkg --purge huskyhook > "$T/purge.log" 2>&1
+check "dpkg --purge removes it" sh -c "! dpkg -s huskyhook > /dev/null 2>&1 && [ ! -e /usr/bin/huskyhook ] && [ ! -e /usr/share/huskyhook ]"
+done_testing
