@@ -23,6 +23,8 @@
 #include <fcgiapp.h>
 
 #include "bounds.h"
+#include "config.h"
+#include "kick.h"
 #include "log.h"
 #include "request.h"
 
@@ -69,6 +71,26 @@ receive_answer(const struct response *resp)
 	memcpy(head + n, "\r\n", 3);
 	FCGI_fwrite(head, 1, (size_t)n + 2, FCGI_stdout);
 	FCGI_fwrite((void *)resp->body, 1, strlen(resp->body), FCGI_stdout);
+}
+
+/* The answer is complete before the kick: under FastCGI the request is
+ * ended; under CGI our standard output, the web server's pipe, is
+ * flushed and closed (pointed at /dev/null), which is the end of the
+ * answer for the web server. */
+static void
+receive_finish(void)
+{
+	int fd;
+
+	if (!FCGX_IsCGI()) {
+		FCGI_Finish();
+		return;
+	}
+	FCGI_fflush(FCGI_stdout);
+	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) != -1) {
+		dup2(fd, STDOUT_FILENO);
+		close(fd);
+	}
 }
 
 /* A program started with fd 0, 1 or 2 closed would later hand out that
@@ -248,6 +270,11 @@ main(int argc, char **argv)
 	while (FCGI_Accept() >= 0) {
 		receiver_handle(r, &io, &resp);
 		receive_answer(&resp);
+		if (resp.stored && receiver_config(r) != NULL &&
+		    receiver_config(r)->kick) {
+			receive_finish();
+			kick_run(receiver_config(r), receiver_current_spool(r));
+		}
 	}
 	receiver_free(r);
 	return 0;

@@ -25,11 +25,13 @@
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -482,6 +484,44 @@ spool_lock(struct spool *sp)
 		return errno == EWOULDBLOCK ? 0 : -1;
 	sp->locked = 1;
 	return 1;
+}
+
+int
+spool_is_locked(struct spool *sp)
+{
+	int fd, r = 0;
+
+	/* Absent: no run ever took it, none holds it. */
+	if ((fd = openat(sp->rootfd, "run.lock", O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+		r = errno == EWOULDBLOCK ? 1 : -1;
+	close(fd);	/* lets go of it, if it was taken */
+	return r;
+}
+
+int
+spool_notify_open(struct spool *sp)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof path, "%s/%s", sp->path,
+	    spool_state_dirs[SPOOL_PENDING]) >= (int)sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
+		return -1;
+	/* The receiver renames a meta in; a retry's save renames or links
+	 * one. */
+	if (inotify_add_watch(fd, path, IN_MOVED_TO | IN_CREATE |
+	    IN_ONLYDIR) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int
@@ -1164,6 +1204,13 @@ spool_stamp_set(struct spool *sp, const char *name, time_t t)
 	    SPOOL_PUT_REPLACE);
 }
 
+int
+spool_stamp_clear(struct spool *sp, const char *name)
+{
+	if (unlinkat(sp->rootfd, name, 0) == -1 && errno != ENOENT)
+		return -1;
+	return 0;
+}
 
 time_t
 spool_stamp_get(struct spool *sp, const char *name)

@@ -65,6 +65,14 @@ const char *spool_state_name(enum spool_state st);
 /* Takes the spool's run lock without waiting: 1 taken, 0 held by
  * another process, -1 error. Released by spool_close. */
 int spool_lock(struct spool *sp);
+/* 1 if some process holds the run lock, 0 if none, -1 error. Only a
+ * look: it takes the lock for an instant when it is free (a run starting
+ * in that instant sees it held and exits: call it only where a run is
+ * started next anyway, as the receiver's kick does). */
+int spool_is_locked(struct spool *sp);
+/* An inotify descriptor (non-blocking) that becomes readable when a meta
+ * arrives in pending/; -1 with errno if there can be none. */
+int spool_notify_open(struct spool *sp);
 /* The same, trying for up to wait_sec seconds. */
 int spool_lock_wait(struct spool *sp, long wait_sec);
 
@@ -131,8 +139,14 @@ int spool_clean_tmp(struct spool *sp, time_t now, long max_age);
  * there is none. */
 #define SPOOL_STAMP_LAST_RUN	"last-run"
 #define SPOOL_STAMP_LAST_PURGE	"last-purge"
+/* When the receiver last started a run (kick = yes), and a mark that it
+ * stored an event without starting one: a cron-style run removes the
+ * mark before it lists pending/ and lists again if it is back. */
+#define SPOOL_STAMP_LAST_KICK	"last-kick"
+#define SPOOL_STAMP_KICK_WANTED	"kick-wanted"
 int spool_stamp_set(struct spool *sp, const char *name, time_t t);
 time_t spool_stamp_get(struct spool *sp, const char *name);
+int spool_stamp_clear(struct spool *sp, const char *name);
 
 
 /* --- For huskyhook check, which looks at a spool without opening it

@@ -1,0 +1,121 @@
+/*
+ * The kick: where only cron runs huskyhook, a receiver with kick = yes
+ * starts `huskyhook run` itself once it has answered a delivery that
+ * stored a new event, so that the hooks run within a second instead of
+ * at the next cron minute.
+ *
+ * Nothing of the request chooses what runs: the program is kick_program
+ * from the config (default BINDIR/huskyhook), its config the receiver's
+ * own, its environment made here from the password entry. The answer is
+ * finished before (the caller's job), and the run is a grandchild in a
+ * session of its own with nothing of ours open, so it holds neither the
+ * FastCGI socket nor the web server's pipes, and outlives the request.
+ *
+ * One run at a time is enough: none is started while one holds the
+ * spool's lock, nor within KICK_MIN_INTERVAL_SEC of the last start (a
+ * burst of deliveries would start a run each). In both cases the event
+ * may have been stored after that run listed pending/; the mark
+ * SPOOL_STAMP_KICK_WANTED makes it list again before it ends.
+ */
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "kick.h"
+#include "log.h"
+#include "spool.h"
+
+static void kick_exec(const char *, const char *) __attribute__((noreturn));
+
+/* In the grandchild: a clean process, then the run. */
+static void
+kick_exec(const char *program, const char *config_path)
+{
+	static char name[] = "huskyhook", cmd[] = "run", opt[] = "-c";
+	static char path[] = "PATH=/usr/bin:/bin";
+	char *const argv[] = { name, cmd, opt, (char *)config_path, NULL };
+	char home[KICK_ENV_BYTES], user[KICK_ENV_BYTES], logname[KICK_ENV_BYTES];
+	char *envp[] = { path, home, user, logname, NULL };
+	struct passwd *pw;
+	sigset_t none;
+	int fd, sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Hooks get HOME, USER and LOGNAME from the run: the user's, never
+	 * a request's (under FastCGI the environment is the request's). */
+	if ((pw = getpwuid(geteuid())) != NULL) {
+		snprintf(home, sizeof home, "HOME=%s", pw->pw_dir);
+		snprintf(user, sizeof user, "USER=%s", pw->pw_name);
+		snprintf(logname, sizeof logname, "LOGNAME=%s", pw->pw_name);
+	} else
+		envp[1] = NULL;
+	if ((fd = open("/dev/null", O_RDWR)) == -1)
+		_exit(127);
+	if (dup2(fd, 0) == -1 || dup2(fd, 1) == -1 || dup2(fd, 2) == -1)
+		_exit(127);
+	closefrom(3);
+	execve(program, argv, envp);
+	_exit(127);
+}
+
+void
+kick_run(const struct config *cfg, struct spool *sp)
+{
+	time_t now = time(NULL), last;
+	pid_t pid;
+	int r, status;
+
+	if (cfg == NULL || sp == NULL || !cfg->kick || cfg->hooks == NULL)
+		return;
+	if ((r = spool_is_locked(sp)) == -1) {
+		log_msg(LOG_LEVEL_ERR, "kick: %s/run.lock: %s", cfg->spool,
+		    strerror(errno));
+		return;
+	}
+	last = spool_stamp_get(sp, SPOOL_STAMP_LAST_KICK);
+	if (r == 1 || (last <= now && now - last < KICK_MIN_INTERVAL_SEC)) {
+		/* A run is there, or was just started: it lists again. */
+		if (spool_stamp_set(sp, SPOOL_STAMP_KICK_WANTED, now) == -1)
+			log_msg(LOG_LEVEL_ERR, "kick: cannot leave a mark in "
+			    "%s: %s", cfg->spool, strerror(errno));
+		return;
+	}
+	/* What the grandchild could only fail at in silence. */
+	if (access(cfg->kick_program, X_OK) == -1) {
+		log_msg(LOG_LEVEL_ERR, "kick: %s: %s", cfg->kick_program,
+		    strerror(errno));
+		return;
+	}
+	if (spool_stamp_set(sp, SPOOL_STAMP_LAST_KICK, now) == -1) {
+		log_msg(LOG_LEVEL_ERR, "kick: cannot write %s/%s: %s",
+		    cfg->spool, SPOOL_STAMP_LAST_KICK, strerror(errno));
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		log_msg(LOG_LEVEL_ERR, "kick: fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		/* A session of its own, and not our child: nothing waits
+		 * for it, and a web server killing our group spares it. */
+		setsid();
+		if ((pid = fork()) == 0)
+			kick_exec(cfg->kick_program, cfg->path);
+		_exit(pid == -1 ? 1 : 0);
+	}
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		log_msg(LOG_LEVEL_ERR, "kick: cannot start %s",
+		    cfg->kick_program);
+}
