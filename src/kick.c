@@ -11,11 +11,12 @@
  * session of its own with nothing of ours open, so it holds neither the
  * FastCGI socket nor the web server's pipes, and outlives the request.
  *
- * One run at a time is enough: none is started while one holds the
- * spool's lock, nor within KICK_MIN_INTERVAL_SEC of the last start (a
- * burst of deliveries would start a run each). In both cases the event
- * may have been stored after that run listed pending/; the mark
- * SPOOL_STAMP_KICK_WANTED makes it list again before it ends.
+ * One run at a time is enough. Each stored event leaves the mark
+ * SPOOL_STAMP_KICK_WANTED first; a run removes it before it lists
+ * pending/ and lists again if it is back, also after letting go of the
+ * lock. So no run is started while one holds the lock, nor while the
+ * last one started (within KICK_MIN_INTERVAL_SEC, and not yet ended)
+ * may still be on its way to the lock: either will see the event.
  */
 #include <sys/wait.h>
 #include <errno.h>
@@ -71,25 +72,25 @@ kick_exec(const char *program, const char *config_path)
 void
 kick_run(const struct config *cfg, struct spool *sp)
 {
-	time_t now = time(NULL), last;
+	time_t now = time(NULL), kicked, ended;
 	pid_t pid;
 	int r, status;
 
 	if (cfg == NULL || sp == NULL || !cfg->kick || cfg->hooks == NULL)
 		return;
+	if (spool_stamp_set(sp, SPOOL_STAMP_KICK_WANTED, now) == -1)
+		log_msg(LOG_LEVEL_ERR, "kick: cannot leave a mark in %s: %s",
+		    cfg->spool, strerror(errno));
 	if ((r = spool_is_locked(sp)) == -1) {
 		log_msg(LOG_LEVEL_ERR, "kick: %s/run.lock: %s", cfg->spool,
 		    strerror(errno));
 		return;
 	}
-	last = spool_stamp_get(sp, SPOOL_STAMP_LAST_KICK);
-	if (r == 1 || (last <= now && now - last < KICK_MIN_INTERVAL_SEC)) {
-		/* A run is there, or was just started: it lists again. */
-		if (spool_stamp_set(sp, SPOOL_STAMP_KICK_WANTED, now) == -1)
-			log_msg(LOG_LEVEL_ERR, "kick: cannot leave a mark in "
-			    "%s: %s", cfg->spool, strerror(errno));
-		return;
-	}
+	kicked = spool_stamp_get(sp, SPOOL_STAMP_LAST_KICK);
+	ended = spool_stamp_get(sp, SPOOL_STAMP_LAST_RUN);
+	if (r == 1 || (kicked <= now && now - kicked < KICK_MIN_INTERVAL_SEC &&
+	    ended < kicked))
+		return;		/* that run will see the mark */
 	/* What the grandchild could only fail at in silence. */
 	if (access(cfg->kick_program, X_OK) == -1) {
 		log_msg(LOG_LEVEL_ERR, "kick: %s: %s", cfg->kick_program,

@@ -968,6 +968,35 @@ done:
 	return rc;
 }
 
+/* A cron run's work under the lock: the due events (listed again while
+ * the receiver's kick mark comes back), housekeeping, the sync and the
+ * last-run stamp. */
+static int
+run_cron_pass(struct run_ctx *ctx, long jobs, char *err, size_t errlen)
+{
+	int round;
+
+	for (round = 0; round <= RUN_RELIST_MAX; round++) {
+		if (ctx->cfg->kick)
+			spool_stamp_clear(ctx->sp, SPOOL_STAMP_KICK_WANTED);
+		if ((jobs == 1 ? run_sequential(ctx, err, errlen) :
+		    run_sched(ctx, 0, jobs, err, errlen)) == -1)
+			return -1;
+		if (!ctx->cfg->kick || spool_stamp_get(ctx->sp,
+		    SPOOL_STAMP_KICK_WANTED) == 0)
+			break;
+	}
+	run_housekeeping(ctx);
+	if (spool_sync(ctx->sp) == -1)
+		log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
+		    strerror(errno));
+	spool_stamp_set(ctx->sp, SPOOL_STAMP_LAST_RUN, time(NULL));
+	if (ctx->verbose)
+		fprintf(ctx->out, "%d done, %d to retry, %d failed\n",
+		    ctx->done, ctx->retrying, ctx->failed);
+	return 0;
+}
+
 int
 run_spool(const struct config *cfg, const struct run_options *opt,
     FILE *out, char *err, size_t errlen)
@@ -975,7 +1004,7 @@ run_spool(const struct config *cfg, const struct run_options *opt,
 	struct run_ctx ctx;
 	sigset_t stop, old;
 	long jobs = opt->jobs > 0 ? opt->jobs : cfg->jobs;
-	int r, rc = -1, round;
+	int r, rc = -1;
 
 	memset(&ctx, 0, sizeof ctx);
 	ctx.cfg = cfg;
@@ -1023,21 +1052,23 @@ run_spool(const struct config *cfg, const struct run_options *opt,
 		if (run_sched(&ctx, 1, jobs, err, errlen) == -1)
 			goto done;
 	} else {
-		/* With kick = yes the receiver may have stored events after
-		 * the listing without starting a run, as this one held the
-		 * lock: it left a mark, removed before each listing. */
-		for (round = 0; round <= RUN_RELIST_MAX; round++) {
-			if (cfg->kick)
-				spool_stamp_clear(ctx.sp,
-				    SPOOL_STAMP_KICK_WANTED);
-			if ((jobs == 1 ? run_sequential(&ctx, err, errlen) :
-			    run_sched(&ctx, 0, jobs, err, errlen)) == -1)
+		for (;;) {
+			if (run_cron_pass(&ctx, jobs, err, errlen) == -1)
 				goto done;
-			if (!cfg->kick || spool_stamp_get(ctx.sp,
-			    SPOOL_STAMP_KICK_WANTED) == 0)
+			/* With kick = yes, an event stored after the last
+			 * listing and before the lock is let go left the mark,
+			 * and no run was started for it: this one looks. */
+			if (!cfg->kick)
 				break;
+			spool_unlock(ctx.sp);
+			if (spool_stamp_get(ctx.sp, SPOOL_STAMP_KICK_WANTED) ==
+			    0 || spool_lock(ctx.sp) != 1)
+				break;
+			ctx.now = time(NULL);
+			ctx.base = ctx.now;
 		}
-		run_housekeeping(&ctx);
+		rc = 0;
+		goto done;
 	}
 	if (spool_sync(ctx.sp) == -1)
 		log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",

@@ -33,6 +33,7 @@
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -486,19 +487,54 @@ spool_lock(struct spool *sp)
 	return 1;
 }
 
+/* 1 if /proc/locks lists a lock on the inode of fd, 0 if not, -1 if it
+ * cannot be read. A look that takes nothing: a run starting meanwhile
+ * must not find the lock held by the one looking. */
+static int
+spool_proc_locked(int fd)
+{
+	char line[256];
+	unsigned long maj, min, ino;
+	struct stat sb;
+	FILE *fp;
+	int r = 0;
+
+	if (fstat(fd, &sb) == -1 || (fp = fopen("/proc/locks", "re")) == NULL)
+		return -1;
+	while (r == 0 && fgets(line, sizeof line, fp) != NULL)
+		if (sscanf(line, "%*s %*s %*s %*s %*s %lx:%lx:%lu", &maj, &min,
+		    &ino) == 3 && ino == (unsigned long)sb.st_ino &&
+		    makedev(maj, min) == sb.st_dev)
+			r = 1;
+	fclose(fp);
+	return r;
+}
+
 int
 spool_is_locked(struct spool *sp)
 {
-	int fd, r = 0;
+	int fd, r;
 
 	/* Absent: no run ever took it, none holds it. */
 	if ((fd = openat(sp->rootfd, "run.lock", O_RDONLY | O_CLOEXEC |
 	    O_NOFOLLOW)) == -1)
 		return errno == ENOENT ? 0 : -1;
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
-		r = errno == EWOULDBLOCK ? 1 : -1;
-	close(fd);	/* lets go of it, if it was taken */
+	if ((r = spool_proc_locked(fd)) == -1) {
+		r = 0;
+		if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+			r = errno == EWOULDBLOCK ? 1 : -1;
+	}
+	close(fd);
 	return r;
+}
+
+int
+spool_unlock(struct spool *sp)
+{
+	if (sp->lockfd == -1 || !sp->locked)
+		return 0;
+	sp->locked = 0;
+	return flock(sp->lockfd, LOCK_UN);
 }
 
 int

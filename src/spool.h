@@ -66,10 +66,11 @@ const char *spool_state_name(enum spool_state st);
  * another process, -1 error. Released by spool_close. */
 int spool_lock(struct spool *sp);
 /* 1 if some process holds the run lock, 0 if none, -1 error. Only a
- * look: it takes the lock for an instant when it is free (a run starting
- * in that instant sees it held and exits: call it only where a run is
- * started next anyway, as the receiver's kick does). */
+ * look, in /proc/locks; without it, the lock is taken for an instant
+ * (a run starting in that instant would find it held). */
 int spool_is_locked(struct spool *sp);
+/* Lets go of the run lock (spool_close does too). */
+int spool_unlock(struct spool *sp);
 /* An inotify descriptor (non-blocking) that becomes readable when a meta
  * arrives in pending/; -1 with errno if there can be none. */
 int spool_notify_open(struct spool *sp);
@@ -139,9 +140,10 @@ int spool_clean_tmp(struct spool *sp, time_t now, long max_age);
  * there is none. */
 #define SPOOL_STAMP_LAST_RUN	"last-run"
 #define SPOOL_STAMP_LAST_PURGE	"last-purge"
-/* When the receiver last started a run (kick = yes), and a mark that it
- * stored an event without starting one: a cron-style run removes the
- * mark before it lists pending/ and lists again if it is back. */
+/* When the receiver last started a run (kick = yes), and the mark it
+ * leaves after storing an event: a cron-style run removes the mark
+ * before it lists pending/, and lists again if it is back, also after it
+ * let go of the lock. */
 #define SPOOL_STAMP_LAST_KICK	"last-kick"
 #define SPOOL_STAMP_KICK_WANTED	"kick-wanted"
 int spool_stamp_set(struct spool *sp, const char *name, time_t t);
