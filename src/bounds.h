@@ -17,12 +17,14 @@
 #define DEFAULT_RETRY_MAX_SEC       3600L
 #define DEFAULT_HOOK_PATH           "/usr/local/bin:/usr/bin:/bin"
 #define DEFAULT_UMASK               0077
+#define DEFAULT_JOBS                1L
+#define DEFAULT_ORDER_BY            "data.call_id"
 
 /* Hard bounds. */
 #define MAX_BODY_BYTES_LIMIT        (64L * 1024L * 1024L)
 #define CONFIG_LINE_BYTES           4096
 #define CONFIG_MAX_SECRETS          8
-#define CONFIG_NKEYS                17	/* keys huskyhook.conf knows */
+#define CONFIG_NKEYS                21	/* keys huskyhook.conf knows */
 #define CONFIG_MAX_ORG_IDS          64
 #define SECRET_MAX_BYTES            1024
 #define SIGNATURE_HEADER_MAX_BYTES  1024
@@ -103,6 +105,28 @@ _Static_assert(HOOK_BODY_FD == HOOK_EXEC_FD + 1 && HOOK_BODY_FD == 4,
  * at per round. */
 #define HOOK_REAP_MAX_ROUNDS        64
 #define HOOK_REAP_MAX_PIDS          1024
+
+/* Dispatch: events whose hooks run at once (jobs, run -j). */
+#define HOOK_JOBS_LIMIT             64L
+/* order_by = data.NAME: NAME is at most this long, [A-Za-z0-9_-]. */
+#define ORDER_BY_NAME_MAX_CHARS     64
+/* A cron run takes an event due within this many seconds: cron starts
+ * each minute's run a little late or early, and a retry due at :02 must
+ * not wait a whole minute for the tick at :01 (see run_backoff_base). */
+#define SPOOL_DUE_SLACK_SEC         1L
+/* run --watch: a full look at pending/ this often, besides inotify, so
+ * that a missed notification (or a spool on NFS, where another host's
+ * renames notify nothing) costs at most this; recovery and housekeeping
+ * as a cron run does them, this often. */
+#define RUN_WATCH_RESCAN_SEC        30L
+#define RUN_WATCH_HOUSEKEEPING_SEC  300L
+/* A cron-style run that the receiver asked to look again (kick) lists
+ * pending/ at most this many times more. */
+#define RUN_RELIST_MAX              60
+/* The receiver's kick: at most one run started per this many seconds. */
+#define KICK_MIN_INTERVAL_SEC       1L
+/* HOME=, USER=, LOGNAME= for the run the kick starts. */
+#define KICK_ENV_BYTES              4096
 
 /* hooks_done: the name of every hook of an event, space-separated. A
  * single hook is named after its event type. */

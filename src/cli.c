@@ -59,6 +59,8 @@ struct cli {
 	int			 failed;	/* --failed */
 	int			 done;		/* --done */
 	long			 older_than;	/* --older-than; -1: not given */
+	long			 jobs;		/* run -j; 0: not given */
+	int			 watch;		/* run --watch */
 	const char		*secret_file;	/* sign -s */
 	const char		*cgi_bin;	/* init --cgi-bin */
 	const char		*url;		/* init --url */
@@ -93,7 +95,8 @@ enum cli_option {
 	CLI_OPT_OLDER_THAN,
 	CLI_OPT_VERSION,
 	CLI_OPT_CGI_BIN,
-	CLI_OPT_URL
+	CLI_OPT_URL,
+	CLI_OPT_WATCH
 };
 
 /*
@@ -328,6 +331,7 @@ format_utc(char *buf, size_t n, time_t t)
 static int
 cmd_run(struct cli *c)
 {
+	struct run_options opt = { c->verbose, c->watch, c->jobs };
 	struct config cfg;
 	char err[MESSAGE_BYTES];
 	int rc = 0;
@@ -336,7 +340,7 @@ cmd_run(struct cli *c)
 		return 1;
 	if (cfg.hooks == NULL)
 		rc = fail("%s: 'hooks' is not set; run needs it", cfg.path);
-	else if (run_spool(&cfg, c->verbose, stdout, err, sizeof err) == -1)
+	else if (run_spool(&cfg, &opt, stdout, err, sizeof err) == -1)
 		rc = fail("%s", err);
 	config_free(&cfg);
 	return rc;
@@ -1366,6 +1370,8 @@ check:
 static const struct option run_longopts[] = {
 	CLI_LONG_CONFIG, CLI_LONG_HELP,
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "watch", no_argument, NULL, CLI_OPT_WATCH },
 	CLI_LONG_END
 };
 static const struct option json_longopts[] = {	/* status, list */
@@ -1397,8 +1403,8 @@ static const struct option init_longopts[] = {
 };
 
 static const struct cli_entry cli_entries[] = {
-	{ "run", "[-v]", "run the hooks of due events",
-	  CLI_SHORTOPTS("c:hv"), run_longopts, 0, 0, CLI_CONFIG, cmd_run },
+	{ "run", "[-v] [-j N] [--watch]", "run the hooks of due events",
+	  CLI_SHORTOPTS("c:hvj:"), run_longopts, 0, 0, CLI_CONFIG, cmd_run },
 	{ "status", "[--json]", "counts per state, last run",
 	  CLI_SHORTOPTS("c:h"), json_longopts, 0, 0, CLI_CONFIG, cmd_status },
 	{ "list", "[pending|retrying|failed|done] [--json]",
@@ -1448,6 +1454,23 @@ cli_help(FILE *out)
 	    "  --help, --version; huskyhook COMMAND --help: its usage\n");
 }
 
+/* run -j N: 1 to HOOK_JOBS_LIMIT, as the jobs key. */
+static int
+cli_parse_jobs(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || errno != 0 || v < 1 || v > HOOK_JOBS_LIMIT)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* The option getopt_long just refused, as it was written. */
 static void
 cli_bad_option(char **argv, char *buf, size_t n)
@@ -1492,6 +1515,14 @@ cli_parse(struct cli *c, int argc, char **argv)
 			break;
 		case 'v':
 			c->verbose = 1;
+			break;
+		case 'j':
+			if (cli_parse_jobs(optarg, &c->jobs) == -1)
+				return usage(e, "-j: '%s' is not a number from 1 "
+				    "to %ld", optarg, HOOK_JOBS_LIMIT);
+			break;
+		case CLI_OPT_WATCH:
+			c->watch = 1;
 			break;
 		case CLI_OPT_JSON:
 			c->json = 1;

@@ -21,6 +21,9 @@
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
+#ifndef BINDIR
+#define BINDIR "/usr/local/bin"
+#endif
 
 struct config_ctx {
 	struct config	*cfg;
@@ -292,7 +295,8 @@ enum config_kind {
 	CONFIG_DURATION,	/* seconds, m, h or d */
 	CONFIG_COUNT,		/* a whole number */
 	CONFIG_YES_NO,
-	CONFIG_UMASK		/* octal */
+	CONFIG_UMASK,		/* octal */
+	CONFIG_ORDER_BY		/* none or data.NAME */
 };
 
 /* Every key huskyhook.conf knows: its kind, where it goes in struct
@@ -330,6 +334,13 @@ static const struct config_key {
 	{ "require_https", CONFIG_YES_NO,
 	    offsetof(struct config, require_https), 0, 1 },
 	{ "umask", CONFIG_UMASK, offsetof(struct config, umask), 0, 0777 },
+	{ "jobs", CONFIG_COUNT, offsetof(struct config, jobs), 1,
+	    HOOK_JOBS_LIMIT },
+	{ "order_by", CONFIG_ORDER_BY, offsetof(struct config, order_by), 0,
+	    0 },
+	{ "kick", CONFIG_YES_NO, offsetof(struct config, kick), 0, 1 },
+	{ "kick_program", CONFIG_PATH, offsetof(struct config, kick_program),
+	    0, 0 },
 };
 
 static int
@@ -369,6 +380,33 @@ config_add_secret(struct config_ctx *ctx, const struct config_key *k,
 	return 0;
 }
 
+/* 1 if value is "none" or "data.NAME" with NAME a plain member name:
+ * letters, digits, '_' and '-' (call_id, conversation-id). Nothing
+ * nested: a '.' in NAME would promise a path it does not follow. */
+static int
+config_order_by_is_valid(const char *value)
+{
+	const char *p;
+
+	if (strcmp(value, "none") == 0)
+		return 1;
+	if (strncmp(value, "data.", 5) != 0 || value[5] == '\0' ||
+	    strlen(value + 5) > ORDER_BY_NAME_MAX_CHARS)
+		return 0;
+	for (p = value + 5; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+			return 0;
+	return 1;
+}
+
+const char *
+config_order_member(const struct config *cfg)
+{
+	if (cfg->order_by == NULL || strcmp(cfg->order_by, "none") == 0)
+		return NULL;
+	return cfg->order_by + 5;
+}
+
 static int
 config_apply(struct config_ctx *ctx, const char *key, const char *value)
 {
@@ -389,6 +427,13 @@ config_apply(struct config_ctx *ctx, const char *key, const char *value)
 	case CONFIG_SECRET:
 	case CONFIG_SECRET_FILE:
 		return config_add_secret(ctx, k, value);
+	case CONFIG_ORDER_BY:
+		if (!config_order_by_is_valid(value))
+			return config_fail(ctx, "%s: '%s' is neither none nor "
+			    "data.NAME (a member of data: letters, digits, _ and "
+			    "-, at most %d)", key, value,
+			    ORDER_BY_NAME_MAX_CHARS);
+		return config_set_string(ctx, (char **)(void *)slot, value, 0);
 	case CONFIG_PATH:
 	case CONFIG_STRING:
 	case CONFIG_LOG:
@@ -489,6 +534,7 @@ config_defaults(struct config *cfg)
 	cfg->retry_base = DEFAULT_RETRY_BASE_SEC;
 	cfg->retry_max = DEFAULT_RETRY_MAX_SEC;
 	cfg->umask = DEFAULT_UMASK;
+	cfg->jobs = DEFAULT_JOBS;
 }
 
 int
@@ -602,6 +648,13 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 		config_fail(&ctx, "out of memory");
 		goto done;
 	}
+	if ((cfg->order_by == NULL &&
+	    (cfg->order_by = strdup(DEFAULT_ORDER_BY)) == NULL) ||
+	    (cfg->kick_program == NULL &&
+	    (cfg->kick_program = strdup(BINDIR "/huskyhook")) == NULL)) {
+		config_fail(&ctx, "out of memory");
+		goto done;
+	}
 	rc = 0;
 done:
 	if (fp != NULL)
@@ -636,5 +689,7 @@ config_free(struct config *cfg)
 	free(cfg->hooks);
 	free(cfg->hook_path);
 	free(cfg->log);
+	free(cfg->order_by);
+	free(cfg->kick_program);
 	memset(cfg, 0, sizeof *cfg);
 }

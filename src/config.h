@@ -48,6 +48,10 @@ struct config {
 	char			*hook_path;
 	mode_t			 umask;
 	char			*log;
+	long			 jobs;		/* events run at once */
+	char			*order_by;	/* "none" or "data.NAME" */
+	int			 kick;		/* the receiver starts run */
+	char			*kick_program;	/* huskyhook, for the kick */
 	/* Files whose change means the config must be read again. */
 	struct config_watch	 watch[1 + CONFIG_MAX_SECRETS];
 	int			 nwatch;
@@ -71,6 +75,10 @@ int  config_read_secret_file(const char *path, unsigned char **key,
 /* The fewest keep_days that keep every event's dedupe record as long as
  * a copy of it can pass the age check; 0 when max_age is 0 (off). */
 long config_min_keep_days(long max_age, long max_skew);
+
+/* The data member whose value groups events that must run one after
+ * the other (order_by = data.NAME), or NULL for order_by = none. */
+const char *config_order_member(const struct config *cfg);
 
 /* Value parsers, exposed for the command-line tool and the tests. */
 int  config_parse_duration(const char *s, long *out);

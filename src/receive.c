@@ -24,7 +24,9 @@
 #include <fcgiapp.h>
 
 #include "bounds.h"
+#include "config.h"
 #include "io.h"
+#include "kick.h"
 #include "log.h"
 #include "request.h"
 
@@ -91,6 +93,26 @@ receive_format(const struct response *resp, char *out, size_t n)
 	return k < 0 || (size_t)k >= n ? -1 : k;
 }
 
+/* The answer is complete before the kick: under FastCGI the request is
+ * ended; under CGI our standard output, the web server's pipe, is
+ * flushed and closed (pointed at /dev/null), which is the end of the
+ * answer for the web server. */
+static void
+receive_finish(void)
+{
+	int fd;
+
+	if (!FCGX_IsCGI()) {
+		FCGI_Finish();
+		return;
+	}
+	FCGI_fflush(FCGI_stdout);
+	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) != -1) {
+		dup2(fd, STDOUT_FILENO);
+		close(fd);
+	}
+}
+
 /* A program started with fd 0, 1 or 2 closed would later hand out that
  * number for a spool file, and a stray write could land in an event. */
 static void
@@ -153,6 +175,9 @@ receive_serve(void *arg)
 		if ((n = receive_format(&resp, answer, sizeof answer)) > 0)
 			FCGX_PutStr(answer, n, req.out);
 		FCGX_Finish_r(&req);
+		/* The answer is complete: a kick never delays it. */
+		if (resp.stored)
+			kick_run(receiver_config(r), receiver_current_spool(r));
 	}
 	receiver_free(r);
 	return NULL;
@@ -186,7 +211,7 @@ receive_cgi(void)
 	char answer[RESPONSE_BYTES];
 	struct response resp;
 	struct receiver *r;
-	int n;
+	int n, fd;
 
 	if ((r = receiver_new(receive_config)) == NULL) {
 		log_msg(LOG_LEVEL_ERR, "out of memory");
@@ -195,6 +220,15 @@ receive_cgi(void)
 	receiver_handle(r, &io, &resp);
 	if ((n = receive_format(&resp, answer, sizeof answer)) > 0)
 		(void)io_write_all(STDOUT_FILENO, answer, (size_t)n);
+	if (resp.stored) {
+		/* Our standard output, the web server's pipe, closed (pointed
+		 * at /dev/null): the answer is complete before the kick. */
+		if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) != -1) {
+			dup2(fd, STDOUT_FILENO);
+			close(fd);
+		}
+		kick_run(receiver_config(r), receiver_current_spool(r));
+	}
 	receiver_free(r);
 	return 0;
 }

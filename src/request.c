@@ -50,6 +50,18 @@ receiver_check_is_due(struct timespec *last)
 	return 1;
 }
 
+const struct config *
+receiver_config(const struct receiver *r)
+{
+	return r->loaded ? &r->cfg : NULL;
+}
+
+struct spool *
+receiver_current_spool(struct receiver *r)
+{
+	return r->spool;
+}
+
 struct receiver *
 receiver_new(const char *config_path)
 {
@@ -292,6 +304,7 @@ receive_respond(struct response *resp, enum receive_outcome o,
 	char idesc[EVENT_ID_MAX_CHARS * 4 + 8];
 
 	resp->status = a->status;
+	resp->stored = o == RECEIVE_ACCEPTED;
 	resp->allow_post = o == RECEIVE_NOT_POST;
 	resp->retry_after_sec = a->retry_after_sec;
 	if (a->status == 200) {

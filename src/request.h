@@ -18,6 +18,7 @@ struct request_io {
 
 struct response {
 	int	 status;
+	int	 stored;		/* this request stored a new event */
 	int	 allow_post;		/* send Allow: POST */
 	int	 retry_after_sec;	/* >0: send Retry-After */
 	char	 body[RESPONSE_BODY_BYTES];	/* JSON, ends in newline */
@@ -32,5 +33,11 @@ void receiver_free(struct receiver *r);
 void receiver_handle(struct receiver *r, const struct request_io *io,
     struct response *resp);
 const char *response_status_text(int status);
+/* What the last request used, for the kick after its answer: the config
+ * (NULL if it did not load) and the spool (NULL if not open). */
+struct config;
+struct spool;
+const struct config *receiver_config(const struct receiver *r);
+struct spool *receiver_current_spool(struct receiver *r);
 
 #endif

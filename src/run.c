@@ -5,15 +5,31 @@
  * each outcome with one rename. Then housekeeping: done events past
  * keep_days and stale tmp/ files are removed.
  *
+ * With jobs > 1 or --watch, each event runs in a child process of its
+ * own, which runs its hooks and records its outcome, and this process
+ * only schedules and reaps (run_sched): one event is recorded by exactly
+ * one process, and hook.c's subreaper, which kills whatever a hook left
+ * behind when it ends, stays within the child of that one event. Events
+ * that belong together (the same order_by value) never run at once and
+ * start in created_at order. --watch keeps going: inotify on pending/,
+ * a rescan every RUN_WATCH_RESCAN_SEC, sleeps until the next retry.
+ *
  * State changes here are not fsync'd one by one; the directories are
  * synced once at the end. A crash before that can only make an event run
  * again (at-least-once), never lose one: the event's body and its
  * pending meta were made durable by the receiver.
  */
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,7 +47,12 @@ struct run_ctx {
 	struct spool		*sp;
 	FILE			*out;
 	int			 verbose;
-	time_t			 now;
+	time_t			 now;		/* when the run started */
+	/* What a retry's delay is counted from: a cron run's start, so that
+	 * a retry falls due at the tick its delay says however long the
+	 * hooks before it took; 0 under --watch, which has no ticks: the
+	 * attempt's end. */
+	time_t			 base;
 	int			 done, retrying, failed;
 };
 
@@ -46,18 +67,27 @@ run_backoff_sec(const struct config *cfg, long failed_attempts)
 	return delay < cfg->retry_max ? delay : cfg->retry_max;
 }
 
+/* The order events run in: created_at, then arrival, then id. */
+static int
+run_order(time_t xc, const struct timespec *xr, const char *xid, time_t yc,
+    const struct timespec *yr, const char *yid)
+{
+	if (xc != yc)
+		return xc < yc ? -1 : 1;
+	if (xr->tv_sec != yr->tv_sec)
+		return xr->tv_sec < yr->tv_sec ? -1 : 1;
+	if (xr->tv_nsec != yr->tv_nsec)
+		return xr->tv_nsec < yr->tv_nsec ? -1 : 1;
+	return strcmp(xid, yid);
+}
+
 static int
 meta_order(const void *a, const void *b)
 {
 	const struct spool_meta *x = a, *y = b;
 
-	if (x->created != y->created)
-		return x->created < y->created ? -1 : 1;
-	if (x->received.tv_sec != y->received.tv_sec)
-		return x->received.tv_sec < y->received.tv_sec ? -1 : 1;
-	if (x->received.tv_nsec != y->received.tv_nsec)
-		return x->received.tv_nsec < y->received.tv_nsec ? -1 : 1;
-	return strcmp(x->id, y->id);
+	return run_order(x->created, &x->received, x->id, y->created,
+	    &y->received, y->id);
 }
 
 /* 1 if name is in the space-separated list. */
@@ -278,7 +308,7 @@ done:
 
 /* Records what running the event came to: done, another attempt later,
  * or failed for good (told so, or out of attempts). */
-static void
+static enum spool_state
 run_record(struct run_ctx *ctx, struct spool_meta *m,
     const struct run_outcome *o)
 {
@@ -296,7 +326,8 @@ run_record(struct run_ctx *ctx, struct spool_meta *m,
 	}
 	if (to == SPOOL_PENDING) {
 		delay = run_backoff_sec(cfg, m->attempts);
-		m->next_attempt = time(NULL) + delay;
+		m->next_attempt = (ctx->base != 0 ? ctx->base : time(NULL)) +
+		    delay;
 	} else {
 		m->finished = time(NULL);
 	}
@@ -321,15 +352,16 @@ run_record(struct run_ctx *ctx, struct spool_meta *m,
 		    delay, o->error);
 		break;
 	}
+	return to;
 }
 
-static void
+static enum spool_state
 run_event(struct run_ctx *ctx, struct spool_meta *m)
 {
 	struct run_outcome o;
 
 	run_hooks(ctx, m, &o);
-	run_record(ctx, m, &o);
+	return run_record(ctx, m, &o);
 }
 
 /* Done events whose dedupe window is over go, body first; at most once
@@ -354,26 +386,646 @@ run_housekeeping(struct run_ctx *ctx)
 		    0, cleaned > 0 ? cleaned : 0);
 }
 
-int
-run_spool(const struct config *cfg, int verbose, FILE *out, char *err,
-    size_t errlen)
+/* Due now for this run: a cron run also takes what falls due within
+ * SPOOL_DUE_SLACK_SEC (its tick may come a little early); --watch waits
+ * for the second itself. */
+static int
+run_is_due(time_t next_attempt, time_t now, int watch)
 {
-	struct run_ctx ctx;
+	return next_attempt <= now + (watch ? 0 : SPOOL_DUE_SLACK_SEC);
+}
+
+/* One pass over the due events, one after the other in this process:
+ * a cron run with jobs = 1, as it always was. */
+static int
+run_sequential(struct run_ctx *ctx, char *err, size_t errlen)
+{
 	struct spool_meta *list = NULL, m;
 	char (*due)[EVENT_ID_MAX_CHARS + 1] = NULL;
 	size_t n = 0, i, ndue = 0;
+	time_t now = time(NULL);
+
+	if (spool_list(ctx->sp, SPOOL_PENDING, &list, &n) == -1) {
+		snprintf(err, errlen, "%s/pending: %s", ctx->cfg->spool,
+		    strerror(errno));
+		return -1;
+	}
+	if (n > 1)
+		qsort(list, n, sizeof *list, meta_order);
+	/* Only the ids of due events are kept while hooks run: a long list
+	 * of full meta would make every spawn dearer. */
+	if ((due = calloc(n > 0 ? n : 1, sizeof *due)) == NULL) {
+		free(list);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (run_is_due(list[i].next_attempt, now, 0))
+			memcpy(due[ndue++], list[i].id, sizeof due[0]);
+	free(list);
+	for (i = 0; i < ndue; i++) {
+		/* Read again: another tool may have changed it meanwhile. */
+		if (spool_find(ctx->sp, due[i], &m) == SPOOL_PENDING)
+			run_event(ctx, &m);
+	}
+	free(due);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Parallel dispatch and --watch.                                      */
+
+/* A pending event the scheduler knows of, not running. */
+struct run_item {
+	char		 id[EVENT_ID_MAX_CHARS + 1];
+	time_t		 created;
+	struct timespec	 received;
+	time_t		 due;		/* next_attempt, or later (see reap) */
+	uint64_t	 group;		/* hash of its order_by value */
+	int		 grouped;	/* 0: it has none, orders with nothing */
+	int		 gone;		/* dispatched or dropped in this pass */
+};
+
+/* An event whose child process is running its hooks. */
+struct run_job {
+	pid_t		 pid;
+	char		 id[EVENT_ID_MAX_CHARS + 1];
+	uint64_t	 group;
+	int		 grouped;
+};
+
+/* A child's exit status: what it recorded. */
+#define RUN_CHILD_DONE		0
+#define RUN_CHILD_RETRYING	1
+#define RUN_CHILD_FAILED	2
+#define RUN_CHILD_LOST		3	/* its parent went: ran nothing */
+
+struct run_sched {
+	struct run_ctx	*ctx;
+	int		 watch;
+	long		 jobs;
+	const char	*member;	/* order_by's data member, or NULL */
+	struct run_item	*items;
+	size_t		 nitems, cap;
+	struct run_job	 job[HOOK_JOBS_LIMIT];
+	size_t		 njobs;
+	pid_t		 self;
+	int		 stopping;	/* SIGTERM: start nothing more */
+	int		 synced;	/* no record since the last spool_sync */
+};
+
+static int
+item_order(const void *a, const void *b)
+{
+	const struct run_item *x = a, *y = b;
+
+	return run_order(x->created, &x->received, x->id, y->created,
+	    &y->received, y->id);
+}
+
+struct run_group_arg {
+	const char	*member;
+	uint64_t	 hash;
+	int		 found;
+};
+
+static int
+run_group_member(const char *key, const char *value, size_t len, void *arg)
+{
+	struct run_group_arg *a = arg;
+	size_t i;
+
+	if (a->found || strcmp(key, a->member) != 0)
+		return 0;
+	/* FNV-1a: two values that collide only make two groups wait for
+	 * each other, never two events of one group run at once. */
+	a->hash = 14695981039346656037ULL;
+	for (i = 0; i < len; i++) {
+		a->hash ^= (unsigned char)value[i];
+		a->hash *= 1099511628211ULL;
+	}
+	a->found = 1;
+	return 0;
+}
+
+/* The event's order_by group, from its stored body (the meta does not
+ * hold data). A body that does not read or parse has none: its child
+ * will record why. */
+static void
+run_group_of(struct run_sched *s, struct run_item *it)
+{
+	struct run_group_arg a = { s->member, 0, 0 };
+	char *body = NULL, what[128];
+	struct event ev;
+	size_t len;
+	int fd;
+
+	it->grouped = 0;
+	if (s->member == NULL || s->jobs == 1)
+		return;		/* one at a time is in order anyway */
+	if ((fd = spool_body_open(s->ctx->sp, it->id)) == -1)
+		return;
+	if (spool_body_read_fd(fd, &body, &len) == 0 &&
+	    event_parse(body, len, &ev, NULL, what, sizeof what) == EVENT_OK &&
+	    event_each_data_scalar(&ev, run_group_member, &a) == 0 &&
+	    a.found) {
+		it->group = a.hash;
+		it->grouped = 1;
+	}
+	close(fd);
+	free(body);
+}
+
+static int
+run_is_running(const struct run_sched *s, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->njobs; i++)
+		if (strcmp(s->job[i].id, id) == 0)
+			return 1;
+	return 0;
+}
+
+/* Learns of a pending event (new, or its meta changed), not before
+ * not_before. */
+static int
+run_sched_put(struct run_sched *s, const struct spool_meta *m,
+    time_t not_before)
+{
+	struct run_item *it, *n;
+	size_t i;
+
+	if (run_is_running(s, m->id))
+		return 0;	/* its child's own save: reaped later */
+	for (i = 0; i < s->nitems; i++)
+		if (strcmp(s->items[i].id, m->id) == 0)
+			break;
+	if (i == s->nitems) {
+		if (s->nitems == s->cap) {
+			if ((n = reallocarray(s->items, s->cap ? s->cap * 2 : 64,
+			    sizeof *n)) == NULL)
+				return -1;
+			s->items = n;
+			s->cap = s->cap ? s->cap * 2 : 64;
+		}
+		it = &s->items[s->nitems++];
+		memset(it, 0, sizeof *it);
+		memcpy(it->id, m->id, sizeof it->id);
+		run_group_of(s, it);
+	}
+	it = &s->items[i];
+	it->created = m->created;
+	it->received = m->received;
+	it->due = m->next_attempt > not_before ? m->next_attempt : not_before;
+	it->gone = 0;
+	return 0;
+}
+
+/* Every pending event, afresh. */
+static int
+run_sched_scan(struct run_sched *s)
+{
+	struct spool_meta *list = NULL;
+	size_t n = 0, i;
+
+	if (spool_list(s->ctx->sp, SPOOL_PENDING, &list, &n) == -1)
+		return -1;
+	s->nitems = 0;
+	for (i = 0; i < n; i++)
+		if (run_sched_put(s, &list[i], 0) == -1) {
+			free(list);
+			errno = ENOMEM;
+			return -1;
+		}
+	free(list);
+	return 0;
+}
+
+/* An event named by a notification, or whose child ended. */
+static void
+run_sched_note(struct run_sched *s, const char *id, time_t not_before)
+{
+	struct spool_meta m;
+
+	if (!event_id_is_valid(id, strlen(id)))
+		return;		/* a tool's temporary name, or not ours */
+	if (spool_find(s->ctx->sp, id, &m) == SPOOL_PENDING &&
+	    run_sched_put(s, &m, not_before) == -1)
+		log_msg(LOG_LEVEL_ERR, "event %s: out of memory; the next "
+		    "rescan finds it", id);
+}
+
+static int
+run_group_busy(const struct run_sched *s, const struct run_item *it)
+{
+	size_t i;
+
+	if (!it->grouped)
+		return 0;
+	for (i = 0; i < s->njobs; i++)
+		if (s->job[i].grouped && s->job[i].group == it->group)
+			return 1;
+	return 0;
+}
+
+/* In the child: the event's hooks and its record, then the verdict as
+ * the exit status. Signals stay blocked as the parent had them: a
+ * SIGTERM or ^C for the whole process group must let the event finish
+ * (the hooks themselves get a clean mask). */
+static void
+run_child(struct run_sched *s, struct spool_meta *m)
+{
+	struct run_ctx *ctx = s->ctx;
+	enum spool_state to;
+
+	/* Like a hook of ours, the child must not outlive a killed run: the
+	 * event stays pending and runs again (at least once). */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != s->self)
+		_exit(RUN_CHILD_LOST);
+	to = run_event(ctx, m);
+	fflush(ctx->out);
+	_exit(to == SPOOL_DONE ? RUN_CHILD_DONE : to == SPOOL_FAILED ?
+	    RUN_CHILD_FAILED : RUN_CHILD_RETRYING);
+}
+
+/* Starts what may start now, in created_at order. Returns how many
+ * due events are left waiting (a free slot or their group), and in
+ * *next the earliest time one that is not yet due falls due (0: none). */
+static size_t
+run_sched_dispatch(struct run_sched *s, time_t *next)
+{
+	struct run_ctx *ctx = s->ctx;
+	struct spool_meta m;
+	struct run_item *it;
+	size_t i, o, waiting = 0;
+	time_t now = time(NULL);
+	pid_t pid;
+
+	*next = 0;
+	if (s->nitems > 1)
+		qsort(s->items, s->nitems, sizeof *s->items, item_order);
+	for (i = 0; i < s->nitems; i++) {
+		it = &s->items[i];
+		if (!run_is_due(it->due, now, s->watch)) {
+			if (*next == 0 || it->due < *next)
+				*next = it->due;
+			continue;
+		}
+		/* The earliest due event of a group is the first looked at
+		 * here: it starts, or its group is running. Either way the
+		 * later ones of the group wait. */
+		if (s->stopping || s->njobs == (size_t)s->jobs ||
+		    run_group_busy(s, it)) {
+			waiting++;
+			continue;
+		}
+		/* Read again: its child may have just recorded it. */
+		if (spool_find(ctx->sp, it->id, &m) != SPOOL_PENDING) {
+			it->gone = 1;
+			continue;
+		}
+		if (!run_is_due(m.next_attempt, now, s->watch)) {
+			it->due = m.next_attempt;
+			if (*next == 0 || it->due < *next)
+				*next = it->due;
+			continue;
+		}
+		fflush(ctx->out);	/* or the child prints it again */
+		if ((pid = fork()) == -1) {
+			log_msg(LOG_LEVEL_ERR, "event %s: cannot start it: %s",
+			    it->id, strerror(errno));
+			waiting++;
+			break;
+		}
+		if (pid == 0)
+			run_child(s, &m);
+		s->job[s->njobs].pid = pid;
+		memcpy(s->job[s->njobs].id, it->id, sizeof it->id);
+		s->job[s->njobs].group = it->group;
+		s->job[s->njobs].grouped = it->grouped;
+		s->njobs++;
+		it->gone = 1;
+	}
+	for (i = 0, o = 0; i < s->nitems; i++)
+		if (!s->items[i].gone)
+			s->items[o++] = s->items[i];
+	s->nitems = o;
+	return waiting;
+}
+
+/* Reaps every ended child. */
+static void
+run_sched_reap(struct run_sched *s)
+{
+	struct run_ctx *ctx = s->ctx;
+	char id[EVENT_ID_MAX_CHARS + 1];
+	int status;
+	size_t i;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < s->njobs && s->job[i].pid != pid; i++)
+			;
+		if (i == s->njobs)
+			continue;
+		memcpy(id, s->job[i].id, sizeof id);
+		s->job[i] = s->job[--s->njobs];
+		s->synced = 0;
+		if (WIFEXITED(status) && WEXITSTATUS(status) <=
+		    RUN_CHILD_FAILED) {
+			if (WEXITSTATUS(status) == RUN_CHILD_DONE)
+				ctx->done++;
+			else if (WEXITSTATUS(status) == RUN_CHILD_FAILED)
+				ctx->failed++;
+			else
+				ctx->retrying++;
+			/* A retry is taken by a later cron run, or by us. */
+			if (s->watch)
+				run_sched_note(s, id, 0);
+			continue;
+		}
+		/* Killed before it recorded anything (out of memory, say):
+		 * the event is still pending as it was; not at once again,
+		 * or a crash would repeat as fast as it can. */
+		log_msg(LOG_LEVEL_ERR, "event %s: its process %s %d before "
+		    "it recorded an outcome; it runs again", id,
+		    WIFSIGNALED(status) ? "was killed by signal" :
+		    "exited with status", WIFSIGNALED(status) ?
+		    WTERMSIG(status) : WEXITSTATUS(status));
+		fprintf(ctx->out, "%s: its process ended before it recorded "
+		    "an outcome; it stays pending\n", id);
+		if (s->watch)
+			run_sched_note(s, id, time(NULL) +
+			    (ctx->cfg->retry_base > 0 ? ctx->cfg->retry_base : 1));
+	}
+}
+
+static long
+run_ms_until(time_t t)
+{
+	struct timespec ts;
+	long long ms;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (long long)t * 1000 - ((long long)ts.tv_sec * 1000 +
+	    ts.tv_nsec / 1000000);
+	if (ms < 0)
+		return 0;
+	return ms > 3600L * 1000 ? 3600L * 1000 : (long)ms;
+}
+
+/* Drains the notifications: each names a meta that arrived. */
+static void
+run_sched_notified(struct run_sched *s, int nfd, int *rescan)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct
+	    inotify_event))));
+	const struct inotify_event *ev;
+	ssize_t n;
+	char *p;
+
+	while ((n = read(nfd, buf, sizeof buf)) > 0) {
+		for (p = buf; p < buf + n; p += sizeof *ev + ev->len) {
+			ev = (const struct inotify_event *)(void *)p;
+			if (ev->mask & (IN_Q_OVERFLOW | IN_IGNORED))
+				*rescan = 1;
+			else if (ev->len > 0)
+				run_sched_note(s, ev->name, 0);
+		}
+	}
+}
+
+/* Waits for the run lock (--watch: a cron run may hold it for a
+ * while); 0 once held, 1 if told to stop first, -1 on an error. */
+static int
+run_lock_wait(struct run_ctx *ctx, const sigset_t *stop)
+{
+	struct timespec tick = { 1, 0 };
+	int r, told = 0;
+
+	while ((r = spool_lock(ctx->sp)) == 0) {
+		if (!told && ctx->verbose) {
+			fprintf(ctx->out, "another run holds the lock; "
+			    "waiting\n");
+			fflush(ctx->out);
+			told = 1;
+		}
+		if (sigtimedwait(stop, NULL, &tick) > 0)
+			return 1;
+	}
+	return r == 1 ? 0 : -1;
+}
+
+/*
+ * The scheduler's loop. A cron run (watch 0) runs what is due when it
+ * lists, then returns; --watch returns only when told to stop, and then
+ * only after every running event has recorded its outcome (each ends
+ * within hook_timeout per hook).
+ */
+static int
+run_sched_loop(struct run_sched *s, int nfd, int sfd, char *err,
+    size_t errlen)
+{
+	struct run_ctx *ctx = s->ctx;
+	struct signalfd_siginfo si;
+	struct pollfd pfd[2];
+	time_t next, rescan_at, keep_at, now;
+	long timeout;
+	size_t waiting;
+	int rescan = 0, r;
+
+	if (run_sched_scan(s) == -1) {
+		snprintf(err, errlen, "%s/pending: %s", ctx->cfg->spool,
+		    strerror(errno));
+		return -1;
+	}
+	now = time(NULL);
+	rescan_at = now + RUN_WATCH_RESCAN_SEC;
+	keep_at = now + RUN_WATCH_HOUSEKEEPING_SEC;
+	for (;;) {
+		waiting = run_sched_dispatch(s, &next);
+		if (s->njobs == 0 && !s->synced) {
+			/* Idle: what the children recorded is made durable
+			 * (a crash before could only run an event again). */
+			if (spool_sync(ctx->sp) == -1)
+				log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
+				    strerror(errno));
+			s->synced = 1;
+		}
+		if (s->njobs == 0 && (s->stopping || (!s->watch &&
+		    waiting == 0)))
+			break;
+		timeout = -1;	/* a cron run waits for its children only */
+		if (waiting > 0 && s->njobs == 0)
+			timeout = 1000;	/* fork failed: try again */
+		if (s->watch && !s->stopping) {
+			timeout = run_ms_until(rescan_at < keep_at ? rescan_at :
+			    keep_at);
+			if (next != 0 && s->njobs < (size_t)s->jobs &&
+			    run_ms_until(next) < timeout)
+				timeout = run_ms_until(next);
+		}
+		pfd[0].fd = sfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = nfd;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, nfd != -1 ? 2 : 1, (int)timeout) == -1 &&
+		    errno != EINTR) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			return -1;
+		}
+		while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+			if (si.ssi_signo == SIGCHLD)
+				continue;
+			if (!s->stopping && ctx->verbose)
+				fprintf(ctx->out, "signal %u: stopping once %zu "
+				    "running events are recorded\n",
+				    si.ssi_signo, s->njobs);
+			s->stopping = 1;
+		}
+		run_sched_reap(s);
+		if (nfd != -1)
+			run_sched_notified(s, nfd, &rescan);
+		if (!s->watch || s->stopping)
+			continue;
+		now = time(NULL);
+		if (rescan || now >= rescan_at) {
+			if (run_sched_scan(s) == -1)
+				log_msg(LOG_LEVEL_ERR, "%s/pending: %s",
+				    ctx->cfg->spool, strerror(errno));
+			spool_stamp_set(ctx->sp, SPOOL_STAMP_LAST_RUN, now);
+			rescan = 0;
+			rescan_at = now + RUN_WATCH_RESCAN_SEC;
+		}
+		if (now >= keep_at) {
+			ctx->now = now;
+			if ((r = spool_recover(ctx->sp, now)) > 0) {
+				if (ctx->verbose)
+					fprintf(ctx->out, "restored the meta of "
+					    "%d events\n", r);
+				rescan = 1;
+			}
+			run_housekeeping(ctx);
+			keep_at = now + RUN_WATCH_HOUSEKEEPING_SEC;
+		}
+		fflush(ctx->out);
+	}
+	return 0;
+}
+
+/* One scheduler over the spool: signals taken by a signalfd (blocked,
+ * so that none is lost between two polls, and the children inherit the
+ * mask), pending/ watched by inotify under --watch. */
+static int
+run_sched(struct run_ctx *ctx, int watch, long jobs, char *err,
+    size_t errlen)
+{
+	struct run_sched s;
+	sigset_t set, old;
+	int sfd = -1, nfd = -1, rc = -1;
+
+	memset(&s, 0, sizeof s);
+	s.ctx = ctx;
+	s.watch = watch;
+	s.jobs = jobs;
+	s.member = config_order_member(ctx->cfg);
+	s.self = getpid();
+	s.synced = 1;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+		goto done;
+	}
+	if (watch && (nfd = spool_notify_open(ctx->sp)) == -1)
+		/* Only slower: the rescans find everything. */
+		log_msg(LOG_LEVEL_WARN, "%s/pending cannot be watched (%s): "
+		    "events are found by a rescan every %lds", ctx->cfg->spool,
+		    strerror(errno), RUN_WATCH_RESCAN_SEC);
+	rc = run_sched_loop(&s, nfd, sfd, err, errlen);
+	/* After an error: whatever still runs records its outcome. */
+	while (s.njobs > 0 && waitpid(-1, NULL, 0) != -1)
+		run_sched_reap(&s);
+done:
+	if (nfd != -1)
+		close(nfd);
+	if (sfd != -1)
+		close(sfd);
+	free(s.items);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+/* A cron run's work under the lock: the due events (listed again while
+ * the receiver's kick mark comes back), housekeeping, the sync and the
+ * last-run stamp. */
+static int
+run_cron_pass(struct run_ctx *ctx, long jobs, char *err, size_t errlen)
+{
+	int round;
+
+	for (round = 0; round <= RUN_RELIST_MAX; round++) {
+		if (ctx->cfg->kick)
+			spool_stamp_clear(ctx->sp, SPOOL_STAMP_KICK_WANTED);
+		if ((jobs == 1 ? run_sequential(ctx, err, errlen) :
+		    run_sched(ctx, 0, jobs, err, errlen)) == -1)
+			return -1;
+		if (!ctx->cfg->kick || spool_stamp_get(ctx->sp,
+		    SPOOL_STAMP_KICK_WANTED) == 0)
+			break;
+	}
+	run_housekeeping(ctx);
+	if (spool_sync(ctx->sp) == -1)
+		log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
+		    strerror(errno));
+	spool_stamp_set(ctx->sp, SPOOL_STAMP_LAST_RUN, time(NULL));
+	if (ctx->verbose)
+		fprintf(ctx->out, "%d done, %d to retry, %d failed\n",
+		    ctx->done, ctx->retrying, ctx->failed);
+	return 0;
+}
+
+int
+run_spool(const struct config *cfg, const struct run_options *opt,
+    FILE *out, char *err, size_t errlen)
+{
+	struct run_ctx ctx;
+	sigset_t stop, old;
+	long jobs = opt->jobs > 0 ? opt->jobs : cfg->jobs;
 	int r, rc = -1;
 
 	memset(&ctx, 0, sizeof ctx);
 	ctx.cfg = cfg;
 	ctx.out = out;
-	ctx.verbose = verbose;
+	ctx.verbose = opt->verbose;
 	ctx.now = time(NULL);
+	ctx.base = opt->watch ? 0 : ctx.now;
 	if ((ctx.sp = spool_open(cfg->spool, err, errlen)) == NULL)
 		return -1;
-	if ((r = spool_lock(ctx.sp)) != 1) {
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	if (opt->watch) {
+		sigprocmask(SIG_BLOCK, &stop, &old);
+		r = run_lock_wait(&ctx, &stop);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (r == 1) {
+			rc = 0;
+			goto done;
+		}
+		r = r == 0 ? 1 : -1;
+	} else
+		r = spool_lock(ctx.sp);
+	if (r != 1) {
 		if (r == 0) {
-			if (verbose)
+			if (opt->verbose)
 				fprintf(out, "another run holds the lock\n");
 			rc = 0;
 		} else {
@@ -382,43 +1034,45 @@ run_spool(const struct config *cfg, int verbose, FILE *out, char *err,
 		}
 		goto done;
 	}
-	if ((r = spool_recover(ctx.sp, ctx.now)) > 0 && verbose)
+	if ((r = spool_recover(ctx.sp, ctx.now)) > 0 && opt->verbose)
 		fprintf(out, "restored the meta of %d events\n", r);
-	if (spool_list(ctx.sp, SPOOL_PENDING, &list, &n) == -1) {
-		snprintf(err, errlen, "%s/pending: %s", cfg->spool,
-		    strerror(errno));
+	if (opt->watch) {
+		if (opt->verbose) {
+			fprintf(out, "watching %s/pending, %ld at once\n",
+			    cfg->spool, jobs);
+			fflush(out);
+		}
+		run_housekeeping(&ctx);
+		if (run_sched(&ctx, 1, jobs, err, errlen) == -1)
+			goto done;
+	} else {
+		for (;;) {
+			if (run_cron_pass(&ctx, jobs, err, errlen) == -1)
+				goto done;
+			/* With kick = yes, an event stored after the last
+			 * listing and before the lock is let go left the mark,
+			 * and no run was started for it: this one looks. */
+			if (!cfg->kick)
+				break;
+			spool_unlock(ctx.sp);
+			if (spool_stamp_get(ctx.sp, SPOOL_STAMP_KICK_WANTED) ==
+			    0 || spool_lock(ctx.sp) != 1)
+				break;
+			ctx.now = time(NULL);
+			ctx.base = ctx.now;
+		}
+		rc = 0;
 		goto done;
 	}
-	if (n > 1)
-		qsort(list, n, sizeof *list, meta_order);
-	/* Only the ids of due events are kept while hooks run: a long list
-	 * of full meta would make every spawn dearer. */
-	if ((due = calloc(n > 0 ? n : 1, sizeof *due)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
-	for (i = 0; i < n; i++)
-		if (list[i].next_attempt <= ctx.now)
-			memcpy(due[ndue++], list[i].id, sizeof due[0]);
-	free(list);
-	list = NULL;
-	for (i = 0; i < ndue; i++) {
-		/* Read again: another tool may have changed it meanwhile. */
-		if (spool_find(ctx.sp, due[i], &m) == SPOOL_PENDING)
-			run_event(&ctx, &m);
-	}
-	run_housekeeping(&ctx);
 	if (spool_sync(ctx.sp) == -1)
 		log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
 		    strerror(errno));
 	spool_stamp_set(ctx.sp, SPOOL_STAMP_LAST_RUN, time(NULL));
-	if (verbose)
+	if (opt->verbose)
 		fprintf(out, "%d done, %d to retry, %d failed\n", ctx.done,
 		    ctx.retrying, ctx.failed);
 	rc = 0;
 done:
-	free(list);
-	free(due);
 	spool_close(ctx.sp);
 	return rc;
 }

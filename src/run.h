@@ -7,12 +7,19 @@
 
 struct config;
 
-/* Runs every due event's hooks once, then housekeeping. Reports each
- * event's failure on out (and everything with verbose). Returns 0 (also
- * when another run holds the lock), or -1 when the spool cannot be used,
- * with why in err. */
-int run_spool(const struct config *cfg, int verbose, FILE *out, char *err,
-    size_t errlen);
+struct run_options {
+	int	 verbose;
+	int	 watch;		/* keep running: huskyhook run --watch */
+	long	 jobs;		/* events at once; 0: the config's jobs */
+};
+
+/* Runs every due event's hooks once, then housekeeping; with watch,
+ * goes on running events as they arrive and fall due until SIGTERM,
+ * SIGINT or SIGHUP. Reports each event's failure on out (and everything
+ * with verbose). Returns 0 (also when another run holds the lock), or -1
+ * when the spool cannot be used, with why in err. */
+int run_spool(const struct config *cfg, const struct run_options *opt,
+    FILE *out, char *err, size_t errlen);
 
 /* The delay before attempt n+1 after n failed attempts. */
 long run_backoff_sec(const struct config *cfg, long failed_attempts);

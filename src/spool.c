@@ -31,13 +31,16 @@
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -634,6 +637,79 @@ spool_lock(struct spool *sp)
 	sp->locked = 1;
 	spool_lock_record(sp);
 	return 1;
+}
+
+/* 1 if /proc/locks lists a lock on the inode of fd, 0 if not, -1 if it
+ * cannot be read. A look that takes nothing: a run starting meanwhile
+ * must not find the lock held by the one looking. */
+static int
+spool_proc_locked(int fd)
+{
+	char line[256];
+	unsigned long maj, min, ino;
+	struct stat sb;
+	FILE *fp;
+	int r = 0;
+
+	if (fstat(fd, &sb) == -1 || (fp = fopen("/proc/locks", "re")) == NULL)
+		return -1;
+	while (r == 0 && fgets(line, sizeof line, fp) != NULL)
+		if (sscanf(line, "%*s %*s %*s %*s %*s %lx:%lx:%lu", &maj, &min,
+		    &ino) == 3 && ino == (unsigned long)sb.st_ino &&
+		    makedev(maj, min) == sb.st_dev)
+			r = 1;
+	fclose(fp);
+	return r;
+}
+
+int
+spool_is_locked(struct spool *sp)
+{
+	int fd, r;
+
+	/* Absent: no run ever took it, none holds it. */
+	if ((fd = openat(sp->rootfd, "run.lock", O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if ((r = spool_proc_locked(fd)) == -1) {
+		r = 0;
+		if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+			r = errno == EWOULDBLOCK ? 1 : -1;
+	}
+	close(fd);
+	return r;
+}
+
+int
+spool_unlock(struct spool *sp)
+{
+	if (sp->lockfd == -1 || !sp->locked)
+		return 0;
+	sp->locked = 0;
+	return flock(sp->lockfd, LOCK_UN);
+}
+
+int
+spool_notify_open(struct spool *sp)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof path, "%s/%s", sp->path,
+	    spool_state_dirs[SPOOL_PENDING]) >= (int)sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
+		return -1;
+	/* The receiver renames a meta in; a retry's save renames or links
+	 * one. */
+	if (inotify_add_watch(fd, path, IN_MOVED_TO | IN_CREATE |
+	    IN_ONLYDIR) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int
@@ -1340,6 +1416,13 @@ spool_stamp_set(struct spool *sp, const char *name, time_t t)
 	    SPOOL_PUT_REPLACE);
 }
 
+int
+spool_stamp_clear(struct spool *sp, const char *name)
+{
+	if (unlinkat(sp->rootfd, name, 0) == -1 && errno != ENOENT)
+		return -1;
+	return 0;
+}
 
 time_t
 spool_stamp_get(struct spool *sp, const char *name)

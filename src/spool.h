@@ -65,6 +65,15 @@ const char *spool_state_name(enum spool_state st);
 /* Takes the spool's run lock without waiting: 1 taken, 0 held by
  * another process, -1 error. Released by spool_close. */
 int spool_lock(struct spool *sp);
+/* 1 if some process holds the run lock, 0 if none, -1 error. Only a
+ * look, in /proc/locks; without it, the lock is taken for an instant
+ * (a run starting in that instant would find it held). */
+int spool_is_locked(struct spool *sp);
+/* Lets go of the run lock (spool_close does too). */
+int spool_unlock(struct spool *sp);
+/* An inotify descriptor (non-blocking) that becomes readable when a meta
+ * arrives in pending/; -1 with errno if there can be none. */
+int spool_notify_open(struct spool *sp);
 /* The same, trying for up to wait_sec seconds. */
 int spool_lock_wait(struct spool *sp, long wait_sec);
 
@@ -143,8 +152,15 @@ int spool_clean_tmp(struct spool *sp, time_t now, long max_age);
  * there is none. */
 #define SPOOL_STAMP_LAST_RUN	"last-run"
 #define SPOOL_STAMP_LAST_PURGE	"last-purge"
+/* When the receiver last started a run (kick = yes), and the mark it
+ * leaves after storing an event: a cron-style run removes the mark
+ * before it lists pending/, and lists again if it is back, also after it
+ * let go of the lock. */
+#define SPOOL_STAMP_LAST_KICK	"last-kick"
+#define SPOOL_STAMP_KICK_WANTED	"kick-wanted"
 int spool_stamp_set(struct spool *sp, const char *name, time_t t);
 time_t spool_stamp_get(struct spool *sp, const char *name);
+int spool_stamp_clear(struct spool *sp, const char *name);
 
 
 /* --- For huskyhook check, which looks at a spool without opening it
