@@ -93,26 +93,6 @@ receive_format(const struct response *resp, char *out, size_t n)
 	return k < 0 || (size_t)k >= n ? -1 : k;
 }
 
-/* The answer is complete before the kick: under FastCGI the request is
- * ended; under CGI our standard output, the web server's pipe, is
- * flushed and closed (pointed at /dev/null), which is the end of the
- * answer for the web server. */
-static void
-receive_finish(void)
-{
-	int fd;
-
-	if (!FCGX_IsCGI()) {
-		FCGI_Finish();
-		return;
-	}
-	FCGI_fflush(FCGI_stdout);
-	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) != -1) {
-		dup2(fd, STDOUT_FILENO);
-		close(fd);
-	}
-}
-
 /* A program started with fd 0, 1 or 2 closed would later hand out that
  * number for a spool file, and a stray write could land in an event. */
 static void

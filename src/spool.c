@@ -668,8 +668,7 @@ spool_is_locked(struct spool *sp)
 	int fd, r;
 
 	/* Absent: no run ever took it, none holds it. */
-	if ((fd = openat(sp->rootfd, "run.lock", O_RDONLY | O_CLOEXEC |
-	    O_NOFOLLOW)) == -1)
+	if ((fd = spool_open_file(sp->rootfd, "run.lock", O_RDONLY, 0)) == -1)
 		return errno == ENOENT ? 0 : -1;
 	if ((r = spool_proc_locked(fd)) == -1) {
 		r = 0;
@@ -683,10 +682,15 @@ spool_is_locked(struct spool *sp)
 int
 spool_unlock(struct spool *sp)
 {
+	int rc;
+
 	if (sp->lockfd == -1 || !sp->locked)
 		return 0;
+	spool_lock_clear(sp);
 	sp->locked = 0;
-	return flock(sp->lockfd, LOCK_UN);
+	rc = flock(sp->lockfd, LOCK_UN);
+	flock(sp->rootfd, LOCK_UN);
+	return rc;
 }
 
 int
