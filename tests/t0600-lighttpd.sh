@@ -49,21 +49,20 @@ for mode in fastcgi cgi; do
 	storm "$mode" evt_storm 50
 
 	# A rotated secret takes effect without restarting anything, within
-	# a second (a running receiver looks at its files once a second).
+	# a second: each receiver thread looks at its files once a second.
+	# Ten requests after that second, whichever threads they reach.
 	event evt_rot > "$T/rot.json"
 	printf 'rotated-secret\n' > "$T/secret"
-	rotated=$(date +%s%N)
-	i=0
-	while [ $i -lt 30 ]; do
+	sleep 1.2
+	old_ok=0 new_ok=0
+	for i in 1 2 3 4 5 6 7 8 9 10; do
 		curl_post "$T/rot.json"
-		[ "$STATUS" = 401 ] && break
-		sleep 0.1
-		i=$((i + 1))
+		[ "$STATUS" = 401 ] && old_ok=$((old_ok + 1))
+		SIG=$(sign "$T/rot.json" rotated-secret) curl_post "$T/rot.json"
+		[ "$STATUS" = 200 ] && new_ok=$((new_ok + 1))
 	done
-	took=$(( ($(date +%s%N) - rotated) / 1000000 ))
-	check "$mode: old secret refused within a second of the rotation (${took} ms)" '[ "$STATUS" = 401 ] && [ "$took" -le 1500 ]'
-	SIG=$(sign "$T/rot.json" rotated-secret) curl_post "$T/rot.json"
-	check "$mode: new secret accepted without a restart" [ "$STATUS" = 200 ]
+	check "$mode: a second after the rotation the old secret is refused ($old_ok of 10)" [ "$old_ok" = 10 ]
+	check "$mode: and the new one accepted without a restart ($new_ok of 10)" [ "$new_ok" = 10 ]
 
 	check "$mode: refusals are logged with the address" \
 	    grep -q 'refused 401 from 127.0.0.1' "$T/lighttpd-stderr.log" "$T/lighttpd-error.log" "$T/receive.log"

@@ -13,6 +13,8 @@
 # (by the real cron when it can be started, else by sh -c).
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/servers.sh
+. "${top_srcdir:-.}/tests/servers.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root (a user of its own, suexec)"
 APACHE=$(command -v apache2 || echo /usr/sbin/apache2)
 [ -x "$APACHE" ] || skip_all "apache2 is not installed"

@@ -6,6 +6,8 @@
 # the package purged. About 40 s.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/servers.sh
+. "${top_srcdir:-.}/tests/servers.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root (installs the package)"
 command -v dpkg-buildpackage > /dev/null || skip_all "dpkg-buildpackage is not installed (dpkg-dev)"
 command -v dh > /dev/null || skip_all "debhelper is not installed"
