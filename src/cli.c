@@ -457,12 +457,31 @@ status_lock_holder(struct spool *sp)
 	    h.host : "?", h.pid, stamp);
 }
 
+struct status_tally {
+	long	count[CLI_NSTATES];
+	long	oldest[CLI_NSTATES];
+	time_t	now;
+};
+
+/* One pending event into the tally (spool_each: one meta at a time). */
+static int
+status_tally_one(const struct spool_meta *m, void *arg)
+{
+	struct status_tally *t = arg;
+	enum cli_state cs = cli_state_of(m, SPOOL_PENDING);
+	long age = (long)(t->now - m->received.tv_sec);
+
+	t->count[cs]++;
+	if (age > t->oldest[cs])
+		t->oldest[cs] = age;
+	return 0;
+}
+
 static int
 status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
-	struct spool_meta *list = NULL;
-	size_t n = 0, i;
-	long count[CLI_NSTATES], oldest[CLI_NSTATES], age;
+	struct status_tally t;
+	long *count = t.count, *oldest = t.oldest;
 	enum cli_state cs;
 	time_t now = time(NULL), last;
 	char stamp[32], agebuf[32];
@@ -471,17 +490,10 @@ status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 		count[cs] = 0;
 		oldest[cs] = -1;
 	}
-	if (spool_list(sp, SPOOL_PENDING, &list, &n) == -1)
+	t.now = now;
+	if (spool_each(sp, SPOOL_PENDING, status_tally_one, &t) == -1)
 		return fail("%s: %s events: %s", cfg->spool,
 		    spool_state_name(SPOOL_PENDING), strerror(errno));
-	for (i = 0; i < n; i++) {
-		cs = cli_state_of(&list[i], SPOOL_PENDING);
-		count[cs]++;
-		age = (long)(now - list[i].received.tv_sec);
-		if (age > oldest[cs])
-			oldest[cs] = age;
-	}
-	free(list);
 	count[CLI_DONE] = spool_count(sp, SPOOL_DONE);
 	count[CLI_FAILED] = spool_count(sp, SPOOL_FAILED);
 	last = spool_stamp_get(sp, SPOOL_STAMP_LAST_RUN);

@@ -81,15 +81,6 @@ run_order(time_t xc, const struct timespec *xr, const char *xid, time_t yc,
 	return strcmp(xid, yid);
 }
 
-static int
-meta_order(const void *a, const void *b)
-{
-	const struct spool_meta *x = a, *y = b;
-
-	return run_order(x->created, &x->received, x->id, y->created,
-	    &y->received, y->id);
-}
-
 /* 1 if name is in the space-separated list. */
 static int
 hooks_done_has(const char *list, const char *name)
@@ -395,40 +386,77 @@ run_is_due(time_t next_attempt, time_t now, int watch)
 	return next_attempt <= now + (watch ? 0 : SPOOL_DUE_SLACK_SEC);
 }
 
+/* What the sequential pass keeps of a due event while it orders them:
+ * not the whole meta (about 5 KB with room for every hook's name), so
+ * that a backlog of hundreds of thousands stays small. */
+struct run_due {
+	char		 id[EVENT_ID_MAX_CHARS + 1];
+	time_t		 created;
+	struct timespec	 received;
+};
+
+struct run_due_list {
+	struct run_due	*v;
+	size_t		 n, cap;
+	time_t		 now;
+};
+
+static int
+run_due_add(const struct spool_meta *m, void *arg)
+{
+	struct run_due_list *l = arg;
+	struct run_due *grown;
+
+	if (!run_is_due(m->next_attempt, l->now, 0))
+		return 0;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 256;
+		if ((grown = realloc(l->v, l->cap * sizeof *l->v)) == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		l->v = grown;
+	}
+	memcpy(l->v[l->n].id, m->id, sizeof l->v[l->n].id);
+	l->v[l->n].created = m->created;
+	l->v[l->n].received = m->received;
+	l->n++;
+	return 0;
+}
+
+static int
+run_due_order(const void *a, const void *b)
+{
+	const struct run_due *x = a, *y = b;
+
+	return run_order(x->created, &x->received, x->id, y->created,
+	    &y->received, y->id);
+}
+
 /* One pass over the due events, one after the other in this process:
  * a cron run with jobs = 1, as it always was. */
 static int
 run_sequential(struct run_ctx *ctx, char *err, size_t errlen)
 {
-	struct spool_meta *list = NULL, m;
-	char (*due)[EVENT_ID_MAX_CHARS + 1] = NULL;
-	size_t n = 0, i, ndue = 0;
-	time_t now = time(NULL);
+	struct run_due_list due = { NULL, 0, 0, 0 };
+	struct spool_meta m;
+	size_t i;
 
-	if (spool_list(ctx->sp, SPOOL_PENDING, &list, &n) == -1) {
+	due.now = time(NULL);
+	if (spool_each(ctx->sp, SPOOL_PENDING, run_due_add, &due) == -1) {
 		snprintf(err, errlen, "%s/pending: %s", ctx->cfg->spool,
 		    strerror(errno));
+		free(due.v);
 		return -1;
 	}
-	if (n > 1)
-		qsort(list, n, sizeof *list, meta_order);
-	/* Only the ids of due events are kept while hooks run: a long list
-	 * of full meta would make every spawn dearer. */
-	if ((due = calloc(n > 0 ? n : 1, sizeof *due)) == NULL) {
-		free(list);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (i = 0; i < n; i++)
-		if (run_is_due(list[i].next_attempt, now, 0))
-			memcpy(due[ndue++], list[i].id, sizeof due[0]);
-	free(list);
-	for (i = 0; i < ndue; i++) {
+	if (due.n > 1)
+		qsort(due.v, due.n, sizeof *due.v, run_due_order);
+	for (i = 0; i < due.n; i++) {
 		/* Read again: another tool may have changed it meanwhile. */
-		if (spool_find(ctx->sp, due[i], &m) == SPOOL_PENDING)
+		if (spool_find(ctx->sp, due.v[i].id, &m) == SPOOL_PENDING)
 			run_event(ctx, &m);
 	}
-	free(due);
+	free(due.v);
 	return 0;
 }
 
@@ -584,22 +612,20 @@ run_sched_put(struct run_sched *s, const struct spool_meta *m,
 
 /* Every pending event, afresh. */
 static int
+run_sched_scan_one(const struct spool_meta *m, void *arg)
+{
+	if (run_sched_put(arg, m, 0) == -1) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+static int
 run_sched_scan(struct run_sched *s)
 {
-	struct spool_meta *list = NULL;
-	size_t n = 0, i;
-
-	if (spool_list(s->ctx->sp, SPOOL_PENDING, &list, &n) == -1)
-		return -1;
 	s->nitems = 0;
-	for (i = 0; i < n; i++)
-		if (run_sched_put(s, &list[i], 0) == -1) {
-			free(list);
-			errno = ENOMEM;
-			return -1;
-		}
-	free(list);
-	return 0;
+	return spool_each(s->ctx->sp, SPOOL_PENDING, run_sched_scan_one, s);
 }
 
 /* An event named by a notification, or whose child ended. */

@@ -1174,6 +1174,43 @@ done:
 	return rc;
 }
 
+/*
+ * The meta of name in state st into *m: 0, or -1 to leave it out (moved
+ * meanwhile, or unreadable: logged). A torn meta file (a crash while it
+ * was being replaced without fsync) or a foreign one in pending/ is
+ * rebuilt from the body, or recorded as failed if the body is no event
+ * either; only under the run lock (not while `list` looks).
+ */
+static int
+spool_meta_load_or_repair(struct spool *sp, enum spool_state st,
+    const char *name, struct spool_meta *m)
+{
+	enum spool_state rst;
+
+	if (spool_meta_load(sp, st, name, m) == 0)
+		return 0;
+	if (errno == ENOENT)
+		return -1;	/* moved meanwhile */
+	if (st == SPOOL_PENDING && sp->locked &&
+	    spool_meta_rebuild(sp, name, m, &rst) == 0) {
+		if (rst == SPOOL_PENDING &&
+		    spool_meta_save(sp, st, m, 1) == 0) {
+			log_msg(LOG_LEVEL_WARN, "pending/%s: meta torn or not "
+			    "ours; rebuilt from the body", name);
+			return 0;
+		}
+		if (rst == SPOOL_FAILED &&
+		    spool_move(sp, m, SPOOL_PENDING, SPOOL_FAILED, 1) == 0) {
+			log_msg(LOG_LEVEL_WARN, "pending/%s: unreadable meta and "
+			    "a body that is no event: recorded as failed", name);
+			return -1;
+		}
+	}
+	log_msg(LOG_LEVEL_WARN, "%s/%s: unreadable meta, skipped",
+	    spool_state_name(st), name);
+	return -1;
+}
+
 int
 spool_list(struct spool *sp, enum spool_state st, struct spool_meta **out,
     size_t *n)
@@ -1181,7 +1218,6 @@ spool_list(struct spool *sp, enum spool_state st, struct spool_meta **out,
 	char **names = NULL;
 	size_t nnames = 0, cap = 0, i;
 	struct spool_meta *list = NULL;
-	enum spool_state rst;
 
 	*out = NULL;
 	*n = 0;
@@ -1192,42 +1228,30 @@ spool_list(struct spool *sp, enum spool_state st, struct spool_meta **out,
 		errno = ENOMEM;
 		return -1;
 	}
-	for (i = 0; i < nnames; i++) {
-		if (spool_meta_load(sp, st, names[i], &list[*n]) == 0) {
+	for (i = 0; i < nnames; i++)
+		if (spool_meta_load_or_repair(sp, st, names[i], &list[*n]) == 0)
 			(*n)++;
-			continue;
-		}
-		if (errno == ENOENT)
-			continue;	/* moved meanwhile */
-		/* A torn meta file (a crash while it was being replaced
-		 * without fsync) or a foreign one: rebuilt from the body, or
-		 * recorded as failed if the body is no event either; only
-		 * under the run lock (not while `list` looks). */
-		if (st == SPOOL_PENDING && sp->locked &&
-		    spool_meta_rebuild(sp, names[i], &list[*n], &rst) == 0) {
-			if (rst == SPOOL_PENDING &&
-			    spool_meta_save(sp, st, &list[*n], 1) == 0) {
-				log_msg(LOG_LEVEL_WARN, "pending/%s: meta torn or "
-				    "not ours; rebuilt from the body",
-				    names[i]);
-				(*n)++;
-				continue;
-			}
-			if (rst == SPOOL_FAILED &&
-			    spool_move(sp, &list[*n], SPOOL_PENDING,
-			    SPOOL_FAILED, 1) == 0) {
-				log_msg(LOG_LEVEL_WARN, "pending/%s: unreadable "
-				    "meta and a body that is no event: recorded "
-				    "as failed", names[i]);
-				continue;
-			}
-		}
-		log_msg(LOG_LEVEL_WARN, "%s/%s: unreadable meta, skipped",
-		    spool_state_name(st), names[i]);
-	}
 	names_free(names, nnames);
 	*out = list;
 	return 0;
+}
+
+int
+spool_each(struct spool *sp, enum spool_state st,
+    int (*fn)(const struct spool_meta *, void *), void *arg)
+{
+	char **names = NULL;
+	size_t nnames = 0, cap = 0, i;
+	struct spool_meta m;
+	int rc = 0;
+
+	if (spool_scan(sp->statefd[st], NULL, &names, &nnames, &cap) == -1)
+		return -1;
+	for (i = 0; i < nnames && rc == 0; i++)
+		if (spool_meta_load_or_repair(sp, st, names[i], &m) == 0)
+			rc = fn(&m, arg);
+	names_free(names, nnames);
+	return rc;
 }
 
 long

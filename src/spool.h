@@ -104,6 +104,12 @@ int spool_recover(struct spool *sp, time_t now);
  * pending one is rebuilt from its body (or recorded as failed). */
 int spool_list(struct spool *sp, enum spool_state st, struct spool_meta **out,
     size_t *n);
+/* Calls fn with the meta of every event in state st, one at a time (the
+ * names are kept, not the metas: a backlog of hundreds of thousands costs
+ * little memory); stops at fn's first non-zero return, which it returns.
+ * Metas are read and repaired as spool_list does. */
+int spool_each(struct spool *sp, enum spool_state st,
+    int (*fn)(const struct spool_meta *, void *), void *arg);
 /* How many events are in state st: a directory scan, no file read. */
 long spool_count(struct spool *sp, enum spool_state st);
 /* Finds id in any state, done and failed before pending. Returns the
