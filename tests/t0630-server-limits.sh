@@ -52,7 +52,9 @@ spooled_max() {
 		    awk '{ s += $1 } END { print s + 0 }')
 		if [ "$s" -gt "$m" ]; then
 			m=$s
-			echo "$m" > "$1"
+			# Renamed into place: killed mid-write, the file
+			# still holds the last whole figure.
+			echo "$m" > "$1.new" && mv "$1.new" "$1"
 		fi
 		sleep 0.01
 	done
