@@ -323,7 +323,7 @@ receive_respond(struct response *resp, enum receive_outcome o,
 	if (a->status != 500) {
 		log_escape(idesc, sizeof idesc, id, strlen(id));
 		log_msg(LOG_LEVEL_WARN, "refused %d from %s%s%s: %s",
-		    a->status, addr[0] ? addr : "-", id[0] ? " event " : "",
+		    a->status, addr, id[0] ? " event " : "",
 		    idesc, reason);
 	}
 }
@@ -404,7 +404,7 @@ receiver_handle(struct receiver *r, const struct request_io *io,
     struct response *resp)
 {
 	char detail[256];
-	const char *addr;
+	const char *addr, *shown;
 	struct event_rules rules;
 	struct event ev;
 	enum receive_outcome o;
@@ -418,10 +418,10 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 	/* Only an address reaches the log and the spool: a FastCGI server
 	 * passes on whatever a client or a tenant's config put there. */
 	addr = io->param(io->arg, "REMOTE_ADDR");
-	if (addr == NULL || *addr == '\0')
-		addr = "";
-	else if (!log_addr_is_valid(addr))
-		addr = "invalid";
+	shown = addr == NULL || *addr == '\0' ? "-" :
+	    log_addr_is_valid(addr) ? addr : "invalid";
+	if (addr == NULL || !log_addr_is_valid(addr))
+		addr = "";	/* what the meta keeps */
 
 	if ((o = receive_check(r, io, &body, &len, detail, sizeof detail)) !=
 	    RECEIVE_ACCEPTED) {
@@ -452,8 +452,8 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 		o = RECEIVE_SPOOL_UNAVAILABLE;
 		goto answer;
 	}
-	switch (spool_commit(r->spool, &ev, log_addr_is_valid(addr) ? addr :
-	    "", body, (size_t)len, &differs)) {
+	switch (spool_commit(r->spool, &ev, addr, body, (size_t)len,
+	    &differs)) {
 	case SPOOL_STORED:
 		o = RECEIVE_ACCEPTED;
 		break;
@@ -461,7 +461,7 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 		if (differs)
 			log_msg(LOG_LEVEL_WARN, "event %s from %s: a duplicate "
 			    "with a different body; the stored one is kept",
-			    ev.id, addr[0] ? addr : "-");
+			    ev.id, shown);
 		o = RECEIVE_DUPLICATE;
 		break;
 	default:
@@ -471,6 +471,6 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 		break;
 	}
 answer:
-	receive_respond(resp, o, detail[0] ? detail : NULL, addr, ev.id);
+	receive_respond(resp, o, detail[0] ? detail : NULL, shown, ev.id);
 	free(body);
 }

@@ -532,6 +532,9 @@ spool_lock_clear(struct spool *sp)
 		return;
 }
 
+/* Unlike spool_is_locked (the kick's look, in /proc/locks, which sees
+ * this host's locks only), this asks the filesystem, so that a run on
+ * another host sharing the spool shows too. */
 /* 1 if another process holds the run lock, 0 if none does, -1: a shared
  * lock taken for an instant on each place spool_lock takes its own (on
  * descriptors of our own, so as not to touch one this process holds). A
