@@ -200,7 +200,8 @@ receive_cgi(void)
 	receiver_handle(r, &io, &resp);
 	if ((n = receive_format(&resp, answer, sizeof answer)) > 0)
 		(void)io_write_all(STDOUT_FILENO, answer, (size_t)n);
-	if (resp.stored) {
+	if (resp.stored && receiver_config(r) != NULL &&
+	    receiver_config(r)->kick) {
 		/* Our standard output, the web server's pipe, closed (pointed
 		 * at /dev/null): the answer is complete before the kick. */
 		if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) != -1) {
