@@ -242,8 +242,7 @@ int
 hook_find(const char *hooks_dir, const char *event_type,
     struct hook_list *out, char *err, size_t errlen)
 {
-	char shown[EVENT_TYPE_MAX_CHARS + 1];
-	size_t i;
+	char shown[4 * EVENT_TYPE_MAX_CHARS + 8];
 	int dirfd, r;
 
 	memset(out, 0, sizeof *out);
@@ -251,10 +250,7 @@ hook_find(const char *hooks_dir, const char *event_type,
 	if (!event_type_is_valid(event_type, strlen(event_type)) ||
 	    strchr(event_type, '/') != NULL || event_type[0] == '.') {
 		/* Shown, but not a byte of it that a terminal would act on. */
-		for (i = 0; event_type[i] != '\0' && i < sizeof shown - 1; i++)
-			shown[i] = event_type[i] >= ' ' && event_type[i] < 0x7f ?
-			    event_type[i] : '?';
-		shown[i] = '\0';
+		log_escape(shown, sizeof shown, event_type, strlen(event_type));
 		snprintf(err, errlen, "\"%s\" is not a valid event type name: "
 		    "no hook is looked for", shown);
 		return -1;
