@@ -3,7 +3,7 @@
 # builds with warnings as errors, runs `make check`, runs it again under
 # AddressSanitizer and UndefinedBehaviorSanitizer, runs the receiver's and
 # the tool's tests under valgrind, then `make distcheck`.
-# Ends with one line: "N passed, N failed".
+# Ends with one line: "N passed, N failed, N skipped".
 set -eu
 cd "$(dirname "$0")"
 top=$(pwd)
