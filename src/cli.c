@@ -726,19 +726,21 @@ requeue_one(struct spool *sp, const char *id)
 	return 0;
 }
 
-/* requeue and purge change states a run may be changing: they take the
- * run's lock, waiting a little for a run that holds it. */
+/* requeue and purge change finished events, which a run's recovery and
+ * housekeeping look at: they hold the spool's state lock (not the run
+ * lock, so they work beside `run --watch`), waiting a little for it. */
 static int
 cli_lock(const struct config *cfg, struct spool *sp)
 {
-	int r = spool_lock_wait(sp, SPOOL_LOCK_WAIT_SEC);
+	int r = spool_state_lock(sp, SPOOL_LOCK_WAIT_SEC);
 
 	if (r == 1)
 		return 0;
 	if (r == 0)
-		return fail("%s: a run has held the lock for %lds; try again "
-		    "when it ends", cfg->spool, SPOOL_LOCK_WAIT_SEC);
-	return fail("%s: the run lock: %s", cfg->spool, strerror(errno));
+		return fail("%s/state.lock: held for %lds by another requeue or "
+		    "purge, or a run's recovery; try again when it ends",
+		    cfg->spool, SPOOL_LOCK_WAIT_SEC);
+	return fail("%s/state.lock: %s", cfg->spool, strerror(errno));
 }
 
 static int

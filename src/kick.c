@@ -17,6 +17,15 @@
  * lock. So no run is started while one holds the lock, nor while the
  * last one started (within KICK_MIN_INTERVAL_SEC, and not yet ended)
  * may still be on its way to the lock: either will see the event.
+ *
+ * Under load most deliveries find the mark already there, left less
+ * than KICK_MIN_INTERVAL_SEC ago: whoever left it made the whole check
+ * above after storing its own event, and no run has listed since (a run
+ * removes the mark before it lists). The run that check found or
+ * started lists after it removes the mark, so it sees this delivery's
+ * event too: one fstatat is all such a delivery costs. An older mark is
+ * not believed (its maker may have died before starting anything): the
+ * whole check is made again, and leaves a fresh mark.
  */
 #include <sys/wait.h>
 #include <errno.h>
@@ -100,10 +109,14 @@ kick_run(const struct config *cfg, struct spool *sp)
 	time_t now = time(NULL), kicked, ended;
 	struct kick_cmd k;
 	pid_t pid;
+	long age;
 	int r, status;
 
 	if (cfg == NULL || sp == NULL || !cfg->kick || cfg->hooks == NULL)
 		return;
+	if ((age = spool_stamp_age(sp, SPOOL_STAMP_KICK_WANTED, now)) >= 0 &&
+	    age < KICK_MIN_INTERVAL_SEC)
+		return;		/* a fresh mark: see above */
 	if (spool_stamp_set(sp, SPOOL_STAMP_KICK_WANTED, now) == -1)
 		log_msg(LOG_LEVEL_ERR, "kick: cannot leave a mark in %s: %s",
 		    cfg->spool, strerror(errno));

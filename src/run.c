@@ -377,6 +377,35 @@ run_housekeeping(struct run_ctx *ctx)
 		    0, cleaned > 0 ? cleaned : 0);
 }
 
+/* What a run does to the spool beside running hooks: recovery (metas
+ * given back to bodies, late metas settled) and housekeeping, under the
+ * state lock, which requeue and purge hold while they change finished
+ * events. A run never waits for it: if it is held, the work is left for
+ * the next run (a watcher: for the next second). The number of metas
+ * restored, or -1 if the lock was not had. */
+static int
+run_upkeep(struct run_ctx *ctx, int recover, int housekeep)
+{
+	int r, restored = 0;
+
+	if ((r = spool_state_lock(ctx->sp, 0)) != 1) {
+		if (r == -1)
+			log_msg(LOG_LEVEL_ERR, "%s/state.lock: %s",
+			    ctx->cfg->spool, strerror(errno));
+		else if (ctx->verbose)
+			fprintf(ctx->out, "a requeue or purge holds the state "
+			    "lock: recovery and housekeeping left for later\n");
+		return -1;
+	}
+	if (recover && (restored = spool_recover(ctx->sp, ctx->now)) > 0 &&
+	    ctx->verbose)
+		fprintf(ctx->out, "restored the meta of %d events\n", restored);
+	if (housekeep)
+		run_housekeeping(ctx);
+	spool_state_unlock(ctx->sp);
+	return restored > 0 ? restored : 0;
+}
+
 /* Due now for this run: a cron run also takes what falls due within
  * SPOOL_DUE_SLACK_SEC (its tick may come a little early); --watch waits
  * for the second itself. */
@@ -927,14 +956,9 @@ run_sched_loop(struct run_sched *s, int nfd, int sfd, char *err,
 		}
 		if (now >= keep_at) {
 			ctx->now = now;
-			if ((r = spool_recover(ctx->sp, now)) > 0) {
-				if (ctx->verbose)
-					fprintf(ctx->out, "restored the meta of "
-					    "%d events\n", r);
+			if ((r = run_upkeep(ctx, 1, 1)) > 0)
 				rescan = 1;
-			}
-			run_housekeeping(ctx);
-			keep_at = now + RUN_WATCH_HOUSEKEEPING_SEC;
+			keep_at = now + (r == -1 ? 1 : RUN_WATCH_HOUSEKEEPING_SEC);
 		}
 		fflush(ctx->out);
 	}
@@ -1006,7 +1030,7 @@ run_cron_pass(struct run_ctx *ctx, long jobs, char *err, size_t errlen)
 		    SPOOL_STAMP_KICK_WANTED) == 0)
 			break;
 	}
-	run_housekeeping(ctx);
+	run_upkeep(ctx, 0, 1);
 	if (spool_sync(ctx->sp) == -1)
 		log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
 		    strerror(errno));
@@ -1060,15 +1084,13 @@ run_spool(const struct config *cfg, const struct run_options *opt,
 		}
 		goto done;
 	}
-	if ((r = spool_recover(ctx.sp, ctx.now)) > 0 && opt->verbose)
-		fprintf(out, "restored the meta of %d events\n", r);
+	run_upkeep(&ctx, 1, opt->watch);
 	if (opt->watch) {
 		if (opt->verbose) {
 			fprintf(out, "watching %s/pending, %ld at once\n",
 			    cfg->spool, jobs);
 			fflush(out);
 		}
-		run_housekeeping(&ctx);
 		if (run_sched(&ctx, 1, jobs, err, errlen) == -1)
 			goto done;
 	} else {

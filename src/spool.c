@@ -69,6 +69,7 @@ struct spool {
 	char	*path;
 	int	 rootfd;
 	int	 lockfd;
+	int	 statelockfd;	/* state.lock while held */
 	int	 tmpfd;
 	int	 eventsfd;
 	int	 logsfd;
@@ -157,7 +158,8 @@ spool_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	sp->rootfd = sp->lockfd = sp->tmpfd = sp->eventsfd = sp->logsfd = -1;
+	sp->rootfd = sp->lockfd = sp->statelockfd = sp->tmpfd = -1;
+	sp->eventsfd = sp->logsfd = -1;
 	for (i = 0; i < SPOOL_NSTATES; i++)
 		sp->statefd[i] = -1;
 	if ((sp->path = strdup(path)) == NULL) {
@@ -218,6 +220,7 @@ spool_close(struct spool *sp)
 		spool_lock_clear(sp);
 		close(sp->lockfd);
 	}
+	spool_state_unlock(sp);
 	if (sp->tmpfd != -1)
 		close(sp->tmpfd);
 	if (sp->eventsfd != -1)
@@ -719,17 +722,57 @@ spool_notify_open(struct spool *sp)
 	return fd;
 }
 
+
+/*
+ * The state lock, a flock(2) on state.lock (a file, so that it locks
+ * across the hosts sharing a spool as run.lock does). requeue and purge
+ * hold it while they change finished events; a run holds it only while
+ * it recovers metas and purges old events, the steps that judge a meta
+ * beside another or without its body. So requeue and purge need no run
+ * lock, and work beside `run --watch`, which holds that one for good.
+ *
+ * What else a run does cannot undo theirs: requeue moves a meta with
+ * one rename, which a run listing pending/ sees whole or not at all, and
+ * an event requeued while its hook runs keeps that run's outcome (a
+ * success is recorded done; a failure's meta replaces the requeued one).
+ * Anyone who may write the spool's top can replace state.lock and so
+ * take a second one: the worst that does is what such a writer can do
+ * anyway, a meta beside another, which recovery settles.
+ */
+static int
+spool_state_try(struct spool *sp)
+{
+	if (sp->statelockfd == -1 && (sp->statelockfd = spool_open_file(
+	    sp->rootfd, "state.lock", O_RDWR | O_CREAT, 0666)) == -1)
+		return -1;
+	if (flock(sp->statelockfd, LOCK_EX | LOCK_NB) == 0)
+		return 1;
+	return errno == EWOULDBLOCK ? 0 : -1;
+}
+
 int
-spool_lock_wait(struct spool *sp, long wait_sec)
+spool_state_lock(struct spool *sp, long wait_sec)
 {
 	struct timespec tick = { 0, 100 * 1000 * 1000 };
 	long tries;
 	int r;
 
-	for (tries = 0; (r = spool_lock(sp)) == 0 && tries < wait_sec * 10;
-	    tries++)
+	for (tries = 0; (r = spool_state_try(sp)) == 0 &&
+	    tries < wait_sec * 10; tries++)
 		nanosleep(&tick, NULL);
+
+	if (r != 1)
+		spool_state_unlock(sp);
 	return r;
+}
+
+void
+spool_state_unlock(struct spool *sp)
+{
+	if (sp->statelockfd != -1) {
+		close(sp->statelockfd);		/* lets go of the flock */
+		sp->statelockfd = -1;
+	}
 }
 
 /* Reads a whole small file below dirfd into buf (size n). */
@@ -1086,7 +1129,8 @@ spool_scan_sorted(int dirfd, const char *suffix, char ***names, size_t *n)
  *   log, then meta). Done and failed ones are removed; a pending one
  *   cannot run and goes to failed, saying why.
  *
- * Runs under the run lock, which requeue and purge take too.
+ * Runs under the run lock and the state lock (requeue and purge hold
+ * the latter).
  */
 int
 spool_recover(struct spool *sp, time_t now)
@@ -1445,6 +1489,20 @@ spool_stamp_set(struct spool *sp, const char *name, time_t t)
 	n = snprintf(buf, sizeof buf, "%lld\n", (long long)t);
 	return spool_put(sp, sp->rootfd, name, buf, (size_t)n, 0,
 	    SPOOL_PUT_REPLACE);
+}
+
+/* How long ago (in seconds, by its modification time) a stamp was
+ * written; -1 if there is none, or it is no regular file, or its time
+ * is ahead of now. */
+long
+spool_stamp_age(struct spool *sp, const char *name, time_t now)
+{
+	struct stat sb;
+
+	if (fstatat(sp->rootfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISREG(sb.st_mode) || sb.st_mtime > now)
+		return -1;
+	return (long)(now - sb.st_mtime);
 }
 
 int

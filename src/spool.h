@@ -74,8 +74,12 @@ int spool_unlock(struct spool *sp);
 /* An inotify descriptor (non-blocking) that becomes readable when a meta
  * arrives in pending/; -1 with errno if there can be none. */
 int spool_notify_open(struct spool *sp);
-/* The same, trying for up to wait_sec seconds. */
-int spool_lock_wait(struct spool *sp, long wait_sec);
+/* The state lock (state.lock), held by requeue and purge, and by a run
+ * while it recovers and purges: 1 taken, 0 still held by another after
+ * wait_sec seconds, -1 error. Let go of by spool_state_unlock (and
+ * spool_close). */
+int spool_state_lock(struct spool *sp, long wait_sec);
+void spool_state_unlock(struct spool *sp);
 
 /* Who holds the run lock, as the holder wrote it into run.lock (on this
  * host or another sharing the spool). */
@@ -166,6 +170,7 @@ int spool_clean_tmp(struct spool *sp, time_t now, long max_age);
 #define SPOOL_STAMP_KICK_WANTED	"kick-wanted"
 int spool_stamp_set(struct spool *sp, const char *name, time_t t);
 time_t spool_stamp_get(struct spool *sp, const char *name);
+long spool_stamp_age(struct spool *sp, const char *name, time_t now);
 int spool_stamp_clear(struct spool *sp, const char *name);
 
 

@@ -2,7 +2,8 @@
 # The spool's files are brought into agreement by name, under the run
 # lock: a body without meta is found even when a meta without body
 # evens the count; a pending meta written after the event was finished
-# does not run its hooks again; requeue and purge wait for a run.
+# does not run its hooks again; requeue and purge wait for each other
+# and a run's recovery, not for its hooks.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 setup_hooks
@@ -72,10 +73,11 @@ truncate -s 2G "$T/spool/events/evt_huge.json"
 hh run > /dev/null 2>&1
 check "a 2 GB sparse body: failed for good, not read" grep -q '^last_error=cannot read the stored body: File too large$' "$T/spool/failed/evt_huge"
 
-# 3. requeue and purge take the run's lock: while it is held (flock on
-# the spool's directory, as a run holds it) they wait, then give up
-# saying so. Replacing run.lock (which anyone who may write the spool
-# can) does not free the lock.
+# 3. requeue and purge hold the state lock (state.lock), which a run
+# takes while it recovers and purges: while another holds it they wait,
+# then give up saying so. A run holding the run lock does not stop them.
+# Replacing run.lock (which anyone who may write the spool can) does not
+# free the run lock (a flock on the spool's directory as well).
 deliver evt_req
 hh run > /dev/null
 flock -o "$T/spool" sleep 30 &
@@ -84,14 +86,24 @@ sleep 0.3
 echo forged > "$T/run.lock.new"
 mv "$T/run.lock.new" "$T/spool/run.lock"
 check "a run.lock renamed over the held one: run still sees the lock held" '"$HUSKYHOOK" -c "$CONF" run -v | grep -q "another run holds the lock"'
+hh requeue evt_req > "$T/req.out" 2>&1
+check "requeue while a run holds the run lock: done" [ $? = 0 ] && [ "$(state_of evt_req)" = pending ]
+kill "$holder"
+wait "$holder" 2>/dev/null
+hh run > /dev/null
+flock -o "$T/spool/state.lock" sleep 30 &
+holder=$!
+sleep 0.3
 start=$(date +%s)
 hh requeue evt_req > "$T/req.out" 2>&1
 rc=$?
 took=$(( $(date +%s) - start ))
-check "requeue while a run holds the lock: exit 1" [ "$rc" = 1 ]
+check "requeue while the state lock is held: exit 1" [ "$rc" = 1 ]
 check "after waiting about 10s (took ${took}s)" '[ "$took" -ge 9 ] && [ "$took" -le 20 ]'
-check "saying a run holds the lock" grep -q 'a run has held the lock' "$T/req.out"
+check "saying who may hold it" grep -q 'state.lock: held for 10s by another requeue or purge' "$T/req.out"
 check "the event was left alone" [ "$(state_of evt_req)" = "done" ]
+hh run -v > "$T/run.out" 2>&1
+check "a run meanwhile leaves recovery and housekeeping for later" grep -q 'holds the state lock' "$T/run.out"
 hh purge --done > "$T/purge.out" 2>&1 &
 purger=$!
 sleep 1

@@ -2,7 +2,8 @@
 # huskyhook run --watch: a hook starts within a second of the receiver's
 # answer (CGI), a burst of deliveries each runs once, a retry runs when
 # it falls due, a cron run beside it exits at once, SIGTERM lets running
-# hooks finish and records them, SIGKILL then a restart loses nothing.
+# hooks finish and records them, SIGKILL then a restart loses nothing;
+# requeue and purge work beside it.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 # shellcheck source=tests/wait.sh
@@ -20,6 +21,7 @@ echo \$\$ > '$T/hook.pid'
 case \$HUSKY_EVENT_ID in
 *slow*) sleep 3 ;;
 *fail*) [ \"\$HUSKY_ATTEMPT\" = 1 ] && exit 1 ;;
+*dead*) [ -e '$T/revive' ] || exit 100 ;;
 esac
 echo \"end \$HUSKY_EVENT_ID \$(date +%s%3N)\" >> '$T/times'"
 
@@ -106,6 +108,33 @@ check "the event is still pending" [ "$(state_of evt_slow3)" = pending ]
 watch_start
 wait_for "^end evt_slow3 " "$T/times" 15
 check "after a restart it runs again and is done" [ "$(state_of evt_slow3)" = "done" ]
+
+# requeue and purge while the watcher holds the run lock: they do not
+# wait for it, and the watcher runs what was requeued at once.
+deliver evt_dead1
+wait_for "^start evt_dead1 " "$T/times" 10
+i=0
+while [ $i -lt 50 ] && [ "$(state_of evt_dead1)" != failed ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "a hook exiting 100: failed for good" [ "$(state_of evt_dead1)" = failed ]
+touch "$T/revive"
+t0=$(now_ms)
+hh requeue evt_dead1 > "$T/requeue.out" 2>&1
+rc=$?
+t1=$(now_ms)
+check "requeue beside the watcher: exit 0" [ "$rc" = 0 ]
+check "... without waiting for its lock ($((t1 - t0)) ms)" [ $((t1 - t0)) -lt 5000 ]
+wait_for "^end evt_dead1 " "$T/times" 10
+check "the watcher ran the requeued event" [ "$(state_of evt_dead1)" = done ]
+hh purge --done > "$T/purge.out" 2>&1
+check "purge beside the watcher: exit 0" [ $? = 0 ]
+check "... and it purged" grep -q '^[1-9][0-9]* done events purged' "$T/purge.out"
+check "the watcher still runs" alive "$WATCH"
+deliver evt_after_purge
+wait_for "^end evt_after_purge " "$T/times" 10
+check "... and still runs new events" [ "$(state_of evt_after_purge)" = done ]
 kill -TERM "$WATCH"
 wait "$WATCH"
 check "nothing pending or failed at the end" [ "$(count_files "$T/spool/pending")" = 0 ] && [ "$(count_files "$T/spool/failed")" = 0 ]
