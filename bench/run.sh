@@ -57,7 +57,16 @@ if command -v npm > /dev/null && [ ! -d "$top/bench/peers/node_modules/express" 
 	    echo "npm install express failed: the Express peer is skipped"
 fi
 make -C "$build" huskyhook huskyhook-receive bench/hhload bench/nullfcgi \
-    bench/storeloop bench/spawnloop > /dev/null || exit 1
+    bench/nullcgi bench/storeloop bench/spawnloop > /dev/null || exit 1
+# The self-contained receiver (--enable-static-libs), as a CGI program:
+# built once beside the given build.
+static=${STATIC_BUILD:-$top/build-static}
+if [ ! -x "$static/huskyhook-receive" ]; then
+	mkdir -p "$static"
+	(cd "$static" && { [ -f Makefile ] || "$top/configure" --enable-static-libs > configure.out; } &&
+	    make huskyhook-receive > make.out 2>&1) ||
+	    echo "the static receiver did not build (see $static): its scenario is skipped"
+fi
 
 HH=$build/bench/hhload
 OUT=$build/bench-results/$(date -u +%Y%m%dT%H%M%SZ)
@@ -158,6 +167,13 @@ serve fcgi huskyhook-fastcgi.conf "$RECEIVE_REAL"
 PORT_fcgi=$SERVED_PORT
 serve cgi huskyhook-cgi.conf "$RECEIVE_REAL"
 PORT_cgi=$SERVED_PORT
+serve nullcgi huskyhook-cgi.conf "$build/bench/nullcgi"
+PORT_nullcgi=$SERVED_PORT
+PORT_cgistatic=
+if [ -x "$static/huskyhook-receive" ]; then
+	serve cgistatic huskyhook-cgi.conf "$static/huskyhook-receive"
+	PORT_cgistatic=$SERVED_PORT
+fi
 # The shipped snippet with one thread per process: the receiver's shape
 # before it served requests in threads, for the comparison.
 sed -e 's/"HUSKYHOOK_CONFIG" => huskyhook_config )/"HUSKYHOOK_CONFIG" => huskyhook_config, "HUSKYHOOK_FCGI_THREADS" => "1" )/' \
@@ -175,6 +191,15 @@ chmod 755 "$WORK/kick/hooks/default"
 serve kick huskyhook-fastcgi.conf "$RECEIVE_REAL" "kick = yes" \
     "hooks = $WORK/kick/hooks" "kick_program = $build/huskyhook"
 PORT_kick=$SERVED_PORT
+# The same work done the other way: kick = no, and `huskyhook run --watch`
+# running the same hook on each event as it arrives. Against this, the
+# kick's own cost; against the bare durable path, the hooks' too.
+serve watchside huskyhook-fastcgi.conf "$RECEIVE_REAL" \
+    "hooks = $WORK/kick/hooks"
+PORT_watchside=$SERVED_PORT
+"$build/huskyhook" -c "$WORK/watchside/huskyhook.conf" run --watch \
+    > "$WORK/watchside/watch.out" 2>&1 &
+PIDS="$PIDS $!"
 mkdir -p "$WORK/loop/spool"
 have_webhook='' have_flask='' have_express=''
 if command -v webhook > /dev/null; then
@@ -202,13 +227,17 @@ for c in $CONNS; do
 		slice null-fastcgi "$c" "$r" "$WORK/null/spool" \
 		    "$HH" -p "$PORT_null" -s "$SECRET" -n "$N_FAST" -c "$c" -x null
 		slice fsync-loop "$c" "$r" "$WORK/loop/spool" \
-		    "$build/bench/storeloop" "$WORK/loop/spool" "$N_DURABLE" "$c" "loop$c-$r"
+		    "$build/bench/storeloop" "$WORK/loop/spool" "$N_DURABLE" "$c" "loop$c-$r" each
+		slice fsync-loop-grouped "$c" "$r" "$WORK/loop/spool" \
+		    "$build/bench/storeloop" "$WORK/loop/spool" "$N_DURABLE" "$c" "group$c-$r" grouped
 		slice hh-fastcgi-durable "$c" "$r" "$WORK/fcgi/spool" \
 		    "$HH" -p "$PORT_fcgi" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "dur$c-$r"
 		slice hh-fastcgi-1-thread-durable "$c" "$r" "$WORK/onethread/spool" \
 		    "$HH" -p "$PORT_onethread" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "one$c-$r"
 		slice hh-fastcgi-kick-durable "$c" "$r" "$WORK/kick/spool" \
 		    "$HH" -p "$PORT_kick" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "kick$c-$r"
+		slice hh-fastcgi-watch-durable "$c" "$r" "$WORK/watchside/spool" \
+		    "$HH" -p "$PORT_watchside" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "watch$c-$r"
 		# The 16 events the duplicates repeat are stored first.
 		now=$(date +%s)
 		"$HH" -p "$PORT_fcgi" -s "$SECRET" -n 16 -c 1 -m 0:100:0:0 -T "$now" -x "dup$c-$r" > /dev/null
@@ -218,6 +247,10 @@ for c in $CONNS; do
 		    "$HH" -p "$PORT_fcgi" -s "$SECRET" -n "$N_FAST" -c "$c" -m 0:0:100:0 -x "rej$c-$r"
 		slice hh-cgi-durable "$c" "$r" "$WORK/cgi/spool" \
 		    "$HH" -p "$PORT_cgi" -s "$SECRET" -n "$N_CGI" -c "$c" -x "cgi$c-$r"
+		[ -z "$PORT_cgistatic" ] || slice hh-cgi-static-durable "$c" "$r" "$WORK/cgistatic/spool" \
+		    "$HH" -p "$PORT_cgistatic" -s "$SECRET" -n "$N_CGI" -c "$c" -x "cgis$c-$r"
+		slice null-cgi "$c" "$r" "$WORK/nullcgi/spool" \
+		    "$HH" -p "$PORT_nullcgi" -s "$SECRET" -n "$N_CGI" -c "$c" -x nullcgi
 		[ -z "$have_webhook" ] || slice webhook-durable "$c" "$r" "$WORK/webhook/spool" \
 		    "$HH" -p 19101 -P /hooks/huskyhook -s "$SECRET" -n "$N_WEBHOOK" -c "$c" -x "wh$c-$r"
 		[ -z "$have_flask" ] || slice flask-gunicorn-durable "$c" "$r" "$WORK/flask/spool" \
@@ -309,12 +342,14 @@ echo "RSS of the largest receiver process: ${rss0} KiB after 100 requests, ${rss
 
 # median A B C [COL]: the median over rounds of A's column COL (default
 # 5, req/s) divided by B's, both at C connections, with the lowest and
-# highest round: "0.93 (0.85-1.02)". B "-" divides by nothing, for one
-# scenario's own column ratio (p99/p50: COL 7, B's COL 6).
+# highest round: "0.93 (0.85-1.02)". B may name two scenarios, "X|Y":
+# the larger of their figures in each round. With COL and BCOL, a ratio
+# of other columns (p99 against p99: 7 7; p99 against p50: 7 6).
 median() {
 	awk -F, -v a="$1" -v b="$2" -v c="$3" -v col="${4:-5}" -v bcol="${5:-${4:-5}}" '
+	BEGIN { nb = split(b, bs, "|") }
 	$2 == c && $1 == a { x[$3] = $col }
-	$2 == c && $1 == b { y[$3] = $bcol }
+	$2 == c { for (i = 1; i <= nb; i++) if ($1 == bs[i] && (!($3 in y) || $bcol > y[$3])) y[$3] = $bcol }
 	END {
 		n = 0
 		for (r in x) if ((r in y) && y[r] > 0) v[++n] = x[r] / y[r]
@@ -332,22 +367,28 @@ check_answers() {
 
 echo "== ratios: median over the rounds of the ratio within a round (lowest-highest round)"
 for c in $CONNS; do
-	echo "c=$c: durable / fsync loop        $(median hh-fastcgi-durable fsync-loop "$c")   (target >= 0.9)"
-	echo "c=$c: durable / webhook           $(median hh-fastcgi-durable webhook-durable "$c")   (target >= 4)"
-	echo "c=$c: durable / flask+gunicorn    $(median hh-fastcgi-durable flask-gunicorn-durable "$c")   (target >= 1.2)"
-	echo "c=$c: durable / express           $(median hh-fastcgi-durable express-durable "$c")   (target >= 1.2)"
-	echo "c=$c: duplicate / null FastCGI    $(median hh-fastcgi-duplicate null-fastcgi "$c")   (target >= 0.85)"
-	echo "c=$c: rejected / null FastCGI     $(median hh-fastcgi-rejected null-fastcgi "$c")   (target >= 0.85)"
+	echo "c=$c: fsync loop grouped / each   $(median fsync-loop-grouped fsync-loop "$c")   (group commit pays where > 1)"
+	echo "c=$c: durable / fsync loop        $(median hh-fastcgi-durable fsync-loop "$c")   (target >= 0.85 at 2, >= 1.2 at 16 (stretch))"
+	echo "c=$c: durable / faster loop       $(median hh-fastcgi-durable 'fsync-loop|fsync-loop-grouped' "$c")   (target >= 0.9 at 16)"
+	echo "c=$c: durable p99 / loop p99      $(median hh-fastcgi-durable fsync-loop "$c" 7 7)   (target <= 1.5)"
+	echo "c=$c: durable / webhook           $(median hh-fastcgi-durable webhook-durable "$c")   (target >= 8 at 16)"
+	echo "c=$c: durable / flask+gunicorn    $(median hh-fastcgi-durable flask-gunicorn-durable "$c")   (target >= 3 at 16)"
+	echo "c=$c: durable / express           $(median hh-fastcgi-durable express-durable "$c")   (target >= 2 at 16)"
+	echo "c=$c: duplicate / null FastCGI    $(median hh-fastcgi-duplicate null-fastcgi "$c")   (target >= 0.9)"
+	echo "c=$c: rejected / null FastCGI     $(median hh-fastcgi-rejected null-fastcgi "$c")   (target >= 0.9)"
 	echo "c=$c: null FastCGI / static file  $(median null-fastcgi static-file "$c")"
+	echo "c=$c: CGI durable / null CGI      $(median hh-cgi-durable null-cgi "$c")   (target >= 0.8 at 2)"
+	echo "c=$c: static CGI durable / null   $(median hh-cgi-static-durable null-cgi "$c")   (the self-contained receiver)"
 	echo "c=$c: CGI durable / FastCGI       $(median hh-cgi-durable hh-fastcgi-durable "$c")"
 	echo "c=$c: with 1 thread per process (the shape before threads):"
 	echo "c=$c:   durable / fsync loop      $(median hh-fastcgi-1-thread-durable fsync-loop "$c")"
 	echo "c=$c:   8 threads / 1 thread      $(median hh-fastcgi-durable hh-fastcgi-1-thread-durable "$c")"
-	echo "c=$c: with kick = yes / without  $(median hh-fastcgi-kick-durable hh-fastcgi-durable "$c")   (target >= 0.95 at 2)"
+	echo "c=$c: kick = yes / run --watch    $(median hh-fastcgi-kick-durable hh-fastcgi-watch-durable "$c")   (the kick's own cost; target >= 0.95 at 2)"
+	echo "c=$c: kick = yes / no hooks run   $(median hh-fastcgi-kick-durable hh-fastcgi-durable "$c")   (the kick and the hooks it runs)"
+	echo "c=$c: run --watch / no hooks run  $(median hh-fastcgi-watch-durable hh-fastcgi-durable "$c")   (the hooks, run by a watcher)"
 done
 c2=$(echo "$CONNS" | cut -d' ' -f1)
-echo "c=$c2: durable p99 / p50            $(median hh-fastcgi-durable hh-fastcgi-durable "$c2" 7 6)   (target <= 2)"
-echo "c=$c2: same, 1 thread per process  $(median hh-fastcgi-1-thread-durable hh-fastcgi-1-thread-durable "$c2" 7 6)"
+echo "c=$c2: durable p99 / p50            $(median hh-fastcgi-durable hh-fastcgi-durable "$c2" 7 6)"
 echo "c=$c2: fsync loop p99 / p50         $(median fsync-loop fsync-loop "$c2" 7 6)   (the disk's own spread)"
 echo "run / spawn loop (throughput)      $(echo "$spawn_s $run_s" | awk '{ printf "%.2f", $1 / $2 }')   (target >= 0.8)"
 echo "answers and events:"

@@ -88,8 +88,6 @@ log_msg(enum log_level level, const char *fmt, ...)
 	int saved_errno = errno;
 	char msg[LOG_LINE_BYTES], line[LOG_LINE_BYTES + 128], stamp[32];
 	va_list ap;
-	struct tm tm;
-	time_t now;
 	int n;
 
 	va_start(ap, fmt);
@@ -105,9 +103,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 		return;
 	}
 	if (log_kind == LOG_TO_FILE) {
-		now = time(NULL);
-		gmtime_r(&now, &tm);
-		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		log_format_time(stamp, sizeof stamp, time(NULL), -1);
 		n = snprintf(line, sizeof line, "%s %s[%ld]: %s: %s\n", stamp,
 		    log_progname, (long)getpid(), log_level_name(level), msg);
 	} else {
@@ -131,12 +127,16 @@ log_format_time(char *buf, size_t n, time_t t, long nsec)
 	struct tm tm;
 	char base[32];
 
-	/* A time from a damaged meta file may be out of any calendar. */
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+	/* A time from a damaged meta file may be out of any calendar. Not
+	 * strftime: it reads the local time zone (a file) for nothing. */
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
+	    tm.tm_year > 9999 - 1900) {
 		snprintf(buf, n, "(invalid time %lld)", (long long)t);
 		return;
 	}
+	snprintf(base, sizeof base, "%04d-%02d-%02dT%02d:%02d:%02d",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
 	if (nsec >= 0)
 		snprintf(buf, n, "%s.%06ldZ", base, nsec / 1000);
 	else

@@ -162,6 +162,8 @@ receiver_spool(struct receiver *r)
 		log_msg(LOG_LEVEL_ERR, "%s", err);
 		return -1;
 	}
+	/* The threads of a FastCGI process share events/'s fsyncs. */
+	spool_group_commits(r->spool, 1);
 	return 0;
 }
 

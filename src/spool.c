@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,7 @@ struct spool {
 	int	 logsfd;
 	int	 statefd[SPOOL_NSTATES];
 	int	 locked;	/* holds the run lock */
+	int	 grouped;	/* shares events/'s fsyncs (spool_group_commits) */
 	/* What was opened: the root, then spool_dirs, then the states. */
 	struct spool_id	 id[1 + SPOOL_NDIRS + SPOOL_NSTATES];
 	char	 host[SPOOL_HOST_BYTES];
@@ -85,13 +87,18 @@ static int
 spool_subdir(struct spool *sp, const char *name, int *fdp, char *err,
     size_t errlen)
 {
-	if (mkdirat(sp->rootfd, name, 0777) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s/%s: %s", sp->path,
-		    name, strerror(errno));
-		return -1;
+	int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW;
+
+	/* Made only when missing: a CGI receiver opens the spool per
+	 * request. */
+	if ((*fdp = openat(sp->rootfd, name, flags)) == -1 && errno == ENOENT) {
+		if (mkdirat(sp->rootfd, name, 0777) == -1 && errno != EEXIST) {
+			snprintf(err, errlen, "cannot create %s/%s: %s",
+			    sp->path, name, strerror(errno));
+			return -1;
+		}
+		*fdp = openat(sp->rootfd, name, flags);
 	}
-	*fdp = openat(sp->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-	    O_NOFOLLOW);
 	if (*fdp == -1) {
 		snprintf(err, errlen, "cannot open %s/%s: %s", sp->path, name,
 		    strerror(errno));
@@ -404,6 +411,83 @@ spool_meta_from_event(struct spool_meta *m, const struct event *ev,
 	clock_gettime(CLOCK_REALTIME, &m->received);
 }
 
+/*
+ * Group commit of the name: the threads of one process storing into one
+ * spool share the fsyncs of events/. Each linked name gets a number; a
+ * thread whose name is not yet durable either waits for the fsync under
+ * way (if it began after the link, the name is covered: that is why the
+ * number is taken after the link) or, if none is under way, makes one
+ * itself for every name linked so far. An fsync that fails fails every
+ * name up to the last one it was to cover, and, to be sure, those of an
+ * earlier fsync whose threads have not looked yet: their deliveries are
+ * answered 503 and come again. One group per process, for one events/
+ * at a time: a thread storing into another (a spool made anew, a config
+ * reloaded) takes the group over when nobody is in it, and else syncs on
+ * its own.
+ */
+static struct {
+	pthread_mutex_t		lock;
+	pthread_cond_t		done;
+	struct spool_id		dir;
+	int			users, syncing, err;
+	unsigned long long	linked, synced, failed;
+} spool_group = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+    { 0, 0 }, 0, 0, 0, 0, 0, 0 };
+
+void
+spool_group_commits(struct spool *sp, int on)
+{
+	sp->grouped = on;
+}
+
+/* events/ made durable with the name just linked there. */
+static int
+spool_sync_name(struct spool *sp)
+{
+	const struct spool_id *ev = &sp->id[2];	/* events/ */
+	unsigned long long mine, upto;
+	int r, err = 0;
+
+	if (!sp->grouped)
+		return fsync(sp->eventsfd);
+	pthread_mutex_lock(&spool_group.lock);
+	if (spool_group.users == 0)
+		spool_group.dir = *ev;
+	else if (spool_group.dir.dev != ev->dev ||
+	    spool_group.dir.ino != ev->ino) {
+		pthread_mutex_unlock(&spool_group.lock);
+		return fsync(sp->eventsfd);
+	}
+	spool_group.users++;
+	mine = ++spool_group.linked;
+	while (spool_group.synced < mine && spool_group.failed < mine) {
+		if (spool_group.syncing) {
+			pthread_cond_wait(&spool_group.done, &spool_group.lock);
+			continue;
+		}
+		spool_group.syncing = 1;
+		upto = spool_group.linked;
+		pthread_mutex_unlock(&spool_group.lock);
+		r = fsync(sp->eventsfd);
+		err = errno;
+		pthread_mutex_lock(&spool_group.lock);
+		spool_group.syncing = 0;
+		if (r == 0)
+			spool_group.synced = upto;
+		else {
+			spool_group.failed = upto;
+			spool_group.err = err;
+		}
+		pthread_cond_broadcast(&spool_group.done);
+	}
+	r = mine <= spool_group.failed ? -1 : 0;
+	err = spool_group.err;
+	spool_group.users--;
+	pthread_mutex_unlock(&spool_group.lock);
+	errno = err;
+	return r;
+}
+
 enum spool_result
 spool_commit(struct spool *sp, const struct event *ev, const char *remote_addr,
     const void *body, size_t len, int *differs)
@@ -466,7 +550,7 @@ spool_commit(struct spool *sp, const struct event *ev, const char *remote_addr,
 		unlinkat(sp->tmpfd, metatmp, 0);
 		return SPOOL_DUPLICATE;
 	}
-	if (fsync(sp->eventsfd) == -1) {
+	if (spool_sync_name(sp) == -1) {
 		saved = errno;
 		unlinkat(sp->eventsfd, name, 0);
 		errno = saved;

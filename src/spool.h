@@ -46,6 +46,10 @@ struct spool_meta {
 /* Opens the spool at path, making its subdirectories if they are missing.
  * err gets a reason on failure. */
 struct spool *spool_open(const char *path, char *err, size_t errlen);
+/* With on, spool_commit shares the fsyncs of events/ with the other
+ * threads of this process that store into the same spool (group
+ * commit); what is durable before the answer stays the same. */
+void spool_group_commits(struct spool *sp, int on);
 void spool_close(struct spool *sp);
 /* 1 if the spool's path and each of its directories still name the
  * directories spool_open opened: a long-running receiver reopens the

@@ -31,6 +31,8 @@ if [ -f "$FAULTLIB" ]; then
 			n=${point#*:}
 			id="evt_f_${call}_${n}_$err"
 			event "$id" > "$T/f.json"
+			# A directory is made only when missing.
+			[ "$call" != mkdirat ] || rmdir "$SPOOL/logs"
 			post "$T/f.json" LD_PRELOAD="$FAULTLIB" FAULT_CALL="$call" \
 			    FAULT_NTH="$n" FAULT_ERRNO="$err" FAULT_MARK="$T/fired"
 			check "$call #$n with $err: the fault fired" [ -e "$T/fired" ]
@@ -44,6 +46,8 @@ if [ -f "$FAULTLIB" ]; then
 			n=${point#*:}
 			id="evt_f_${call}_${n}_$err"
 			event "$id" > "$T/f.json"
+			# A directory is made only when missing.
+			[ "$call" != mkdirat ] || rmdir "$SPOOL/logs"
 			post "$T/f.json" LD_PRELOAD="$FAULTLIB" FAULT_CALL="$call" \
 			    FAULT_NTH="$n" FAULT_ERRNO="$err"
 			check "$call #$n fails with $err after the commit: 200, stored whole" \

@@ -127,14 +127,14 @@ t1=$(now_ms)
 check "requeue beside the watcher: exit 0" [ "$rc" = 0 ]
 check "... without waiting for its lock ($((t1 - t0)) ms)" [ $((t1 - t0)) -lt 5000 ]
 wait_for "^end evt_dead1 " "$T/times" 10
-check "the watcher ran the requeued event" [ "$(state_of evt_dead1)" = done ]
+check "the watcher ran the requeued event" [ "$(state_of evt_dead1)" = "done" ]
 hh purge --done > "$T/purge.out" 2>&1
 check "purge beside the watcher: exit 0" [ $? = 0 ]
 check "... and it purged" grep -q '^[1-9][0-9]* done events purged' "$T/purge.out"
 check "the watcher still runs" alive "$WATCH"
 deliver evt_after_purge
 wait_for "^end evt_after_purge " "$T/times" 10
-check "... and still runs new events" [ "$(state_of evt_after_purge)" = done ]
+check "... and still runs new events" [ "$(state_of evt_after_purge)" = "done" ]
 kill -TERM "$WATCH"
 wait "$WATCH"
 check "nothing pending or failed at the end" [ "$(count_files "$T/spool/pending")" = 0 ] && [ "$(count_files "$T/spool/failed")" = 0 ]
