@@ -245,6 +245,8 @@ for c in $CONNS; do
 		    "$HH" -p "$PORT_fcgi" -s "$SECRET" -n "$N_FAST" -c "$c" -m 0:100:0:0 -T "$now" -x "dup$c-$r"
 		slice hh-fastcgi-rejected "$c" "$r" "$WORK/fcgi/spool" \
 		    "$HH" -p "$PORT_fcgi" -s "$SECRET" -n "$N_FAST" -c "$c" -m 0:0:100:0 -x "rej$c-$r"
+		slice hh-fastcgi-1-thread-rejected "$c" "$r" "$WORK/onethread/spool" \
+		    "$HH" -p "$PORT_onethread" -s "$SECRET" -n "$N_FAST" -c "$c" -m 0:0:100:0 -x "rej1$c-$r"
 		slice hh-cgi-durable "$c" "$r" "$WORK/cgi/spool" \
 		    "$HH" -p "$PORT_cgi" -s "$SECRET" -n "$N_CGI" -c "$c" -x "cgi$c-$r"
 		[ -z "$PORT_cgistatic" ] || slice hh-cgi-static-durable "$c" "$r" "$WORK/cgistatic/spool" \
@@ -383,6 +385,7 @@ for c in $CONNS; do
 	echo "c=$c: with 1 thread per process (the shape before threads):"
 	echo "c=$c:   durable / fsync loop      $(median hh-fastcgi-1-thread-durable fsync-loop "$c")"
 	echo "c=$c:   8 threads / 1 thread      $(median hh-fastcgi-durable hh-fastcgi-1-thread-durable "$c")"
+	echo "c=$c:   rejected / null FastCGI   $(median hh-fastcgi-1-thread-rejected null-fastcgi "$c")"
 	echo "c=$c: kick = yes / run --watch    $(median hh-fastcgi-kick-durable hh-fastcgi-watch-durable "$c")   (the kick's own cost; target >= 0.95 at 2)"
 	echo "c=$c: kick = yes / no hooks run   $(median hh-fastcgi-kick-durable hh-fastcgi-durable "$c")   (the kick and the hooks it runs)"
 	echo "c=$c: run --watch / no hooks run  $(median hh-fastcgi-watch-durable hh-fastcgi-durable "$c")   (the hooks, run by a watcher)"
