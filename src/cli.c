@@ -537,14 +537,61 @@ cmd_status(struct cli *c)
 	return cli_with_spool(c, status_in);
 }
 
+/* What list keeps of an event while it orders them: its key, not the
+ * whole meta (about 5 KB), which is read again to be shown. */
+struct list_key {
+	time_t	 created;
+	char	*id;
+};
+
+struct list_keys {
+	struct list_key	*v;
+	size_t		 n, cap;
+	enum spool_state st;
+	enum cli_state	 want;	/* CLI_NSTATES: all */
+};
+
 static int
-meta_by_created(const void *a, const void *b)
+list_key_order(const void *a, const void *b)
 {
-	const struct spool_meta *x = a, *y = b;
+	const struct list_key *x = a, *y = b;
 
 	if (x->created != y->created)
 		return x->created < y->created ? -1 : 1;
 	return strcmp(x->id, y->id);
+}
+
+static int
+list_key_add(const struct spool_meta *m, void *arg)
+{
+	struct list_keys *k = arg;
+	struct list_key *grown;
+
+	if (k->want != CLI_NSTATES && cli_state_of(m, k->st) != k->want)
+		return 0;
+	if (k->n == k->cap) {
+		if ((grown = reallocarray(k->v, k->cap ? k->cap * 2 : 256,
+		    sizeof *grown)) == NULL)
+			return -1;
+		k->v = grown;
+		k->cap = k->cap ? k->cap * 2 : 256;
+	}
+	if ((k->v[k->n].id = strdup(m->id)) == NULL)
+		return -1;
+	k->v[k->n++].created = m->created;
+	return 0;
+}
+
+static void
+list_keys_free(struct list_keys *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		free(k->v[i].id);
+	free(k->v);
+	k->v = NULL;
+	k->n = k->cap = 0;
 }
 
 /*
@@ -592,37 +639,46 @@ list_one(const struct cli *c, const struct spool_meta *m, enum spool_state st,
 	putchar('\n');
 }
 
+/* Every event of the state asked for (all: each in turn), oldest
+ * created first: the keys of one spool state are ordered, then each meta
+ * is read again as it is shown (one that changed state meanwhile is left
+ * out), so that a backlog costs its keys, not its metas. */
 static int
 list_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
-	struct spool_meta *list;
-	enum cli_state want = CLI_NSTATES, cs;	/* CLI_NSTATES: all */
+	struct list_keys k;
+	struct spool_meta m;
 	enum spool_state st;
-	size_t n, i;
+	size_t i;
 	int first = 1, rc = 0;
 
+	memset(&k, 0, sizeof k);
+	k.want = CLI_NSTATES;
 	if (c->nargs == 1)
-		want = cli_state_named(c->args[0]);
+		k.want = cli_state_named(c->args[0]);
 	if (c->json)
 		printf("[");
 	for (st = 0; st < SPOOL_NSTATES; st++) {
-		if (want != CLI_NSTATES && cli_state_spool(want) != st)
+		if (k.want != CLI_NSTATES && cli_state_spool(k.want) != st)
 			continue;
-		if (spool_list(sp, st, &list, &n) == -1) {
+		k.st = st;
+		if (spool_each(sp, st, list_key_add, &k) != 0) {
 			rc = fail("%s: %s events: %s", cfg->spool,
 			    spool_state_name(st), strerror(errno));
+			list_keys_free(&k);
 			continue;
 		}
-		if (n > 1)
-			qsort(list, n, sizeof *list, meta_by_created);
-		for (i = 0; i < n; i++) {
-			cs = cli_state_of(&list[i], st);
-			if (want != CLI_NSTATES && cs != want)
+		if (k.n > 1)
+			qsort(k.v, k.n, sizeof *k.v, list_key_order);
+		for (i = 0; i < k.n; i++) {
+			if (spool_load(sp, st, k.v[i].id, &m) == -1 ||
+			    (k.want != CLI_NSTATES &&
+			    cli_state_of(&m, st) != k.want))
 				continue;
-			list_one(c, &list[i], st, first);
+			list_one(c, &m, st, first);
 			first = 0;
 		}
-		free(list);
+		list_keys_free(&k);
 	}
 	if (c->json)
 		printf("]\n");

@@ -416,10 +416,11 @@ run_is_due(time_t next_attempt, time_t now, int watch)
 }
 
 /* What the sequential pass keeps of a due event while it orders them:
- * not the whole meta (about 5 KB with room for every hook's name), so
- * that a backlog of hundreds of thousands stays small. */
+ * not the whole meta (about 5 KB with room for every hook's name), nor
+ * room for the longest id, so that a backlog of hundreds of thousands
+ * stays small. */
 struct run_due {
-	char		 id[EVENT_ID_MAX_CHARS + 1];
+	char		*id;
 	time_t		 created;
 	struct timespec	 received;
 };
@@ -446,11 +447,24 @@ run_due_add(const struct spool_meta *m, void *arg)
 		}
 		l->v = grown;
 	}
-	memcpy(l->v[l->n].id, m->id, sizeof l->v[l->n].id);
+	if ((l->v[l->n].id = strdup(m->id)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
 	l->v[l->n].created = m->created;
 	l->v[l->n].received = m->received;
 	l->n++;
 	return 0;
+}
+
+static void
+run_due_free(struct run_due_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].id);
+	free(l->v);
 }
 
 static int
@@ -475,7 +489,7 @@ run_sequential(struct run_ctx *ctx, char *err, size_t errlen)
 	if (spool_each(ctx->sp, SPOOL_PENDING, run_due_add, &due) == -1) {
 		snprintf(err, errlen, "%s/pending: %s", ctx->cfg->spool,
 		    strerror(errno));
-		free(due.v);
+		run_due_free(&due);
 		return -1;
 	}
 	if (due.n > 1)
@@ -485,22 +499,24 @@ run_sequential(struct run_ctx *ctx, char *err, size_t errlen)
 		if (spool_find(ctx->sp, due.v[i].id, &m) == SPOOL_PENDING)
 			run_event(ctx, &m);
 	}
-	free(due.v);
+	run_due_free(&due);
 	return 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* Parallel dispatch and --watch.                                      */
 
-/* A pending event the scheduler knows of, not running. */
+/* A pending event the scheduler knows of, not running: small (its id
+ * apart), as a backlog holds hundreds of thousands. */
 struct run_item {
-	char		 id[EVENT_ID_MAX_CHARS + 1];
+	char		*id;
 	time_t		 created;
 	struct timespec	 received;
 	time_t		 due;		/* next_attempt, or later (see reap) */
 	uint64_t	 group;		/* hash of its order_by value */
-	int		 grouped;	/* 0: it has none, orders with nothing */
-	int		 gone;		/* dispatched or dropped in this pass */
+	unsigned char	 group_known;	/* group and grouped are read */
+	unsigned char	 grouped;	/* 0: it has none, orders with nothing */
+	unsigned char	 gone;		/* dispatched or dropped in this pass */
 };
 
 /* An event whose child process is running its hooks. */
@@ -567,7 +583,9 @@ run_group_member(const char *key, const char *value, size_t len, void *arg)
 
 /* The event's order_by group, from its stored body (the meta does not
  * hold data). A body that does not read or parse has none: its child
- * will record why. */
+ * will record why. Read when the event may start (dispatch), not when
+ * it is listed: a backlog's bodies are not all read before the first
+ * one runs. */
 static void
 run_group_of(struct run_sched *s, struct run_item *it)
 {
@@ -577,6 +595,7 @@ run_group_of(struct run_sched *s, struct run_item *it)
 	size_t len;
 	int fd;
 
+	it->group_known = 1;
 	it->grouped = 0;
 	if (s->member == NULL || s->jobs == 1)
 		return;		/* one at a time is in order anyway */
@@ -604,20 +623,34 @@ run_is_running(const struct run_sched *s, const char *id)
 	return 0;
 }
 
+/* Forgets every item (a rescan lists them afresh). */
+static void
+run_items_clear(struct run_sched *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nitems; i++)
+		free(s->items[i].id);
+	s->nitems = 0;
+}
+
 /* Learns of a pending event (new, or its meta changed), not before
- * not_before. */
+ * not_before; known: the caller knows it is not among the items (a
+ * rescan, whose names are each once in pending/), so none is looked
+ * through. */
 static int
 run_sched_put(struct run_sched *s, const struct spool_meta *m,
-    time_t not_before)
+    time_t not_before, int known)
 {
 	struct run_item *it, *n;
-	size_t i;
+	size_t i = s->nitems;
 
 	if (run_is_running(s, m->id))
 		return 0;	/* its child's own save: reaped later */
-	for (i = 0; i < s->nitems; i++)
-		if (strcmp(s->items[i].id, m->id) == 0)
-			break;
+	if (!known)
+		for (i = 0; i < s->nitems; i++)
+			if (strcmp(s->items[i].id, m->id) == 0)
+				break;
 	if (i == s->nitems) {
 		if (s->nitems == s->cap) {
 			if ((n = reallocarray(s->items, s->cap ? s->cap * 2 : 64,
@@ -626,10 +659,11 @@ run_sched_put(struct run_sched *s, const struct spool_meta *m,
 			s->items = n;
 			s->cap = s->cap ? s->cap * 2 : 64;
 		}
-		it = &s->items[s->nitems++];
+		it = &s->items[s->nitems];
 		memset(it, 0, sizeof *it);
-		memcpy(it->id, m->id, sizeof it->id);
-		run_group_of(s, it);
+		if ((it->id = strdup(m->id)) == NULL)
+			return -1;
+		s->nitems++;
 	}
 	it = &s->items[i];
 	it->created = m->created;
@@ -643,7 +677,7 @@ run_sched_put(struct run_sched *s, const struct spool_meta *m,
 static int
 run_sched_scan_one(const struct spool_meta *m, void *arg)
 {
-	if (run_sched_put(arg, m, 0) == -1) {
+	if (run_sched_put(arg, m, 0, 1) == -1) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -653,7 +687,7 @@ run_sched_scan_one(const struct spool_meta *m, void *arg)
 static int
 run_sched_scan(struct run_sched *s)
 {
-	s->nitems = 0;
+	run_items_clear(s);
 	return spool_each(s->ctx->sp, SPOOL_PENDING, run_sched_scan_one, s);
 }
 
@@ -666,7 +700,7 @@ run_sched_note(struct run_sched *s, const char *id, time_t not_before)
 	if (!event_id_is_valid(id, strlen(id)))
 		return;		/* a tool's temporary name, or not ours */
 	if (spool_find(s->ctx->sp, id, &m) == SPOOL_PENDING &&
-	    run_sched_put(s, &m, not_before) == -1)
+	    run_sched_put(s, &m, not_before, 0) == -1)
 		log_msg(LOG_LEVEL_ERR, "event %s: out of memory; the next "
 		    "rescan finds it", id);
 }
@@ -731,6 +765,9 @@ run_sched_dispatch(struct run_sched *s, time_t *next)
 		/* The earliest due event of a group is the first looked at
 		 * here: it starts, or its group is running. Either way the
 		 * later ones of the group wait. */
+		if (!s->stopping && s->njobs < (size_t)s->jobs &&
+		    !it->group_known)
+			run_group_of(s, it);
 		if (s->stopping || s->njobs == (size_t)s->jobs ||
 		    run_group_busy(s, it)) {
 			waiting++;
@@ -757,7 +794,8 @@ run_sched_dispatch(struct run_sched *s, time_t *next)
 		if (pid == 0)
 			run_child(s, &m);
 		s->job[s->njobs].pid = pid;
-		memcpy(s->job[s->njobs].id, it->id, sizeof it->id);
+		snprintf(s->job[s->njobs].id, sizeof s->job[s->njobs].id, "%s",
+		    it->id);
 		s->job[s->njobs].group = it->group;
 		s->job[s->njobs].grouped = it->grouped;
 		s->njobs++;
@@ -766,6 +804,8 @@ run_sched_dispatch(struct run_sched *s, time_t *next)
 	for (i = 0, o = 0; i < s->nitems; i++)
 		if (!s->items[i].gone)
 			s->items[o++] = s->items[i];
+		else
+			free(s->items[i].id);
 	s->nitems = o;
 	return waiting;
 }
@@ -1007,6 +1047,7 @@ done:
 		close(nfd);
 	if (sfd != -1)
 		close(sfd);
+	run_items_clear(&s);
 	free(s.items);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;

@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/random.h>
@@ -274,24 +275,33 @@ spool_tmp_name(struct spool *sp, char *buf, size_t n)
  * user's making). O_NONBLOCK changes nothing for a regular file.
  */
 static int
-spool_open_file(int dirfd, const char *name, int flags, mode_t mode)
+spool_open_file_st(int dirfd, const char *name, int flags, mode_t mode,
+    struct stat *st)
 {
-	struct stat st;
 	int fd, saved;
 
 	fd = openat(dirfd, name, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
 	    mode);
 	if (fd == -1)
 		return -1;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
 		saved = errno;
-		if (saved == 0 || S_ISREG(st.st_mode) == 0)
+		if (saved == 0 || S_ISREG(st->st_mode) == 0)
 			saved = EINVAL;
 		close(fd);
 		errno = saved;
 		return -1;
 	}
 	return fd;
+}
+
+/* The same, when the caller needs no more of the file's status. */
+static int
+spool_open_file(int dirfd, const char *name, int flags, mode_t mode)
+{
+	struct stat st;
+
+	return spool_open_file_st(dirfd, name, flags, mode, &st);
 }
 
 /* Writes a new file tmp/<name> holding buf; fsync'd if durable. On
@@ -863,12 +873,29 @@ spool_state_unlock(struct spool *sp)
 static ssize_t
 read_small(int dirfd, const char *name, char *buf, size_t n)
 {
-	ssize_t r;
+	struct stat st;
+	ssize_t r = 0, rest;
 	int fd, saved;
 
-	if ((fd = spool_open_file(dirfd, name, O_RDONLY, 0)) == -1)
+	if ((fd = spool_open_file_st(dirfd, name, O_RDONLY, 0, &st)) == -1)
 		return -1;
-	r = io_read_full(fd, buf, n);
+	/* A read that returns the size fstat told is taken as the whole
+	 * file, without a second read to find its end: a backlog reads
+	 * hundreds of thousands of metas, and that read was a fifth of the
+	 * system calls. Our writers never grow a file in place (they rename
+	 * a new one over it); what a file holds is checked by its reader
+	 * whatever it is, and one that grew meanwhile is read on. */
+	if (st.st_size >= 0 && (size_t)st.st_size < n &&
+	    (r = read(fd, buf, (size_t)st.st_size + 1)) == st.st_size) {
+		close(fd);
+		return r;
+	}
+	if (r < 0)
+		r = 0;		/* EINTR, say: read from the start */
+	if ((rest = io_read_full(fd, buf + r, n - (size_t)r)) == -1)
+		r = -1;
+	else
+		r += rest;
 	saved = errno;
 	close(fd);
 	if (r == (ssize_t)n) {
@@ -1367,22 +1394,238 @@ spool_list(struct spool *sp, enum spool_state st, struct spool_meta **out,
 	return 0;
 }
 
+/* The names of a directory packed into one buffer (a name is a few
+ * bytes; a malloc of its own for each cost more than the name). */
+struct spool_names {
+	char	*buf;
+	size_t	 len, bufcap;
+	size_t	*off;
+	size_t	 n, cap;
+};
+
+static void
+spool_names_free(struct spool_names *nm)
+{
+	free(nm->buf);
+	free(nm->off);
+}
+
+/* Every valid event id named in dirfd, into nm. */
+static int
+spool_names_scan(int dirfd, struct spool_names *nm)
+{
+	struct dirent *de;
+	size_t len;
+	void *grown;
+	DIR *d;
+
+	memset(nm, 0, sizeof *nm);
+	if ((d = spool_opendir(dirfd)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (!event_id_is_valid(de->d_name, len))
+			continue;
+		if (nm->n == nm->cap) {
+			nm->cap = nm->cap ? nm->cap * 2 : 1024;
+			if ((grown = reallocarray(nm->off, nm->cap,
+			    sizeof *nm->off)) == NULL)
+				goto fail;
+			nm->off = grown;
+		}
+		if (nm->bufcap - nm->len < len + 1) {
+			nm->bufcap = nm->bufcap ? nm->bufcap * 2 : 16384;
+			if ((grown = realloc(nm->buf, nm->bufcap)) == NULL)
+				goto fail;
+			nm->buf = grown;
+		}
+		memcpy(nm->buf + nm->len, de->d_name, len + 1);
+		nm->off[nm->n++] = nm->len;
+		nm->len += len + 1;
+	}
+	closedir(d);
+	return 0;
+fail:
+	closedir(d);
+	spool_names_free(nm);
+	errno = ENOMEM;
+	return -1;
+}
+
+/*
+ * spool_each reads metas ahead of fn on other cores: a backlog's cost is
+ * a few system calls per meta (openat, fstat, read, close), which one
+ * core does no faster. Loader threads take chunks of names in turn and
+ * fill one of a few buffers each; fn is still called in this thread, in
+ * the names' order, one meta at a time. They only read: a meta that does
+ * not load is handed back, and repaired (under the run lock) here.
+ */
+#define SPOOL_EACH_CHUNK	32	/* metas a buffer holds */
+#define SPOOL_EACH_THREADS	4	/* loaders at most */
+#define SPOOL_EACH_MIN_NAMES	256	/* fewer: one thread does it */
+
+enum spool_each_buf_state { SPOOL_BUF_EMPTY, SPOOL_BUF_FILLING, SPOOL_BUF_FULL };
+
+struct spool_each_buf {
+	struct spool_meta	 m[SPOOL_EACH_CHUNK];
+	int			 err[SPOOL_EACH_CHUNK];	/* 0: loaded */
+	size_t			 chunk;
+	enum spool_each_buf_state state;
+};
+
+struct spool_each_ahead {
+	struct spool		*sp;
+	enum spool_state	 st;
+	const struct spool_names *nm;
+	size_t			 nchunks, next, nbuf;
+	int			 stop;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	struct spool_each_buf	*buf;
+};
+
+static void *
+spool_each_loader(void *arg)
+{
+	struct spool_each_ahead *a = arg;
+	struct spool_each_buf *b;
+	size_t i, lo, hi;
+
+	pthread_mutex_lock(&a->mu);
+	while (!a->stop && a->next < a->nchunks) {
+		b = &a->buf[a->next % a->nbuf];
+		if (b->state != SPOOL_BUF_EMPTY) {
+			pthread_cond_wait(&a->cv, &a->mu);
+			continue;
+		}
+		b->state = SPOOL_BUF_FILLING;
+		b->chunk = a->next++;
+		pthread_mutex_unlock(&a->mu);
+		lo = b->chunk * SPOOL_EACH_CHUNK;
+		hi = lo + SPOOL_EACH_CHUNK < a->nm->n ? lo + SPOOL_EACH_CHUNK :
+		    a->nm->n;
+		for (i = lo; i < hi; i++)
+			b->err[i - lo] = spool_meta_load(a->sp, a->st,
+			    a->nm->buf + a->nm->off[i], &b->m[i - lo]) == 0 ? 0 :
+			    errno != 0 ? errno : EINVAL;
+		pthread_mutex_lock(&a->mu);
+		b->state = SPOOL_BUF_FULL;
+		pthread_cond_broadcast(&a->cv);
+	}
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
+/* How many loaders: one per online core, within SPOOL_EACH_THREADS; 0
+ * (this thread alone) for few names or one core. */
+static size_t
+spool_each_nloaders(size_t n)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < SPOOL_EACH_MIN_NAMES || cores < 2)
+		return 0;
+	return cores < SPOOL_EACH_THREADS ? (size_t)cores : SPOOL_EACH_THREADS;
+}
+
+/* fn over the metas the loaders fill, chunk after chunk; *ran is 0 if
+ * no loader could be started (and nothing was done). */
+static int
+spool_each_ahead(struct spool *sp, enum spool_state st,
+    const struct spool_names *nm, size_t nloaders,
+    int (*fn)(const struct spool_meta *, void *), void *arg, int *ran)
+{
+	pthread_t tid[SPOOL_EACH_THREADS];
+	struct spool_each_ahead a;
+	struct spool_each_buf *b;
+	struct spool_meta m;
+	size_t j, k, i, started = 0;
+	int rc = 0;
+
+	memset(&a, 0, sizeof a);
+	a.sp = sp;
+	a.st = st;
+	a.nm = nm;
+	a.nchunks = (nm->n + SPOOL_EACH_CHUNK - 1) / SPOOL_EACH_CHUNK;
+	a.nbuf = 2 * nloaders;
+	*ran = 0;
+	if ((a.buf = calloc(a.nbuf, sizeof *a.buf)) == NULL)
+		return 0;
+	pthread_mutex_init(&a.mu, NULL);
+	pthread_cond_init(&a.cv, NULL);
+	while (started < nloaders && pthread_create(&tid[started], NULL,
+	    spool_each_loader, &a) == 0)
+		started++;
+	if (started == 0)
+		goto done;	/* none: the caller reads them */
+	*ran = 1;
+	for (j = 0; j < a.nchunks && rc == 0; j++) {
+		b = &a.buf[j % a.nbuf];
+		pthread_mutex_lock(&a.mu);
+		while (b->state != SPOOL_BUF_FULL || b->chunk != j)
+			pthread_cond_wait(&a.cv, &a.mu);
+		pthread_mutex_unlock(&a.mu);
+		for (k = 0; k < SPOOL_EACH_CHUNK && rc == 0; k++) {
+			i = j * SPOOL_EACH_CHUNK + k;
+			if (i >= nm->n)
+				break;
+			if (b->err[k] == 0)
+				rc = fn(&b->m[k], arg);
+			else if (b->err[k] != ENOENT &&
+			    spool_meta_load_or_repair(sp, st, nm->buf +
+			    nm->off[i], &m) == 0)
+				rc = fn(&m, arg);
+		}
+		pthread_mutex_lock(&a.mu);
+		b->state = SPOOL_BUF_EMPTY;
+		pthread_cond_broadcast(&a.cv);
+		pthread_mutex_unlock(&a.mu);
+	}
+	pthread_mutex_lock(&a.mu);
+	a.stop = 1;
+	pthread_cond_broadcast(&a.cv);
+	pthread_mutex_unlock(&a.mu);
+	while (started > 0)
+		pthread_join(tid[--started], NULL);
+done:
+	pthread_cond_destroy(&a.cv);
+	pthread_mutex_destroy(&a.mu);
+	free(a.buf);
+	return rc;
+}
+
 int
 spool_each(struct spool *sp, enum spool_state st,
     int (*fn)(const struct spool_meta *, void *), void *arg)
 {
-	char **names = NULL;
-	size_t nnames = 0, cap = 0, i;
+	struct spool_names nm;
 	struct spool_meta m;
-	int rc = 0;
+	size_t i;
+	int rc = 0, ran = 0;
 
-	if (spool_scan(sp->statefd[st], NULL, &names, &nnames, &cap) == -1)
+	if (spool_names_scan(sp->statefd[st], &nm) == -1)
 		return -1;
-	for (i = 0; i < nnames && rc == 0; i++)
-		if (spool_meta_load_or_repair(sp, st, names[i], &m) == 0)
-			rc = fn(&m, arg);
-	names_free(names, nnames);
+	if (spool_each_nloaders(nm.n) > 0)
+		rc = spool_each_ahead(sp, st, &nm, spool_each_nloaders(nm.n),
+		    fn, arg, &ran);
+	if (!ran)
+		for (i = 0; i < nm.n && rc == 0; i++)
+			if (spool_meta_load_or_repair(sp, st, nm.buf + nm.off[i],
+			    &m) == 0)
+				rc = fn(&m, arg);
+	spool_names_free(&nm);
 	return rc;
+}
+
+int
+spool_load(struct spool *sp, enum spool_state st, const char *id,
+    struct spool_meta *m)
+{
+	if (!event_id_is_valid(id, strlen(id))) {
+		errno = EINVAL;
+		return -1;
+	}
+	return spool_meta_load_or_repair(sp, st, id, m);
 }
 
 long

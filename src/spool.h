@@ -118,6 +118,10 @@ int spool_list(struct spool *sp, enum spool_state st, struct spool_meta **out,
  * Metas are read and repaired as spool_list does. */
 int spool_each(struct spool *sp, enum spool_state st,
     int (*fn)(const struct spool_meta *, void *), void *arg);
+/* The meta of id in state st, read (and repaired) as spool_each reads
+ * each: 0, or -1 (errno ENOENT: not in that state). */
+int spool_load(struct spool *sp, enum spool_state st, const char *id,
+    struct spool_meta *m);
 /* How many events are in state st: a directory scan, no file read. */
 long spool_count(struct spool *sp, enum spool_state st);
 /* Finds id in any state, done and failed before pending. Returns the

@@ -1,12 +1,103 @@
 /* The spool's meta format round-trips, escapes what could break a line,
  * and refuses torn or foreign files: a meta file is read back as
  * untrusted input, each field checked as the receiver checks a request. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "event.h"
 #include "meta.h"
 #include "spool.h"
 #include "tap.h"
+
+/* spool_each over a spool of more events than one thread reads alone
+ * (its loader threads): each once, a stop where fn says, a damaged meta
+ * left out. */
+#define EACH_N	600
+
+struct each_seen {
+	unsigned char	 seen[EACH_N];
+	long		 calls, twice, stop_at;
+};
+
+static int
+each_note(const struct spool_meta *m, void *arg)
+{
+	struct each_seen *e = arg;
+	long i = strtol(m->id + 4, NULL, 10);
+
+	if (i >= 0 && i < EACH_N && e->seen[i]++)
+		e->twice++;
+	return ++e->calls == e->stop_at ? 7 : 0;
+}
+
+static void
+each_test(void)
+{
+	char dir[] = "/tmp/unit-spool.XXXXXX", err[256], path[512];
+	struct each_seen e;
+	struct spool_meta m;
+	struct spool *sp;
+	struct event ev;
+	long i, missing = 0;
+	int differs, fd, rc;
+
+	if (mkdtemp(dir) == NULL || (sp = spool_open(dir, err, sizeof err))
+	    == NULL) {
+		tap_ok(0, "a spool to list: %s", strerror(errno));
+		return;
+	}
+	memset(&ev, 0, sizeof ev);
+	snprintf(ev.type, sizeof ev.type, "call.completed");
+	snprintf(ev.org_id, sizeof ev.org_id, "o");
+	snprintf(ev.created_at, sizeof ev.created_at, "2026-06-01T10:00:00Z");
+	ev.created = 1780308000;
+	for (i = 0, rc = 0; i < EACH_N; i++) {
+		snprintf(ev.id, sizeof ev.id, "evt_%ld", i);
+		if (spool_commit(sp, &ev, "192.0.2.1", "{}", 2, &differs) !=
+		    SPOOL_STORED)
+			rc = -1;
+	}
+	tap_ok(rc == 0, "%d events stored", EACH_N);
+
+	memset(&e, 0, sizeof e);
+	rc = spool_each(sp, SPOOL_PENDING, each_note, &e);
+	for (i = 0; i < EACH_N; i++)
+		missing += !e.seen[i];
+	tap_ok(rc == 0 && e.calls == EACH_N && e.twice == 0 && missing == 0,
+	    "spool_each: every meta once (%ld calls, %ld twice, %ld missing)",
+	    e.calls, e.twice, missing);
+
+	memset(&e, 0, sizeof e);
+	e.stop_at = 300;
+	rc = spool_each(sp, SPOOL_PENDING, each_note, &e);
+	tap_ok(rc == 7 && e.calls == 300, "spool_each stops at fn's first "
+	    "non-zero return, and returns it (%d after %ld)", rc, e.calls);
+
+	snprintf(path, sizeof path, "%s/pending/evt_123", dir);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	tap_ok(fd != -1 && write(fd, "event_id=evt_123\n", 17) == 17,
+	    "a meta damaged");
+	if (fd != -1)
+		close(fd);
+	memset(&e, 0, sizeof e);
+	rc = spool_each(sp, SPOOL_PENDING, each_note, &e);
+	tap_ok(rc == 0 && e.calls == EACH_N - 1 && !e.seen[123],
+	    "a damaged meta is left out (not locked: not repaired)");
+	tap_ok(spool_load(sp, SPOOL_PENDING, "evt_124", &m) == 0 &&
+	    strcmp(m.id, "evt_124") == 0, "spool_load reads one meta");
+	tap_ok(spool_load(sp, SPOOL_DONE, "evt_124", &m) == -1 &&
+	    errno == ENOENT, "spool_load: not in that state, ENOENT");
+	tap_ok(spool_load(sp, SPOOL_PENDING, "../x", &m) == -1 &&
+	    errno == EINVAL, "spool_load: not an id, EINVAL");
+	spool_close(sp);
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	if (system(path) != 0)
+		tap_ok(0, "%s removed", dir);
+}
 
 /* good with the line of key replaced by line ("" to drop it), parsed. */
 static int
@@ -94,5 +185,6 @@ main(void)
 	tap_ok(parse_with(buf, "finished", "") == -1, "a missing key refused");
 	tap_ok(parse_with(buf, "finished", "finished=0\nfinished=0\n") == -1, "a key given twice refused");
 	tap_ok(parse_with(buf, "finished", "finished=0\nextra=1\n") == -1, "an unknown key refused");
+	each_test();
 	return tap_done();
 }
