@@ -120,6 +120,25 @@ slice() {
 	    $(($(stored_count "$sc_sp") - sc_before))
 }
 
+# settle NAME [watched]: waits (up to 60 s) until nothing is pending in
+# $WORK/NAME's spool and, unless a watcher holds its lock for good, no
+# run holds it: the hooks a kicked run or the watcher still has to run
+# must not share the cores with the next scenario.
+settle() {
+	st_i=0
+	while [ $st_i -lt 600 ]; do
+		st_out=$("$build/huskyhook" -c "$WORK/$1/huskyhook.conf" status 2>/dev/null)
+		if echo "$st_out" | grep -q '^pending *0' &&
+		    echo "$st_out" | grep -q '^retrying *0' &&
+		    { [ -n "${2:-}" ] || ! echo "$st_out" | grep -q '^run *held by'; }; then
+			return 0
+		fi
+		sleep 0.1
+		st_i=$((st_i + 1))
+	done
+	echo "bench: $1 was still running hooks after 60 s" >&2
+}
+
 # serve NAME SNIPPET PROGRAM [CONFIG LINES...]: lighttpd with the shipped
 # SNIPPET and PROGRAM as the FastCGI/CGI program, in $WORK/NAME with its
 # own spool and config; its port in $SERVED_PORT. Left running until the
@@ -236,8 +255,10 @@ for c in $CONNS; do
 		    "$HH" -p "$PORT_onethread" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "one$c-$r"
 		slice hh-fastcgi-kick-durable "$c" "$r" "$WORK/kick/spool" \
 		    "$HH" -p "$PORT_kick" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "kick$c-$r"
+		settle kick
 		slice hh-fastcgi-watch-durable "$c" "$r" "$WORK/watchside/spool" \
 		    "$HH" -p "$PORT_watchside" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "watch$c-$r"
+		settle watchside watched
 		# The 16 events the duplicates repeat are stored first.
 		now=$(date +%s)
 		"$HH" -p "$PORT_fcgi" -s "$SECRET" -n 16 -c 1 -m 0:100:0:0 -T "$now" -x "dup$c-$r" > /dev/null

@@ -127,7 +127,6 @@ receive_usage(const char *arg)
 static void *
 receive_serve(void *arg)
 {
-	static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
 	char answer[RESPONSE_BYTES];
 	struct request_io io = { receive_fcgi_param, receive_fcgi_read, NULL };
 	struct response resp;
@@ -144,11 +143,12 @@ receive_serve(void *arg)
 	}
 	io.arg = &req;
 	for (;;) {
-		/* One accept at a time, as libfcgi's threaded example has
-		 * it: some systems wake every waiting thread otherwise. */
-		pthread_mutex_lock(&accept_lock);
+		/* Every thread waits in accept(2) at once, with no lock of
+		 * ours around it (libfcgi's threaded example has one, for
+		 * systems that wake every waiter): Linux wakes one waiter per
+		 * connection, where a lock made each request wake a second
+		 * thread, the next to accept. */
 		rc = FCGX_Accept_r(&req);
-		pthread_mutex_unlock(&accept_lock);
 		if (rc < 0)
 			break;
 		receiver_handle(r, &io, &resp);
