@@ -423,18 +423,25 @@ spool_meta_from_event(struct spool_meta *m, const struct event *ev,
 
 /*
  * Group commit of the name: the threads of one process storing into one
- * spool share the fsyncs of events/. Each linked name gets a number; a
- * thread whose name is not yet durable either waits for the fsync under
- * way (if it began after the link, the name is covered: that is why the
- * number is taken after the link) or, if none is under way, makes one
- * itself for every name linked so far. An fsync that fails fails every
- * name up to the last one it was to cover, and, to be sure, those of an
- * earlier fsync whose threads have not looked yet: their deliveries are
- * answered 503 and come again. One group per process, for one events/
- * at a time: a thread storing into another (a spool made anew, a config
- * reloaded) takes the group over when nobody is in it, and else syncs on
- * its own.
+ * spool share the fsyncs of events/. Each linked name gets a number
+ * (taken after the link); an fsync that begins after a link makes that
+ * name durable when it returns. A thread whose name is not yet durable
+ * makes an fsync itself, for every name linked so far, if fewer than two
+ * are under way; else it waits for one. Two, as the journal has them: one
+ * being written and the next one gathering, so that a second thread never
+ * waits for the first one's fsync to start its own (one fsync at a time
+ * left the disk idle between them, and lost to one fsync per event at 2
+ * connections), while the threads that come during both share the next.
+ * An fsync that fails fails every name up to the last one it was to cover
+ * but the one of the thread whose own fsync succeeded (and, to be sure,
+ * those of earlier fsyncs whose threads have not looked yet): their
+ * deliveries are answered 503 and come again. One group per
+ * process, for one events/ at a time: a thread storing into another (a
+ * spool made anew, a config reloaded) takes the group over when nobody
+ * is in it, and else syncs on its own.
  */
+#define SPOOL_GROUP_SYNCS	2
+
 static struct {
 	pthread_mutex_t		lock;
 	pthread_cond_t		done;
@@ -456,7 +463,7 @@ spool_sync_name(struct spool *sp)
 {
 	const struct spool_id *ev = &sp->id[2];	/* events/ */
 	unsigned long long mine, upto;
-	int r, err = 0;
+	int r, err = 0, own = 0;
 
 	if (!sp->grouped)
 		return fsync(sp->eventsfd);
@@ -471,26 +478,30 @@ spool_sync_name(struct spool *sp)
 	spool_group.users++;
 	mine = ++spool_group.linked;
 	while (spool_group.synced < mine && spool_group.failed < mine) {
-		if (spool_group.syncing) {
+		if (spool_group.syncing == SPOOL_GROUP_SYNCS) {
 			pthread_cond_wait(&spool_group.done, &spool_group.lock);
 			continue;
 		}
-		spool_group.syncing = 1;
+		spool_group.syncing++;
 		upto = spool_group.linked;
 		pthread_mutex_unlock(&spool_group.lock);
 		r = fsync(sp->eventsfd);
 		err = errno;
 		pthread_mutex_lock(&spool_group.lock);
-		spool_group.syncing = 0;
-		if (r == 0)
-			spool_group.synced = upto;
-		else {
+		spool_group.syncing--;
+		if (r == 0) {
+			own = 1;
+			if (upto > spool_group.synced)
+				spool_group.synced = upto;
+		} else if (upto > spool_group.failed) {
 			spool_group.failed = upto;
 			spool_group.err = err;
 		}
 		pthread_cond_broadcast(&spool_group.done);
 	}
-	r = mine <= spool_group.failed ? -1 : 0;
+	/* Its own fsync, begun after its link, answers for it; another's
+	 * does only if no fsync that covered it failed. */
+	r = !own && mine <= spool_group.failed ? -1 : 0;
 	err = spool_group.err;
 	spool_group.users--;
 	pthread_mutex_unlock(&spool_group.lock);

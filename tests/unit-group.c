@@ -1,9 +1,9 @@
 /*
  * Group commit (spool_group_commits): threads share the fsyncs of
- * events/, and a shared fsync that fails fails every delivery it was to
- * make durable, not only the thread that made it. fsync is wrapped
- * (-Wl,--wrap=fsync) so that the test decides when a directory's fsync
- * ends and how.
+ * events/, at most two under way at once, and a shared fsync that fails
+ * fails every delivery it was to make durable, not only the thread that
+ * made it. fsync is wrapped (-Wl,--wrap=fsync) so that the test decides
+ * when each fsync of a directory ends, and how.
  */
 #include <sys/stat.h>
 #include <dirent.h>
@@ -19,14 +19,25 @@
 #include "spool.h"
 #include "tap.h"
 
-#define NTHREADS 8
+#define NTHREADS	8
+#define NGATES		16
 
 int __real_fsync(int);
 int __wrap_fsync(int);
 
 static char events_dir[512];
-static int dir_syncs;		/* directory fsyncs seen */
 static pthread_mutex_t wrap_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wrap_cv = PTHREAD_COND_INITIALIZER;
+static int dir_syncs;		/* directory fsyncs begun */
+static int open_gate[NGATES];	/* 1: the nth may end; 2: and fails */
+
+static void
+nap(void)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+	nanosleep(&tick, NULL);
+}
 
 static int
 count_names(const char *dir)
@@ -43,32 +54,47 @@ count_names(const char *dir)
 	return n;
 }
 
-/* The first directory fsync waits until every thread has linked its
- * name (so all the others wait for it) and succeeds; the second, made
- * by one of those others for all of them, fails with EIO. */
+/* The nth fsync of a directory waits until the test opens its gate. */
 int
 __wrap_fsync(int fd)
 {
-	struct timespec tick = { 0, 10 * 1000 * 1000 };
 	struct stat sb;
-	int n, i;
+	int n, how;
 
 	if (fstat(fd, &sb) == -1 || !S_ISDIR(sb.st_mode) ||
 	    events_dir[0] == '\0')
 		return __real_fsync(fd);
 	pthread_mutex_lock(&wrap_lock);
-	n = ++dir_syncs;
+	n = dir_syncs++;
+	pthread_cond_broadcast(&wrap_cv);
+	while (n < NGATES && open_gate[n] == 0)
+		pthread_cond_wait(&wrap_cv, &wrap_lock);
+	how = n < NGATES ? open_gate[n] : 1;
 	pthread_mutex_unlock(&wrap_lock);
-	if (n == 1) {
-		for (i = 0; i < 300 && count_names(events_dir) < NTHREADS; i++)
-			nanosleep(&tick, NULL);
-		return __real_fsync(fd);
-	}
-	if (n == 2) {
+	if (how == 2) {
 		errno = EIO;
 		return -1;
 	}
 	return __real_fsync(fd);
+}
+
+static void
+gate(int n, int how)
+{
+	pthread_mutex_lock(&wrap_lock);
+	open_gate[n] = how;
+	pthread_cond_broadcast(&wrap_cv);
+	pthread_mutex_unlock(&wrap_lock);
+}
+
+/* Waits until n directory fsyncs have begun. */
+static void
+syncs_begun(int n)
+{
+	pthread_mutex_lock(&wrap_lock);
+	while (dir_syncs < n)
+		pthread_cond_wait(&wrap_cv, &wrap_lock);
+	pthread_mutex_unlock(&wrap_lock);
 }
 
 struct job {
@@ -112,7 +138,7 @@ main(void)
 	struct job jobs[NTHREADS];
 	struct spool *sp;
 	pthread_t th[NTHREADS];
-	int i, stored = 0, failed = 0, eio = 0, gone = 0, again = 0;
+	int i, stored = 0, failed = 0, eio = 0, gone = 0, again = 0, waiting;
 
 	if ((dir = mkdtemp(tmpl)) == NULL)
 		return 99;
@@ -124,10 +150,33 @@ main(void)
 	for (i = 0; i < NTHREADS; i++) {
 		jobs[i].spool = dir;
 		jobs[i].n = i;
-		pthread_create(&th[i], NULL, store_one, &jobs[i]);
 	}
-	for (i = 0; i < NTHREADS; i++)
+	/* The first delivery's fsync begins and waits; the second makes
+	 * one of its own at once (two may be under way); the other six
+	 * link their names and wait, as two are under way. */
+	pthread_create(&th[0], NULL, store_one, &jobs[0]);
+	syncs_begun(1);
+	pthread_create(&th[1], NULL, store_one, &jobs[1]);
+	syncs_begun(2);
+	for (i = 2; i < NTHREADS; i++)
+		pthread_create(&th[i], NULL, store_one, &jobs[i]);
+	for (i = 0; i < 500 && count_names(events_dir) < NTHREADS; i++)
+		nap();
+	for (i = 0; i < 10; i++)
+		nap();		/* and are waiting for a turn */
+	waiting = dir_syncs;
+	/* The first ends well: one of the six makes the third, for all six
+	 * of them, which fails; then the second ends well. */
+	gate(0, 1);
+	pthread_join(th[0], NULL);
+	syncs_begun(3);
+	gate(2, 2);
+	for (i = 2; i < NTHREADS; i++)
 		pthread_join(th[i], NULL);
+	gate(1, 1);
+	pthread_join(th[1], NULL);
+	for (i = 3; i < NGATES; i++)
+		gate(i, 1);
 	for (i = 0; i < NTHREADS; i++) {
 		if (jobs[i].result == SPOOL_STORED)
 			stored++;
@@ -139,24 +188,28 @@ main(void)
 			gone += access(path, F_OK) == -1;
 		}
 	}
-	tap_ok(dir_syncs == 2, "8 deliveries at once: 2 fsyncs of events/ "
-	    "(%d)", dir_syncs);
-	tap_ok(stored == 1, "the first, synced alone, is stored (%d stored)",
-	    stored);
-	tap_ok(failed == NTHREADS - 1, "the shared fsync failed: all %d that "
-	    "waited for it fail, not only the thread that made it (%d)",
-	    NTHREADS - 1, failed);
+	for (i = 0; i < NTHREADS; i++)
+		printf("# job %d: result %d errno %d\n", i, (int)jobs[i].result, jobs[i].err);
+	tap_ok(waiting == 2, "two fsyncs of events/ under way at once, the "
+	    "others waiting (%d begun)", waiting);
+	tap_ok(dir_syncs == 3, "8 deliveries: 3 fsyncs of events/ (%d)",
+	    dir_syncs);
+	tap_ok(jobs[0].result == SPOOL_STORED && jobs[1].result ==
+	    SPOOL_STORED, "the two that made their own fsyncs are stored");
+	tap_ok(failed == NTHREADS - 2, "the shared fsync failed: all %d it "
+	    "covered fail, not only the thread that made it (%d)",
+	    NTHREADS - 2, failed);
 	tap_ok(eio == failed, "each with the fsync's error (EIO)");
 	tap_ok(gone == failed, "none of them left its name in events/");
 	tap_ok(count_names(events_dir) == stored, "events/ holds the stored "
-	    "event only");
+	    "events only");
 	/* Delivered again, with fsync working: stored. */
 	for (i = 0; i < NTHREADS; i++)
 		if (jobs[i].result != SPOOL_STORED) {
 			store_one(&jobs[i]);
 			again += jobs[i].result == SPOOL_STORED;
 		}
-	tap_ok(again == NTHREADS - 1, "delivered again, each is stored");
+	tap_ok(again == NTHREADS - 2, "delivered again, each is stored");
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		return 99;
