@@ -775,7 +775,25 @@ cmd_show(struct cli *c)
 static int
 requeue_one(struct spool *sp, const char *id)
 {
-	if (spool_requeue(sp, id) == -1)
+	struct spool_meta m;
+	int r, locked = 0;
+
+	/* A pending event may be in a run's hands, its outcome about to be
+	 * saved over the meta requeue would write: it is requeued only
+	 * while no run holds the run lock. */
+	if (spool_find(sp, id, &m) == SPOOL_PENDING) {
+		if ((r = spool_lock(sp)) == 0)
+			return fail("%s: pending, and a run holds the lock: "
+			    "it runs the event when it falls due", id);
+		if (r == -1)
+			return fail("%s: the run lock: %s", id,
+			    strerror(errno));
+		locked = 1;
+	}
+	r = spool_requeue(sp, id);
+	if (locked)
+		spool_unlock(sp);
+	if (r == -1)
 		return errno == ENOENT || errno == EINVAL ? cli_find_failed(id) :
 		    fail("%s: %s", id, strerror(errno));
 	printf("%s: requeued\n", id);

@@ -54,6 +54,7 @@ struct run_ctx {
 	 * attempt's end. */
 	time_t			 base;
 	int			 done, retrying, failed;
+	int			 upkeep_left;	/* the state lock was held */
 };
 
 long
@@ -773,8 +774,11 @@ run_sched_dispatch(struct run_sched *s, time_t *next)
 			waiting++;
 			continue;
 		}
-		/* Read again: its child may have just recorded it. */
-		if (spool_find(ctx->sp, it->id, &m) != SPOOL_PENDING) {
+		/* Read again: its child may have just recorded it. Listed
+		 * twice (a directory read while a name was renamed over may
+		 * show it twice): it runs once. */
+		if (run_is_running(s, it->id) ||
+		    spool_find(ctx->sp, it->id, &m) != SPOOL_PENDING) {
 			it->gone = 1;
 			continue;
 		}
@@ -938,7 +942,9 @@ run_sched_loop(struct run_sched *s, int nfd, int sfd, char *err,
 	}
 	now = time(NULL);
 	rescan_at = now + RUN_WATCH_RESCAN_SEC;
-	keep_at = now + RUN_WATCH_HOUSEKEEPING_SEC;
+	/* A watcher that found the state lock held at its start tries again
+	 * in a second, not at the next housekeeping. */
+	keep_at = now + (ctx->upkeep_left ? 1 : RUN_WATCH_HOUSEKEEPING_SEC);
 	for (;;) {
 		waiting = run_sched_dispatch(s, &next);
 		if (s->njobs == 0 && !s->synced) {
@@ -1125,7 +1131,7 @@ run_spool(const struct config *cfg, const struct run_options *opt,
 		}
 		goto done;
 	}
-	run_upkeep(&ctx, 1, opt->watch);
+	ctx.upkeep_left = run_upkeep(&ctx, 1, opt->watch) == -1;
 	if (opt->watch) {
 		if (opt->verbose) {
 			fprintf(out, "watching %s/pending, %ld at once\n",

@@ -571,12 +571,14 @@ spool_commit(struct spool *sp, const struct event *ev, const char *remote_addr,
 		unlinkat(sp->tmpfd, metatmp, 0);
 		return SPOOL_DUPLICATE;
 	}
-	if (spool_sync_name(sp) == -1) {
-		saved = errno;
-		unlinkat(sp->eventsfd, name, 0);
-		errno = saved;
+	/* Not durable yet: answered 503, the name is left where it is. The
+	 * body behind it is complete (synced before the link), and a
+	 * redelivery may have been answered 200 as its duplicate meanwhile,
+	 * after a sync of its own: removing the name could lose an event so
+	 * answered. The next redelivery finds it, and `run` gives it its
+	 * meta. */
+	if (spool_sync_name(sp) == -1)
 		goto fail;
-	}
 	if (renameat(sp->tmpfd, metatmp, sp->statefd[SPOOL_PENDING], ev->id)
 	    == -1) {
 		/* The event is stored; its meta will be rebuilt. */
@@ -836,10 +838,11 @@ spool_notify_open(struct spool *sp)
  * beside another or without its body. So requeue and purge need no run
  * lock, and work beside `run --watch`, which holds that one for good.
  *
- * What else a run does cannot undo theirs: requeue moves a meta with
- * one rename, which a run listing pending/ sees whole or not at all, and
- * an event requeued while its hook runs keeps that run's outcome (a
- * success is recorded done; a failure's meta replaces the requeued one).
+ * What else a run does cannot undo theirs: requeue moves a finished
+ * event's meta with one rename, which a run listing pending/ sees whole
+ * or not at all. A pending event, whose hooks a run may be running (its
+ * outcome about to be saved over the meta), is requeued only while no
+ * run holds the run lock (cli.c).
  * Anyone who may write the spool's top can replace state.lock and so
  * take a second one: the worst that does is what such a writer can do
  * anyway, a meta beside another, which recovery settles.

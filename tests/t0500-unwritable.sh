@@ -26,7 +26,7 @@ SPOOL=$T/spool
 if [ -f "$FAULTLIB" ]; then
 	for err in ENOSPC EIO EDQUOT; do
 		for point in openat:7 write:1 fsync:1 close:2 openat:8 write:2 \
-		    close:3 linkat:1 fsync:2 mkdirat:1 openat:1; do
+		    close:3 linkat:1 mkdirat:1 openat:1; do
 			call=${point%:*}
 			n=${point#*:}
 			id="evt_f_${call}_${n}_$err"
@@ -40,6 +40,22 @@ if [ -f "$FAULTLIB" ]; then
 			check "$call #$n fails with $err: 503, nothing half-made" refused_cleanly "$id"
 			check "$call #$n with $err: the next delivery is accepted" accepted_now "$id" "$T/f.json"
 		done
+		# The sync of events/ failing after the link: 503, and the
+		# name is left, the body behind it whole (a redelivery may have
+		# been answered 200 as its duplicate meanwhile); no meta. The
+		# next delivery is a duplicate once the name is synced, and a
+		# run gives the event its meta.
+		id="evt_f_fsync_2_$err"
+		event "$id" > "$T/f.json"
+		post "$T/f.json" LD_PRELOAD="$FAULTLIB" FAULT_CALL=fsync \
+		    FAULT_NTH=2 FAULT_ERRNO="$err" FAULT_MARK="$T/fired"
+		check "fsync #2 (events/) with $err: the fault fired" [ -e "$T/fired" ]
+		rm -f "$T/fired"
+		check "fsync #2 (events/) fails with $err: 503, the body left whole under its name, no meta, tmp/ empty" \
+		    '[ "$STATUS" = 503 ] && cmp -s "$T/f.json" "$SPOOL/events/$id.json" && [ ! -e "$SPOOL/pending/$id" ] && [ "$(count_files "$SPOOL/tmp")" = 0 ]'
+		post "$T/f.json"
+		check "fsync #2 with $err: the next delivery is its duplicate" \
+		    '[ "$STATUS" = 200 ] && grep -q "\"duplicate\"" "$T/out"'
 		# Failures after the event is durable do not refuse it.
 		for point in renameat:1 unlinkat:1; do
 			call=${point%:*}
