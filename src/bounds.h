@@ -121,7 +121,8 @@ _Static_assert(HOOK_BODY_FD == HOOK_EXEC_FD + 1 && HOOK_BODY_FD == 4,
 #define RUN_WATCH_RESCAN_SEC        30L
 #define RUN_WATCH_HOUSEKEEPING_SEC  300L
 /* A cron-style run that the receiver asked to look again (kick) lists
- * pending/ at most this many times more. */
+ * pending/ up to this many times more before it lets go of the lock;
+ * then, if asked once more, it takes the lock again and goes on. */
 #define RUN_RELIST_MAX              60
 /* The receiver's kick: at most one run started per this many seconds. */
 #define KICK_MIN_INTERVAL_SEC       1L

@@ -25,6 +25,7 @@
 #include "fsinfo.h"
 #include "hook.h"
 #include "log.h"
+#include "meta.h"
 #include "run.h"
 #include "signature.h"
 #include "spool.h"
@@ -437,13 +438,8 @@ status_json_age(const char *key, long age)
 		printf("null");
 }
 
-/*
- * Counts per state. The oldest event is told for pending and retrying
- * each, on its own line: a pending count beside the age of an event that
- * is retrying would say something old waits for its first run.
- */
-/* "run      held by HOST pid N since TIME" while a run (or requeue,
- * purge) holds the spool's lock, on this host or another. */
+/* "run      held by HOST pid N since TIME" while a run holds the
+ * spool's lock, on this host or another. */
 static void
 status_lock_holder(struct spool *sp)
 {
@@ -477,6 +473,11 @@ status_tally_one(const struct spool_meta *m, void *arg)
 	return 0;
 }
 
+/*
+ * Counts per state. The oldest event is told for pending and retrying
+ * each, on its own line: a pending count beside the age of an event that
+ * is retrying would say something old waits for its first run.
+ */
 static int
 status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
@@ -775,27 +776,13 @@ cmd_show(struct cli *c)
 static int
 requeue_one(struct spool *sp, const char *id)
 {
-	struct spool_meta m;
-	int r, locked = 0;
-
-	/* A pending event may be in a run's hands, its outcome about to be
-	 * saved over the meta requeue would write: it is requeued only
-	 * while no run holds the run lock. */
-	if (spool_find(sp, id, &m) == SPOOL_PENDING) {
-		if ((r = spool_lock(sp)) == 0)
+	if (spool_requeue(sp, id) == -1) {
+		if (errno == EBUSY)
 			return fail("%s: pending, and a run holds the lock: "
 			    "it runs the event when it falls due", id);
-		if (r == -1)
-			return fail("%s: the run lock: %s", id,
-			    strerror(errno));
-		locked = 1;
-	}
-	r = spool_requeue(sp, id);
-	if (locked)
-		spool_unlock(sp);
-	if (r == -1)
 		return errno == ENOENT || errno == EINVAL ? cli_find_failed(id) :
 		    fail("%s: %s", id, strerror(errno));
+	}
 	printf("%s: requeued\n", id);
 	return 0;
 }
@@ -817,30 +804,40 @@ cli_lock(const struct config *cfg, struct spool *sp)
 	return fail("%s/state.lock: %s", cfg->spool, strerror(errno));
 }
 
+/* What requeue --failed and purge carry through spool_each. */
+struct cli_sweep {
+	struct spool	*sp;
+	enum spool_state st;
+	long		 older_than;	/* purge: -1, or seconds */
+	time_t		 now;
+	int		 done, rc;
+};
+
+static int
+requeue_each(const struct spool_meta *m, void *arg)
+{
+	struct cli_sweep *w = arg;
+
+	if (requeue_one(w->sp, m->id) != 0)
+		w->rc = 1;
+	return 0;
+}
+
 static int
 requeue_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
-	struct spool_meta *list;
-	size_t n, i;
-	int k, rc = 0;
+	struct cli_sweep w = { sp, SPOOL_FAILED, -1, 0, 0, 0 };
+	int k;
 
 	if (cli_lock(cfg, sp) != 0)
 		return 1;
 	for (k = 0; k < c->nargs; k++)
 		if (requeue_one(sp, c->args[k]) != 0)
-			rc = 1;
-	if (c->failed) {
-		if (spool_list(sp, SPOOL_FAILED, &list, &n) == -1) {
-			rc = fail("%s: %s events: %s", cfg->spool,
-			    spool_state_name(SPOOL_FAILED), strerror(errno));
-		} else {
-			for (i = 0; i < n; i++)
-				if (requeue_one(sp, list[i].id) != 0)
-					rc = 1;
-			free(list);
-		}
-	}
-	return rc;
+			w.rc = 1;
+	if (c->failed && spool_each(sp, SPOOL_FAILED, requeue_each, &w) == -1)
+		w.rc = fail("%s: %s events: %s", cfg->spool,
+		    spool_state_name(SPOOL_FAILED), strerror(errno));
+	return w.rc;
 }
 
 static int
@@ -852,31 +849,32 @@ cmd_requeue(struct cli *c)
 }
 
 static int
+purge_each(const struct spool_meta *m, void *arg)
+{
+	struct cli_sweep *w = arg;
+
+	if (w->older_than >= 0 && m->finished > w->now - w->older_than)
+		return 0;
+	if (spool_remove(w->sp, m->id, w->st) == -1)
+		w->rc = fail("%s: %s", m->id, strerror(errno));
+	else
+		w->done++;
+	return 0;
+}
+
+static int
 purge_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
-	struct spool_meta *list;
-	enum spool_state st = c->failed ? SPOOL_FAILED : SPOOL_DONE;
-	time_t now = time(NULL);
-	size_t n, i;
-	int removed = 0, rc = 0;
+	struct cli_sweep w = { sp, c->failed ? SPOOL_FAILED : SPOOL_DONE,
+	    c->older_than, time(NULL), 0, 0 };
 
 	if (cli_lock(cfg, sp) != 0)
 		return 1;
-	if (spool_list(sp, st, &list, &n) == -1)
+	if (spool_each(sp, w.st, purge_each, &w) == -1)
 		return fail("%s: %s events: %s", cfg->spool,
-		    spool_state_name(st), strerror(errno));
-	for (i = 0; i < n; i++) {
-		if (c->older_than >= 0 &&
-		    list[i].finished > now - c->older_than)
-			continue;
-		if (spool_remove(sp, list[i].id, st) == -1)
-			rc = fail("%s: %s", list[i].id, strerror(errno));
-		else
-			removed++;
-	}
-	free(list);
-	printf("%d %s events purged\n", removed, spool_state_name(st));
-	return rc;
+		    spool_state_name(w.st), strerror(errno));
+	printf("%d %s events purged\n", w.done, spool_state_name(w.st));
+	return w.rc;
 }
 
 static int
@@ -1546,16 +1544,11 @@ cli_help(FILE *out)
 static int
 cli_parse_jobs(const char *s, long *out)
 {
-	char *end;
-	long v;
+	long long v;
 
-	if (*s < '0' || *s > '9')
+	if (meta_number_parse(s, HOOK_JOBS_LIMIT, &v) == -1 || v < 1)
 		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*end != '\0' || errno != 0 || v < 1 || v > HOOK_JOBS_LIMIT)
-		return -1;
-	*out = v;
+	*out = (long)v;
 	return 0;
 }
 

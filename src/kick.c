@@ -108,7 +108,7 @@ kick_run(const struct config *cfg, struct spool *sp)
 {
 	time_t now = time(NULL), kicked, ended;
 	struct kick_cmd k;
-	pid_t pid;
+	pid_t pid, w;
 	long age;
 	int r, status;
 
@@ -154,9 +154,9 @@ kick_run(const struct config *cfg, struct spool *sp)
 			kick_exec(cfg->kick_program, &k);
 		_exit(pid == -1 ? 1 : 0);
 	}
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+	while ((w = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
 		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (w == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		log_msg(LOG_LEVEL_ERR, "kick: cannot start %s",
 		    cfg->kick_program);
 }

@@ -420,10 +420,12 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 	/* Only an address reaches the log and the spool: a FastCGI server
 	 * passes on whatever a client or a tenant's config put there. */
 	addr = io->param(io->arg, "REMOTE_ADDR");
-	shown = addr == NULL || *addr == '\0' ? "-" :
-	    log_addr_is_valid(addr) ? addr : "invalid";
-	if (addr == NULL || !log_addr_is_valid(addr))
+	if (addr != NULL && log_addr_is_valid(addr))
+		shown = addr;
+	else {
+		shown = addr == NULL || *addr == '\0' ? "-" : "invalid";
 		addr = "";	/* what the meta keeps */
+	}
 
 	if ((o = receive_check(r, io, &body, &len, detail, sizeof detail)) !=
 	    RECEIVE_ACCEPTED) {

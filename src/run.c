@@ -698,8 +698,8 @@ run_sched_note(struct run_sched *s, const char *id, time_t not_before)
 {
 	struct spool_meta m;
 
-	if (!event_id_is_valid(id, strlen(id)))
-		return;		/* a tool's temporary name, or not ours */
+	if (!event_id_is_valid(id, strlen(id)) || run_is_running(s, id))
+		return;		/* not ours, or its child's own save */
 	if (spool_find(s->ctx->sp, id, &m) == SPOOL_PENDING &&
 	    run_sched_put(s, &m, not_before, 0) == -1)
 		log_msg(LOG_LEVEL_ERR, "event %s: out of memory; the next "
@@ -1020,6 +1020,7 @@ run_sched(struct run_ctx *ctx, int watch, long jobs, char *err,
 {
 	struct run_sched s;
 	sigset_t set, old;
+	siginfo_t si;
 	int sfd = -1, nfd = -1, rc = -1;
 
 	memset(&s, 0, sizeof s);
@@ -1045,8 +1046,9 @@ run_sched(struct run_ctx *ctx, int watch, long jobs, char *err,
 		    "events are found by a rescan every %lds", ctx->cfg->spool,
 		    strerror(errno), RUN_WATCH_RESCAN_SEC);
 	rc = run_sched_loop(&s, nfd, sfd, err, errlen);
-	/* After an error: whatever still runs records its outcome. */
-	while (s.njobs > 0 && waitpid(-1, NULL, 0) != -1)
+	/* After an error: whatever still runs records its outcome (waited
+	 * for, then reaped by run_sched_reap, which counts it). */
+	while (s.njobs > 0 && waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) == 0)
 		run_sched_reap(&s);
 done:
 	if (nfd != -1)
@@ -1057,6 +1059,20 @@ done:
 	free(s.items);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;
+}
+
+/* The end of a run's work: what it recorded made durable, the last-run
+ * stamp, and the tally. */
+static void
+run_finish(struct run_ctx *ctx)
+{
+	if (spool_sync(ctx->sp) == -1)
+		log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
+		    strerror(errno));
+	spool_stamp_set(ctx->sp, SPOOL_STAMP_LAST_RUN, time(NULL));
+	if (ctx->verbose)
+		fprintf(ctx->out, "%d done, %d to retry, %d failed\n",
+		    ctx->done, ctx->retrying, ctx->failed);
 }
 
 /* A cron run's work under the lock: the due events (listed again while
@@ -1078,13 +1094,7 @@ run_cron_pass(struct run_ctx *ctx, long jobs, char *err, size_t errlen)
 			break;
 	}
 	run_upkeep(ctx, 0, 1);
-	if (spool_sync(ctx->sp) == -1)
-		log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
-		    strerror(errno));
-	spool_stamp_set(ctx->sp, SPOOL_STAMP_LAST_RUN, time(NULL));
-	if (ctx->verbose)
-		fprintf(ctx->out, "%d done, %d to retry, %d failed\n",
-		    ctx->done, ctx->retrying, ctx->failed);
+	run_finish(ctx);
 	return 0;
 }
 
@@ -1159,13 +1169,7 @@ run_spool(const struct config *cfg, const struct run_options *opt,
 		rc = 0;
 		goto done;
 	}
-	if (spool_sync(ctx.sp) == -1)
-		log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
-		    strerror(errno));
-	spool_stamp_set(ctx.sp, SPOOL_STAMP_LAST_RUN, time(NULL));
-	if (opt->verbose)
-		fprintf(out, "%d done, %d to retry, %d failed\n", ctx.done,
-		    ctx.retrying, ctx.failed);
+	run_finish(&ctx);
 	rc = 0;
 done:
 	spool_close(ctx.sp);

@@ -1103,17 +1103,36 @@ spool_opendir(int dirfd)
 	return d;
 }
 
-/* Every valid event id named in dirfd (suffix stripped), appended to
- * *names. */
-static int
-spool_scan(int dirfd, const char *suffix, char ***names, size_t *n,
-    size_t *cap)
+/* The valid event ids named in a directory (a suffix such as ".json"
+ * stripped), packed in one buffer (a name is a few bytes; a malloc of
+ * its own for each cost more than the name): v[i] is the ith. */
+struct spool_names {
+	char	*buf;
+	size_t	 len, bufcap;
+	size_t	*off;		/* while scanning: buf moves as it grows */
+	char	**v;
+	size_t	 n, cap;
+};
+
+static void
+spool_names_free(struct spool_names *nm)
 {
+	free(nm->buf);
+	free(nm->off);
+	free(nm->v);
+	memset(nm, 0, sizeof *nm);
+}
+
+/* Every valid event id named in dirfd into nm, sorted if asked. */
+static int
+spool_scan(int dirfd, const char *suffix, int sorted, struct spool_names *nm)
+{
+	size_t len, i, slen = suffix ? strlen(suffix) : 0;
 	struct dirent *de;
-	size_t len, slen = suffix ? strlen(suffix) : 0;
-	char **grown;
+	void *grown;
 	DIR *d;
 
+	memset(nm, 0, sizeof *nm);
 	if ((d = spool_opendir(dirfd)) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
@@ -1124,33 +1143,41 @@ spool_scan(int dirfd, const char *suffix, char ***names, size_t *n,
 		len -= slen;
 		if (!event_id_is_valid(de->d_name, len))
 			continue;
-		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 256;
-			grown = realloc(*names, *cap * sizeof **names);
-			if (grown == NULL)
+		if (nm->n == nm->cap) {
+			nm->cap = nm->cap ? nm->cap * 2 : 1024;
+			if ((grown = reallocarray(nm->off, nm->cap,
+			    sizeof *nm->off)) == NULL)
 				goto fail;
-			*names = grown;
+			nm->off = grown;
 		}
-		if (((*names)[*n] = strndup(de->d_name, len)) == NULL)
-			goto fail;
-		(*n)++;
+		if (nm->bufcap - nm->len < len + 1) {
+			nm->bufcap = nm->bufcap ? nm->bufcap * 2 : 16384;
+			if ((grown = realloc(nm->buf, nm->bufcap)) == NULL)
+				goto fail;
+			nm->buf = grown;
+		}
+		memcpy(nm->buf + nm->len, de->d_name, len);
+		nm->buf[nm->len + len] = '\0';
+		nm->off[nm->n++] = nm->len;
+		nm->len += len + 1;
 	}
 	closedir(d);
+	if (nm->n > 0 && (nm->v = reallocarray(NULL, nm->n,
+	    sizeof *nm->v)) == NULL) {
+		spool_names_free(nm);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < nm->n; i++)
+		nm->v[i] = nm->buf + nm->off[i];
+	if (sorted && nm->n > 1)
+		qsort(nm->v, nm->n, sizeof *nm->v, text_strptr_cmp);
 	return 0;
 fail:
 	closedir(d);
+	spool_names_free(nm);
 	errno = ENOMEM;
 	return -1;
-}
-
-static void
-names_free(char **names, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
 }
 
 enum spool_put_mode { SPOOL_PUT_REPLACE, SPOOL_PUT_CREATE };
@@ -1219,26 +1246,12 @@ spool_pending_fail(struct spool *sp, const char *id, const char *why)
 	return spool_move(sp, &m, SPOOL_PENDING, SPOOL_FAILED, 1);
 }
 
-/* 1 if id is among the n sorted names. */
+/* 1 if id is among the sorted names of nm. */
 static int
-names_have(char **names, size_t n, const char *id)
+names_have(const struct spool_names *nm, const char *id)
 {
-	return n > 0 && bsearch(&id, names, n, sizeof *names, text_strptr_cmp) != NULL;
-}
-
-/* Every valid event id named in dirfd, sorted. */
-static int
-spool_scan_sorted(int dirfd, const char *suffix, char ***names, size_t *n)
-{
-	size_t cap = 0;
-
-	*names = NULL;
-	*n = 0;
-	if (spool_scan(dirfd, suffix, names, n, &cap) == -1)
-		return -1;
-	if (*n > 1)
-		qsort(*names, *n, sizeof **names, text_strptr_cmp);
-	return 0;
+	return nm->n > 0 && bsearch(&id, nm->v, nm->n, sizeof *nm->v,
+	    text_strptr_cmp) != NULL;
 }
 
 /*
@@ -1260,26 +1273,27 @@ spool_scan_sorted(int dirfd, const char *suffix, char ***names, size_t *n)
 int
 spool_recover(struct spool *sp, time_t now)
 {
-	char **names[SPOOL_NSTATES] = { NULL }, **events = NULL;
+	struct spool_names names[SPOOL_NSTATES], events;
 	char name[EVENT_ID_MAX_CHARS + 8];
-	size_t n[SPOOL_NSTATES] = { 0 }, nev = 0, i;
+	size_t i;
 	struct spool_meta m;
 	enum spool_state st;
 	struct stat sb;
 	int s, fixed = 0, rc = -1;
 
+	memset(names, 0, sizeof names);
+	memset(&events, 0, sizeof events);
 	for (s = 0; s < SPOOL_NSTATES; s++)
-		if (spool_scan_sorted(sp->statefd[s], NULL, &names[s], &n[s])
-		    == -1)
+		if (spool_scan(sp->statefd[s], NULL, 1, &names[s]) == -1)
 			goto done;
-	if (spool_scan_sorted(sp->eventsfd, ".json", &events, &nev) == -1)
+	if (spool_scan(sp->eventsfd, ".json", 1, &events) == -1)
 		goto done;
 
-	for (i = 0; i < n[SPOOL_PENDING]; i++) {
-		const char *id = names[SPOOL_PENDING][i];
+	for (i = 0; i < names[SPOOL_PENDING].n; i++) {
+		const char *id = names[SPOOL_PENDING].v[i];
 
-		if (!names_have(names[SPOOL_DONE], n[SPOOL_DONE], id) &&
-		    !names_have(names[SPOOL_FAILED], n[SPOOL_FAILED], id))
+		if (!names_have(&names[SPOOL_DONE], id) &&
+		    !names_have(&names[SPOOL_FAILED], id))
 			continue;
 		if (unlinkat(sp->statefd[SPOOL_PENDING], id, 0) == -1)
 			continue;
@@ -1289,35 +1303,36 @@ spool_recover(struct spool *sp, time_t now)
 		fixed++;
 	}
 
-	for (i = 0; i < nev; i++) {
+	for (i = 0; i < events.n; i++) {
+		const char *id = events.v[i];
+
 		for (s = 0; s < SPOOL_NSTATES; s++)
-			if (names_have(names[s], n[s], events[i]))
+			if (names_have(&names[s], id))
 				break;
 		if (s < SPOOL_NSTATES)
 			continue;
-		snprintf(name, sizeof name, "%s.json", events[i]);
+		snprintf(name, sizeof name, "%s.json", id);
 		if (fstatat(sp->eventsfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
 		    sb.st_mtime > now - SPOOL_ORPHAN_MIN_AGE_SEC)
 			continue;
-		if (spool_meta_rebuild(sp, events[i], &m, &st) == -1 ||
+		if (spool_meta_rebuild(sp, id, &m, &st) == -1 ||
 		    spool_meta_put(sp, st, &m, 1, SPOOL_PUT_CREATE) == -1) {
 			log_msg(LOG_LEVEL_ERR, "event %s: cannot restore its "
-			    "meta: %s", events[i], strerror(errno));
+			    "meta: %s", id, strerror(errno));
 			continue;
 		}
 		log_msg(LOG_LEVEL_INFO, "event %s: stored without meta; "
-		    "restored as %s", events[i], spool_state_name(st));
+		    "restored as %s", id, spool_state_name(st));
 		fixed++;
 	}
 
 	for (s = 0; s < SPOOL_NSTATES; s++) {
-		for (i = 0; i < n[s]; i++) {
-			const char *id = names[s][i];
+		for (i = 0; i < names[s].n; i++) {
+			const char *id = names[s].v[i];
 
-			if (names_have(events, nev, id) ||
-			    (s == SPOOL_PENDING &&
-			    (names_have(names[SPOOL_DONE], n[SPOOL_DONE], id) ||
-			    names_have(names[SPOOL_FAILED], n[SPOOL_FAILED], id))))
+			if (names_have(&events, id) || (s == SPOOL_PENDING &&
+			    (names_have(&names[SPOOL_DONE], id) ||
+			    names_have(&names[SPOOL_FAILED], id))))
 				continue;
 			/* A redelivery may have stored the body since the
 			 * scan, and been answered 200: only the meta goes, and
@@ -1341,8 +1356,8 @@ spool_recover(struct spool *sp, time_t now)
 	rc = fixed;
 done:
 	for (s = 0; s < SPOOL_NSTATES; s++)
-		names_free(names[s], n[s]);
-	names_free(events, nev);
+		spool_names_free(&names[s]);
+	spool_names_free(&events);
 	return rc;
 }
 
@@ -1380,89 +1395,6 @@ spool_meta_load_or_repair(struct spool *sp, enum spool_state st,
 	}
 	log_msg(LOG_LEVEL_WARN, "%s/%s: unreadable meta, skipped",
 	    spool_state_name(st), name);
-	return -1;
-}
-
-int
-spool_list(struct spool *sp, enum spool_state st, struct spool_meta **out,
-    size_t *n)
-{
-	char **names = NULL;
-	size_t nnames = 0, cap = 0, i;
-	struct spool_meta *list = NULL;
-
-	*out = NULL;
-	*n = 0;
-	if (spool_scan(sp->statefd[st], NULL, &names, &nnames, &cap) == -1)
-		return -1;
-	if (nnames > 0 && (list = calloc(nnames, sizeof *list)) == NULL) {
-		names_free(names, nnames);
-		errno = ENOMEM;
-		return -1;
-	}
-	for (i = 0; i < nnames; i++)
-		if (spool_meta_load_or_repair(sp, st, names[i], &list[*n]) == 0)
-			(*n)++;
-	names_free(names, nnames);
-	*out = list;
-	return 0;
-}
-
-/* The names of a directory packed into one buffer (a name is a few
- * bytes; a malloc of its own for each cost more than the name). */
-struct spool_names {
-	char	*buf;
-	size_t	 len, bufcap;
-	size_t	*off;
-	size_t	 n, cap;
-};
-
-static void
-spool_names_free(struct spool_names *nm)
-{
-	free(nm->buf);
-	free(nm->off);
-}
-
-/* Every valid event id named in dirfd, into nm. */
-static int
-spool_names_scan(int dirfd, struct spool_names *nm)
-{
-	struct dirent *de;
-	size_t len;
-	void *grown;
-	DIR *d;
-
-	memset(nm, 0, sizeof *nm);
-	if ((d = spool_opendir(dirfd)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		len = strlen(de->d_name);
-		if (!event_id_is_valid(de->d_name, len))
-			continue;
-		if (nm->n == nm->cap) {
-			nm->cap = nm->cap ? nm->cap * 2 : 1024;
-			if ((grown = reallocarray(nm->off, nm->cap,
-			    sizeof *nm->off)) == NULL)
-				goto fail;
-			nm->off = grown;
-		}
-		if (nm->bufcap - nm->len < len + 1) {
-			nm->bufcap = nm->bufcap ? nm->bufcap * 2 : 16384;
-			if ((grown = realloc(nm->buf, nm->bufcap)) == NULL)
-				goto fail;
-			nm->buf = grown;
-		}
-		memcpy(nm->buf + nm->len, de->d_name, len + 1);
-		nm->off[nm->n++] = nm->len;
-		nm->len += len + 1;
-	}
-	closedir(d);
-	return 0;
-fail:
-	closedir(d);
-	spool_names_free(nm);
-	errno = ENOMEM;
 	return -1;
 }
 
@@ -1520,7 +1452,7 @@ spool_each_loader(void *arg)
 		    a->nm->n;
 		for (i = lo; i < hi; i++)
 			b->err[i - lo] = spool_meta_load(a->sp, a->st,
-			    a->nm->buf + a->nm->off[i], &b->m[i - lo]) == 0 ? 0 :
+			    a->nm->v[i], &b->m[i - lo]) == 0 ? 0 :
 			    errno != 0 ? errno : EINVAL;
 		pthread_mutex_lock(&a->mu);
 		b->state = SPOOL_BUF_FULL;
@@ -1586,8 +1518,7 @@ spool_each_ahead(struct spool *sp, enum spool_state st,
 			if (b->err[k] == 0)
 				rc = fn(&b->m[k], arg);
 			else if (b->err[k] != ENOENT &&
-			    spool_meta_load_or_repair(sp, st, nm->buf +
-			    nm->off[i], &m) == 0)
+			    spool_meta_load_or_repair(sp, st, nm->v[i], &m) == 0)
 				rc = fn(&m, arg);
 		}
 		pthread_mutex_lock(&a.mu);
@@ -1617,15 +1548,14 @@ spool_each(struct spool *sp, enum spool_state st,
 	size_t i;
 	int rc = 0, ran = 0;
 
-	if (spool_names_scan(sp->statefd[st], &nm) == -1)
+	if (spool_scan(sp->statefd[st], NULL, 0, &nm) == -1)
 		return -1;
 	if (spool_each_nloaders(nm.n) > 0)
 		rc = spool_each_ahead(sp, st, &nm, spool_each_nloaders(nm.n),
 		    fn, arg, &ran);
 	if (!ran)
 		for (i = 0; i < nm.n && rc == 0; i++)
-			if (spool_meta_load_or_repair(sp, st, nm.buf + nm.off[i],
-			    &m) == 0)
+			if (spool_meta_load_or_repair(sp, st, nm.v[i], &m) == 0)
 				rc = fn(&m, arg);
 	spool_names_free(&nm);
 	return rc;
@@ -1645,13 +1575,14 @@ spool_load(struct spool *sp, enum spool_state st, const char *id,
 long
 spool_count(struct spool *sp, enum spool_state st)
 {
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	struct spool_names nm;
+	long n;
 
-	if (spool_scan(sp->statefd[st], NULL, &names, &n, &cap) == -1)
+	if (spool_scan(sp->statefd[st], NULL, 0, &nm) == -1)
 		return -1;
-	names_free(names, n);
-	return (long)n;
+	n = (long)nm.n;
+	spool_names_free(&nm);
+	return n;
 }
 
 int
@@ -1704,7 +1635,7 @@ int
 spool_requeue(struct spool *sp, const char *id)
 {
 	struct spool_meta m;
-	int st;
+	int st, r, locked = 0;
 
 	if ((st = spool_find(sp, id, &m)) == -1)
 		return -1;
@@ -1714,10 +1645,24 @@ spool_requeue(struct spool *sp, const char *id)
 	m.last_error[0] = '\0';
 	if (st == SPOOL_DONE)
 		m.hooks_done[0] = '\0';	/* all hooks run again */
-	if (st == SPOOL_PENDING)
-		return spool_meta_save(sp, SPOOL_PENDING, &m, 1) == -1 ? -1 : st;
-	return spool_move(sp, &m, (enum spool_state)st, SPOOL_PENDING, 1) == -1 ?
-	    -1 : st;
+	if (st != SPOOL_PENDING)
+		return spool_move(sp, &m, (enum spool_state)st, SPOOL_PENDING,
+		    1) == -1 ? -1 : st;
+	/* A pending event may be in a run's hands, its outcome about to be
+	 * saved over the meta written here (or this one moved to failed/ in
+	 * its place): it is requeued only while no run holds the lock. */
+	if (!sp->locked) {
+		if ((r = spool_lock(sp)) != 1) {
+			if (r == 0)
+				errno = EBUSY;
+			return -1;
+		}
+		locked = 1;
+	}
+	r = spool_meta_save(sp, SPOOL_PENDING, &m, 1) == -1 ? -1 : st;
+	if (locked)
+		spool_unlock(sp);
+	return r;
 }
 
 int
@@ -1779,22 +1724,23 @@ spool_remove(struct spool *sp, const char *id, enum spool_state st)
 int
 spool_purge_done(struct spool *sp, time_t cutoff)
 {
-	char **names = NULL, name[EVENT_ID_MAX_CHARS + 8];
-	size_t n = 0, cap = 0, i;
+	char name[EVENT_ID_MAX_CHARS + 8];
+	struct spool_names nm;
 	struct stat sb;
 	int removed = 0;
+	size_t i;
 
-	if (spool_scan(sp->statefd[SPOOL_DONE], NULL, &names, &n, &cap) == -1)
+	if (spool_scan(sp->statefd[SPOOL_DONE], NULL, 0, &nm) == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		snprintf(name, sizeof name, "%s.json", names[i]);
+	for (i = 0; i < nm.n; i++) {
+		snprintf(name, sizeof name, "%s.json", nm.v[i]);
 		if (fstatat(sp->eventsfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    sb.st_mtime >= cutoff)
 			continue;
-		if (spool_remove(sp, names[i], SPOOL_DONE) == 0)
+		if (spool_remove(sp, nm.v[i], SPOOL_DONE) == 0)
 			removed++;
 	}
-	names_free(names, n);
+	spool_names_free(&nm);
 	return removed;
 }
 

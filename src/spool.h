@@ -107,15 +107,11 @@ int spool_lock_holder(struct spool *sp, struct spool_lock_holder *h);
  * many files were put right, or -1. */
 int spool_recover(struct spool *sp, time_t now);
 
-/* The meta of every event in state st, unsorted; *out is malloc'd. A
- * meta that does not read is left out and logged; under the run lock a
- * pending one is rebuilt from its body (or recorded as failed). */
-int spool_list(struct spool *sp, enum spool_state st, struct spool_meta **out,
-    size_t *n);
 /* Calls fn with the meta of every event in state st, one at a time (the
  * names are kept, not the metas: a backlog of hundreds of thousands costs
  * little memory); stops at fn's first non-zero return, which it returns.
- * Metas are read and repaired as spool_list does. */
+ * A meta that does not read is left out and logged; under the run lock a
+ * pending one is rebuilt from its body (or recorded as failed). */
 int spool_each(struct spool *sp, enum spool_state st,
     int (*fn)(const struct spool_meta *, void *), void *arg);
 /* The meta of id in state st, read (and repaired) as spool_each reads
@@ -136,7 +132,9 @@ int spool_find(struct spool *sp, const char *id, struct spool_meta *m);
 int spool_record(struct spool *sp, struct spool_meta *m, enum spool_state to);
 /* Puts id back to pending, due now, its attempts and error cleared; a
  * done event's hooks all run again. Returns the state it was in, or -1
- * (errno as spool_find's, or the move's). Call it under the run lock. */
+ * (errno as spool_find's, or the move's; EBUSY: it is pending and a run
+ * holds the run lock, so may be running its hooks). Call it under the
+ * state lock. */
 int spool_requeue(struct spool *sp, const char *id);
 /* Saves a pending event's progress (hooks_done) while its hooks run. */
 int spool_progress_save(struct spool *sp, struct spool_meta *m);

@@ -34,6 +34,9 @@ run_timed
 check "attempt 1 fails: the event is retrying" '[ "$(state_of evt_fail)" = pending ] && [ "$(meta evt_fail attempts)" = 1 ]'
 check "run reports the failure (for cron's mail)" grep -q 'evt_fail call.failed: attempt 1 of 4 failed, retry in 2s: hook call.failed: exit 1' "$T/run.out"
 check "next_attempt is retry_base after attempt 1" delay_is evt_fail 2
+# Due well after the next run (a cron run takes what falls due within
+# its next second, so 2 s could be due if this run started a second on).
+due evt_fail "$(($(date +%s) + 30))"
 hh run
 check "not due yet: not run again" [ "$(meta evt_fail attempts)" = 1 ]
 due evt_fail "$(date +%s)"
