@@ -55,7 +55,7 @@ loop_thread(void *arg)
 	int differs, len;
 	long i;
 
-	if ((sp = spool_open(l->path, err, sizeof err)) == NULL) {
+	if ((sp = spool_open(l->path, SPOOL_OPEN_MAKE, err, sizeof err)) == NULL) {
 		l->failed = 1;
 		return NULL;
 	}

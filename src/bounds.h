@@ -41,6 +41,10 @@
  * line and quotes the value, so it is longer than a log line's text). */
 #define MESSAGE_BYTES               1024
 
+/* getpwuid_r's buffer: glibc asks for 1 KiB (_SC_GETPW_R_SIZE_MAX); a
+ * passwd line from NSS can be longer, never this long. */
+#define PASSWD_BUF_BYTES            16384
+
 /* Receiver: threads of one FastCGI process (HUSKYHOOK_FCGI_THREADS). A
  * new event waits for two fsyncs; the threads are how many commits are
  * in flight at once. */

@@ -4,9 +4,11 @@
  * purge), help with testing (sign) and deployment (check, init).
  * Exit status: 0 success, 1 failure, 2 usage error.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,6 +70,8 @@ struct cli {
 	const char		*url;		/* init --url */
 	char			**args;		/* operands */
 	int			 nargs;
+	char			**argv;		/* as given, for messages */
+	int			 argc;
 };
 
 /*
@@ -85,6 +90,7 @@ struct cli_entry {
 	int			 upper;		/* at most; -1: any number */
 	int			 flags;
 #define CLI_CONFIG	0x1	/* reads the config: takes -c */
+#define CLI_WRITES	0x2	/* changes the spool, opens the log */
 	int			(*exec)(struct cli *);
 };
 
@@ -116,6 +122,7 @@ static int usage(const struct cli_entry *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 static int fail(const char *, ...) __attribute__((format(printf, 1, 2)));
 static void cli_help(FILE *);
+static const char *init_self(void);
 
 static void
 cli_usage_line(FILE *out, const struct cli_entry *e)
@@ -159,6 +166,104 @@ fail(const char *fmt, ...)
 	return 1;
 }
 
+/*
+ * root acts as the user a layout belongs to: a log, a spool directory or
+ * a meta that root made would be one the receiver and the owner's runs
+ * cannot write (the receiver would answer 503, run would take a meta for
+ * torn). The owner is whoever owns path; nothing changes for root's own
+ * files, nor for any other user, whose permissions decide as they are.
+ * The groups are the owner's, and HOME, USER and LOGNAME too, for hooks.
+ */
+static int
+cli_become_owner_of(const char *path)
+{
+	struct passwd pw, *pwp = NULL;
+	struct stat sb;
+	char buf[PASSWD_BUF_BYTES];
+	gid_t gid;
+
+	if (geteuid() != 0 || stat(path, &sb) == -1 || sb.st_uid == 0)
+		return 0;
+	getpwuid_r(sb.st_uid, &pw, buf, sizeof buf, &pwp);
+	gid = pwp != NULL ? pwp->pw_gid : sb.st_gid;
+	if ((pwp != NULL ? initgroups(pwp->pw_name, gid) :
+	    setgroups(0, NULL)) == -1 || setgid(gid) == -1 ||
+	    setuid(sb.st_uid) == -1)
+		return fail("%s belongs to uid %ld: cannot act as that user: "
+		    "%s", path, (long)sb.st_uid, strerror(errno));
+	if (pwp != NULL && (setenv("HOME", pwp->pw_dir, 1) == -1 ||
+	    setenv("USER", pwp->pw_name, 1) == -1 ||
+	    setenv("LOGNAME", pwp->pw_name, 1) == -1))
+		return fail("setenv: %s", strerror(errno));
+	return 0;
+}
+
+/* Writes " word" for each of argv, quoted for the shell where it needs
+ * to be, for a command line the user can copy. */
+static void
+cli_put_command(FILE *out, char **argv, int argc)
+{
+	const char *a, *p;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		a = argv[i];
+		fputc(' ', out);
+		if (*a != '\0' && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789/._+,:=@%-") ==
+		    strlen(a)) {
+			fputs(a, out);
+			continue;
+		}
+		fputc('\'', out);
+		for (p = a; *p != '\0'; p++) {
+			if (*p == '\'')
+				fputs("'\\'", out);	/* end, \', begin */
+			fputc(*p, out);
+		}
+		fputc('\'', out);
+	}
+}
+
+/*
+ * Someone else's file at path that this user may not use (how, for
+ * access(2)): the command to run as its owner instead. 0 if this user may
+ * (or is root, who acts as the owner), else -1 once it is said.
+ */
+static int
+cli_owner_only(const struct cli *c, const char *path, int how)
+{
+	struct passwd pw, *pwp = NULL;
+	struct stat sb;
+	char buf[PASSWD_BUF_BYTES], up[PATH_MAX], *slash;
+
+	if (geteuid() == 0 || access(path, how) == 0 || errno != EACCES)
+		return 0;
+	/* Its owner, or that of the nearest directory above it this user
+	 * may look into (a layout is mode 700). */
+	snprintf(up, sizeof up, "%s", path);
+	while (stat(up, &sb) == -1) {
+		if (errno != EACCES || (slash = strrchr(up, '/')) == NULL ||
+		    slash == up)
+			return 0;
+		*slash = '\0';
+	}
+	if (sb.st_uid == geteuid())
+		return 0;
+	getpwuid_r(sb.st_uid, &pw, buf, sizeof buf, &pwp);
+	fprintf(stderr, "huskyhook: %s belongs to %s, and this user may not "
+	    "%s it; run this as that user:\n  sudo -u %s -- ", path,
+	    pwp != NULL ? pwp->pw_name : "another user",
+	    (how & W_OK) ? "write" : "read",
+	    pwp != NULL ? pwp->pw_name : "OWNER");
+	/* The program by its absolute path: the other user's PATH may not
+	 * have it. */
+	fputs(init_self(), stderr);
+	cli_put_command(stderr, c->argv + 1, c->argc - 1);
+	fputc('\n', stderr);
+	return -1;
+}
+
 static int
 cli_load_config(const struct cli *c, struct config *cfg)
 {
@@ -180,25 +285,77 @@ cli_load_config(const struct cli *c, struct config *cfg)
 			    "DIR", path);
 		return -1;
 	}
+	/* A config in a layout of another user's is read as that user,
+	 * and so are the files it names. */
+	if (cli_become_owner_of(path) != 0 || cli_owner_only(c, path, R_OK) != 0)
+		return -1;
 	if (config_load(path, cfg, err, sizeof err) == -1) {
 		fail("%s", err);
 		return -1;
 	}
+	if (cli_become_owner_of(cfg->spool) != 0 ||
+	    ((c->entry->flags & CLI_WRITES) && cli_owner_only(c, cfg->spool,
+	    W_OK | X_OK) != 0)) {
+		config_free(cfg);
+		return -1;
+	}
 	umask(cfg->umask);
-	if (log_set_target(cfg->log) == -1)
+	/* Only a command that writes opens the log (and so may create it):
+	 * the others tell what they have to say on stderr. */
+	if ((c->entry->flags & CLI_WRITES) && log_set_target(cfg->log) == -1)
 		fail("log %s: %s", cfg->log, strerror(errno));
 	return 0;
 }
 
 static struct spool *
-cli_open_spool(const struct config *cfg)
+cli_open_spool(const struct cli *c, const struct config *cfg)
 {
 	char err[MESSAGE_BYTES];
 	struct spool *sp;
 
-	if ((sp = spool_open(cfg->spool, err, sizeof err)) == NULL)
+	if ((sp = spool_open(cfg->spool, (c->entry->flags & CLI_WRITES) ?
+	    SPOOL_OPEN_MAKE : 0, err, sizeof err)) == NULL)
 		fail("%s", err);
 	return sp;
+}
+
+/*
+ * The nearest directory at or above path (or above where it would be)
+ * that every user may write, /tmp or /var/tmp say, into out; 1 if there is
+ * one. There another local user can make a file, link or socket by a name
+ * huskyhook expects before it does (a FastCGI socket that answers in the
+ * receiver's place), and the system may clean files away.
+ */
+static int
+cli_open_dir_above(const char *path, char *out, size_t n)
+{
+	char want[PATH_MAX], buf[PATH_MAX], *slash;
+	struct stat sb;
+
+	snprintf(want, sizeof want, "%s", path);
+	while (realpath(want, buf) == NULL) {
+		if ((slash = strrchr(want, '/')) == NULL)
+			snprintf(want, sizeof want, ".");
+		else if (slash == want)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (strcmp(want, ".") == 0 && realpath(want, buf) == NULL)
+			return 0;
+	}
+	for (;;) {
+		if (stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+		    (sb.st_mode & S_IWOTH) != 0) {
+			snprintf(out, n, "%s", buf);
+			return 1;
+		}
+		if ((slash = strrchr(buf, '/')) == NULL || buf[1] == '\0')
+			return 0;
+		if (slash == buf)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
 }
 
 /* Loads the config, opens the spool, runs fn with both, closes them. */
@@ -212,7 +369,7 @@ cli_with_spool(struct cli *c, int (*fn)(struct cli *, const struct config *,
 
 	if (cli_load_config(c, &cfg) == -1)
 		return 1;
-	if ((sp = cli_open_spool(&cfg)) == NULL) {
+	if ((sp = cli_open_spool(c, &cfg)) == NULL) {
 		config_free(&cfg);
 		return 1;
 	}
@@ -978,6 +1135,7 @@ enum check_level {
 struct check {
 	int problems;
 	int warnings;
+	char open_dir[PATH_MAX];	/* said already (check_not_open) */
 };
 
 static void check_say(struct check *, enum check_level, const char *, ...)
@@ -1058,6 +1216,64 @@ check_spool_fs(struct check *ck, const char *spool)
 		    fi.mountpoint, fi.fstype);
 }
 
+/*
+ * Every file and directory in the spool must be writable by whoever runs
+ * the receiver and run (this user: root's check acts as the spool's
+ * owner): a directory or meta another user left there makes the receiver
+ * answer 503, or run take a meta for torn. One line per directory, with
+ * the first such name.
+ */
+/* The entries of dir this user cannot write: how many, and the first. */
+static long
+check_unwritable_in(const char *dir, char *first, size_t n)
+{
+	struct dirent *de;
+	DIR *d;
+	long count = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    faccessat(dirfd(d), de->d_name, W_OK, AT_EACCESS |
+		    AT_SYMLINK_NOFOLLOW) == 0 || errno == ENOENT)
+			continue;
+		if (count++ == 0)
+			snprintf(first, n, "%s", de->d_name);
+	}
+	closedir(d);
+	return count;
+}
+
+/*
+ * Every file and directory in the spool must be writable by whoever runs
+ * the receiver and run (this user: root's check acts as the spool's
+ * owner): a directory or meta another user left there makes the receiver
+ * answer 503, or run take a meta for torn. One line per directory, with
+ * the first such name.
+ */
+static void
+check_spool_writable(struct check *ck, const char *spool)
+{
+	char path[PATH_MAX], first[NAME_MAX + 1];
+	size_t i;
+	long n;
+	int r = 1;
+
+	snprintf(path, sizeof path, "%s", spool);
+	for (i = 0; r != 0; r = spool_dir_path(spool, i++, path,
+	    sizeof path)) {
+		if (r == -1 || (n = check_unwritable_in(path, first,
+		    sizeof first)) == 0)
+			continue;
+		check_say(ck, CHECK_PROBLEM, "%ld file%s in %s %s not writable "
+		    "by this user (%s%s): chown -R them to the user the "
+		    "receiver and run run as", n, n == 1 ? "" : "s", path,
+		    n == 1 ? "is" : "are", first, n == 1 ? "" : ", ...");
+	}
+}
+
 static void
 check_spool(struct check *ck, const char *spool)
 {
@@ -1095,10 +1311,56 @@ check_spool(struct check *ck, const char *spool)
 	check_spool_fs(ck, spool);
 }
 
+/* what at path is a problem under a directory every user may write;
+ * said once for each such directory. */
+static void
+check_not_open(struct check *ck, const char *what, const char *path)
+{
+	char open_dir[PATH_MAX];
+
+	if (cli_open_dir_above(path, open_dir, sizeof open_dir) != 1 ||
+	    strcmp(open_dir, ck->open_dir) == 0)
+		return;
+	snprintf(ck->open_dir, sizeof ck->open_dir, "%s", open_dir);
+	check_say(ck, CHECK_PROBLEM, "%s %s is under %s, which every user may "
+	    "write: another user can put a file, link or socket where "
+	    "huskyhook expects its own, and the system may clean it away; move "
+	    "it, and all else of huskyhook's there, to a directory of yours",
+	    what, path, open_dir);
+}
+
+/* The log: check does not open it (a command that only reads creates
+ * nothing), but says whether the owner could. */
+static void
+check_log(struct check *ck, const char *log)
+{
+	char dir[PATH_MAX], *slash;
+
+	if (strcmp(log, "stderr") == 0 || strcmp(log, "syslog") == 0)
+		return;
+	check_not_open(ck, "log", log);
+	if (access(log, W_OK) == 0)
+		return;
+	if (errno != ENOENT) {
+		check_say(ck, CHECK_PROBLEM, "log %s is not writable by this "
+		    "user: the receiver's and run's messages go to stderr "
+		    "instead (the web server's error log, or nowhere)", log);
+		return;
+	}
+	snprintf(dir, sizeof dir, "%s", log);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(dir, sizeof dir, ".");
+	if (access(dir, W_OK | X_OK) == -1)
+		check_say(ck, CHECK_PROBLEM, "log %s cannot be created by this "
+		    "user (%s: %s)", log, dir, strerror(errno));
+}
+
 static int
 cmd_check(struct cli *c)
 {
-	struct check ck = { 0, 0 };
+	struct check ck = { 0, 0, "" };
 	struct config cfg;
 	struct stat sb;
 	int s;
@@ -1127,6 +1389,13 @@ cmd_check(struct cli *c)
 		    "secret_file", cfg.path, cfg.inline_secret_line);
 
 	check_spool(&ck, cfg.spool);
+	check_spool_writable(&ck, cfg.spool);
+	check_not_open(&ck, "spool", cfg.spool);
+	check_not_open(&ck, "config", cfg.path);
+	for (s = 0; s < cfg.nsecrets; s++)
+		if (cfg.secrets[s].file != NULL)
+			check_not_open(&ck, "secret_file", cfg.secrets[s].file);
+	check_log(&ck, cfg.log);
 
 	if (cfg.hooks == NULL)
 		check_say(&ck, CHECK_PROBLEM, "'hooks' is not set: `huskyhook "
@@ -1136,6 +1405,8 @@ cmd_check(struct cli *c)
 		    cfg.hooks);
 	else
 		check_hooks_dir(&ck, cfg.hooks);
+	if (cfg.hooks != NULL)
+		check_not_open(&ck, "hooks", cfg.hooks);
 
 	if (cfg.max_age == 0)
 		check_say(&ck, CHECK_WARNING, "max_age = 0: replayed old events "
@@ -1149,30 +1420,60 @@ cmd_check(struct cli *c)
 
 /* ------------------------------------------------------------------ */
 
+/* A new file holding text, durable when this returns: a power cut soon
+ * after init must not leave an empty config (the receiver would answer
+ * 500 to every delivery) or an empty secret. The directory entry is made
+ * durable by init_sync_dir, once per directory. */
 static int
 write_new_file(const char *path, mode_t mode, const char *text)
 {
 	int fd;
-	size_t len = strlen(text);
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    mode);
 	if (fd == -1)
 		return fail("%s: %s", path, strerror(errno));
-	if (write(fd, text, len) != (ssize_t)len || close(fd) == -1)
+	if (io_write_all(fd, text, strlen(text)) == -1 || fsync(fd) == -1) {
+		fail("%s: %s", path, strerror(errno));
+		close(fd);
+		return 1;
+	}
+	if (close(fd) == -1)
 		return fail("%s: %s", path, strerror(errno));
 	return 0;
 }
 
-static const char example_hook[] =
-    "#!/bin/sh\n"
-    "# An example hook for %s events, disabled by its name. To use it:\n"
-    "#   mv %s.disabled %s\n"
-    "# It gets the event's exact body on stdin and its fields in the\n"
-    "# environment (see huskyhook(1)); exit 0 when done, 100 to give up\n"
-    "# for good, anything else to be retried later.\n"
-    "set -eu\n"
-    "printf '%%s,%%s,%%s,%%s\\n' \"$HUSKY_RECEIVED_AT\" \"$HUSKY_EVENT_ID\" \\\n"
-    "    \"$HUSKY_EVENT_TYPE\" \"${HUSKY_DATA_CALL_ID:-}\" >> \"%s/calls.csv\"\n";
+/* fsync(2) of a directory init made or wrote into. */
+static int
+init_sync_dir(const char *dir)
+{
+	int fd, rc = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return fail("%s: %s", dir, strerror(errno));
+	if (fsync(fd) == -1)
+		rc = fail("%s: %s", dir, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+/* mkdir DIR/name (mode 700), made durable in DIR; one there already is
+ * taken as it is. */
+static int
+init_mkdir(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof path, "%s/%s", dir, name) >=
+	    (int)sizeof path)
+		return fail("%s/%s: path too long", dir, name);
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		return fail("%s: %s", path, strerror(errno));
+	return init_sync_dir(dir);
+}
+
+/* init_hook: examples/hooks/log-csv, as a C string. */
+#include "init-hook.h"
 
 /* This program's absolute path: cron's PATH is minimal, and a prefix's
  * bin/ may be on nobody's PATH after make install. */
@@ -1231,6 +1532,54 @@ init_cron(const char *dir)
 		    "name,\n"
 		    "   add this line to ~/.profile:\n\n"
 		    "     export PATH=\"%s:$PATH\"\n\n", bindir, bindir);
+}
+
+/*
+ * The lines for a server of one's own, to be pasted as they are (a test
+ * serves a delivery through exactly these). lighttpd's socket is in DIR,
+ * which only its owner may enter: lighttpd connects to a socket that is
+ * there before it spawns anything, so one in a directory every user may
+ * write (/tmp) lets any local user answer in the receiver's place and
+ * keep every webhook.
+ */
+static void
+init_servers(const char *dir)
+{
+	struct passwd pw, *pwp = NULL;
+	char buf[PASSWD_BUF_BYTES];
+	const char *user;
+
+	getpwuid_r(geteuid(), &pw, buf, sizeof buf, &pwp);
+	user = pwp != NULL ? pwp->pw_name : "the user who ran init";
+	printf("2. Point the web server at the receiver. It must run the "
+	    "receiver as %s,\n"
+	    "   who owns %s: the receiver writes the spool there.\n\n"
+	    "   lighttpd (mod_fastcgi), at the end of lighttpd.conf, with "
+	    "server.username\n"
+	    "   = \"%s\" (the receiver's socket is made in %s/run,\n"
+	    "   which no other user can enter):\n\n"
+	    "var.huskyhook_receive = \"%s/huskyhook-receive\"\n"
+	    "var.huskyhook_config  = \"%s/huskyhook.conf\"\n"
+	    "var.huskyhook_socket  = \"%s/run/huskyhook.socket\"\n"
+	    "include \"%s/huskyhook/lighttpd/huskyhook-fastcgi.conf\"\n\n",
+	    user, dir, user, dir, SBINDIR, dir, dir, DATADIR);
+	if (strlen(dir) + sizeof "/run/huskyhook.socket-99" >
+	    sizeof(((struct sockaddr_un *)NULL)->sun_path))
+		printf("   (%s is too long a path for a Unix socket in it; "
+		    "make the layout\n   in a shorter one for lighttpd.)\n\n",
+		    dir);
+	printf("   Apache (mod_fcgid), in the server config or a "
+	    "<VirtualHost>, with Apache's\n"
+	    "   User %s (or suexec running the receiver as %s):\n\n"
+	    "Define HUSKYHOOK_RECEIVE %s/huskyhook-receive\n"
+	    "Define HUSKYHOOK_CONFIG  %s/huskyhook.conf\n"
+	    "Include %s/huskyhook/apache/huskyhook-fcgid.conf\n\n"
+	    "   shared hosting (Apache, a cgi-bin): let init write the "
+	    "receiver's entry\n"
+	    "   there (huskyhook.cgi and the .htaccess lines):\n"
+	    "     %s init %s --cgi-bin ~/public_html/cgi-bin\n\n"
+	    "   See the README for each server.\n\n",
+	    user, user, SBINDIR, dir, DATADIR, init_self(), dir);
 }
 
 static void
@@ -1332,14 +1681,26 @@ cmd_init(struct cli *c)
 {
 	unsigned char raw[32];
 	char dir[PATH_MAX], path[PATH_MAX + 64], secret[65], text[4096];
+	char err[MESSAGE_BYTES];
 	struct cgibin cb;
+	struct spool *sp;
+	struct stat sb;
 	size_t i;
 	int exists;
 
+	umask(DEFAULT_UMASK);
 	if (mkdir(c->args[0], 0700) == -1 && errno != EEXIST)
 		return fail("%s: %s", c->args[0], strerror(errno));
 	if (realpath(c->args[0], dir) == NULL)
 		return fail("%s: %s", c->args[0], strerror(errno));
+	/* A directory someone else made (in /tmp, say, before we came) is
+	 * theirs to read and to change: nothing is written into it. */
+	if (stat(dir, &sb) == -1)
+		return fail("%s: %s", dir, strerror(errno));
+	if (sb.st_uid != geteuid() || (sb.st_mode & 022) != 0)
+		return fail("%s belongs to another user or is writable by "
+		    "others (mode %03o): make the layout in a directory of "
+		    "your own", dir, (unsigned)(sb.st_mode & 0777));
 	snprintf(path, sizeof path, "%s/huskyhook.conf", dir);
 	exists = access(path, F_OK) == 0;
 	if (exists && c->cgi_bin == NULL)
@@ -1364,22 +1725,27 @@ cmd_init(struct cli *c)
 	if (write_new_file(path, 0600, text))
 		return 1;
 	explicit_bzero(text, sizeof text);
+	if (init_mkdir(dir, "spool") || init_mkdir(dir, "hooks") ||
+	    init_mkdir(dir, "run"))
+		return 1;
+	/* The spool's own directories, made now by their owner (whoever
+	 * runs init): the commands that only read make nothing. */
 	snprintf(path, sizeof path, "%s/spool", dir);
-	if (mkdir(path, 0700) == -1 && errno != EEXIST)
-		return fail("%s: %s", path, strerror(errno));
-	snprintf(path, sizeof path, "%s/hooks", dir);
-	if (mkdir(path, 0700) == -1 && errno != EEXIST)
-		return fail("%s: %s", path, strerror(errno));
+	if ((sp = spool_open(path, SPOOL_OPEN_MAKE, err, sizeof err)) == NULL)
+		return fail("%s", err);
+	spool_close(sp);
+	if (init_sync_dir(path))
+		return 1;
+	/* The example hooks are examples/hooks/log-csv as shipped. */
 	for (i = 0; i < CLI_NEVENT_TYPES; i++) {
 		snprintf(path, sizeof path, "%s/hooks/%s.disabled", dir,
 		    cli_event_types[i]);
-		if (snprintf(text, sizeof text, example_hook,
-		    cli_event_types[i], cli_event_types[i], cli_event_types[i],
-		    dir) >= (int)sizeof text)
-			return fail("%s: path too long", dir);
-		if (write_new_file(path, 0700, text))
+		if (write_new_file(path, 0700, init_hook))
 			return 1;
 	}
+	snprintf(path, sizeof path, "%s/hooks", dir);
+	if (init_sync_dir(path))
+		return 1;
 	snprintf(path, sizeof path, "%s/huskyhook.conf", dir);
 	snprintf(text, sizeof text,
 	    "# huskyhook.conf: see huskyhook.conf(5). Paths are relative to "
@@ -1400,7 +1766,7 @@ cmd_init(struct cli *c)
 	    "# require_https = yes\n"
 	    "# Only accept events of your HuskyVoice organisation.\n"
 	    "# org_id = org_...\n");
-	if (write_new_file(path, 0600, text))
+	if (write_new_file(path, 0600, text) || init_sync_dir(dir))
 		return 1;
 entry:
 	snprintf(path, sizeof path, "%s/huskyhook.conf", dir);
@@ -1422,28 +1788,17 @@ entry:
 	    "event type to enable it\n"
 	    "  huskyhook.log   the log, once something is logged\n\n", dir);
 	printf("Keep %s outside your web server's document root.\n\n", dir);
+	if (cli_open_dir_above(dir, path, sizeof path) == 1)
+		printf("%s is under %s, which every user may write: the "
+		    "system may clean it\naway, and huskyhook check calls "
+		    "that a problem. Use it to try huskyhook\nout only.\n\n",
+		    dir, path);
 	init_cron(dir);
 	if (c->cgi_bin != NULL) {
 		init_cgi_report(c, &cb, dir);
 		goto check;
 	}
-	printf("2. Point the web server at the receiver, with this config:\n\n"
-	    "   lighttpd (mod_fastcgi), in lighttpd.conf:\n"
-	    "     var.huskyhook_receive = \"%s/huskyhook-receive\"\n"
-	    "     var.huskyhook_config  = \"%s/huskyhook.conf\"\n"
-	    "     var.huskyhook_socket  = \"/tmp/huskyhook.socket\"\n"
-	    "     include \"huskyhook-fastcgi.conf\"\n\n"
-	    "   Apache (mod_fcgid): copy apache/huskyhook-fcgid.conf, set its "
-	    "two lines\n"
-	    "     Define HUSKYHOOK_RECEIVE %s/huskyhook-receive\n"
-	    "     Define HUSKYHOOK_CONFIG  %s/huskyhook.conf\n"
-	    "   and Include it in the server config.\n\n"
-	    "   shared hosting (Apache, a cgi-bin): let init write the "
-	    "receiver's entry\n"
-	    "   there (huskyhook.cgi and the .htaccess lines):\n"
-	    "     %s init %s --cgi-bin ~/public_html/cgi-bin\n\n"
-	    "   The files are in %s/huskyhook; see the README.\n\n",
-	    SBINDIR, dir, SBINDIR, dir, init_self(), dir, DATADIR);
+	init_servers(dir);
 	init_dashboard(dir);
 check:
 	printf("4. Check the whole setup:  %s check -c %s/huskyhook.conf\n",
@@ -1490,7 +1845,8 @@ static const struct option init_longopts[] = {
 
 static const struct cli_entry cli_entries[] = {
 	{ "run", "[-v] [-j N] [--watch]", "run the hooks of due events",
-	  CLI_SHORTOPTS("c:hvj:"), run_longopts, 0, 0, CLI_CONFIG, cmd_run },
+	  CLI_SHORTOPTS("c:hvj:"), run_longopts, 0, 0, CLI_CONFIG | CLI_WRITES,
+	  cmd_run },
 	{ "status", "[--json]", "counts per state, last run",
 	  CLI_SHORTOPTS("c:h"), json_longopts, 0, 0, CLI_CONFIG, cmd_status },
 	{ "list", "[pending|retrying|failed|done] [--json]",
@@ -1500,11 +1856,12 @@ static const struct cli_entry cli_entries[] = {
 	  CLI_SHORTOPTS("c:h"), config_longopts, 1, 1, CLI_CONFIG, cmd_show },
 	{ "requeue", "EVENT_ID... | --failed",
 	  "back to pending, attempts reset",
-	  CLI_SHORTOPTS("c:h"), requeue_longopts, 0, -1, CLI_CONFIG,
-	  cmd_requeue },
+	  CLI_SHORTOPTS("c:h"), requeue_longopts, 0, -1,
+	  CLI_CONFIG | CLI_WRITES, cmd_requeue },
 	{ "purge", "--failed|--done [--older-than DURATION]",
 	  "remove failed or done events",
-	  CLI_SHORTOPTS("c:h"), purge_longopts, 0, 0, CLI_CONFIG, cmd_purge },
+	  CLI_SHORTOPTS("c:h"), purge_longopts, 0, 0, CLI_CONFIG | CLI_WRITES,
+	  cmd_purge },
 	{ "sign", "[-s SECRET_FILE] [FILE]", "X-Husky-Signature for FILE",
 	  CLI_SHORTOPTS("c:hs:"), config_longopts, 0, 1, CLI_CONFIG, cmd_sign },
 	{ "check", "", "check the config and deployment",
@@ -1658,6 +2015,8 @@ main(int argc, char **argv)
 
 	memset(&c, 0, sizeof c);
 	c.older_than = -1;
+	c.argv = argv;
+	c.argc = argc;
 	log_init("huskyhook");
 	opterr = 0;	/* messages are ours, with the usage */
 

@@ -158,7 +158,8 @@ receiver_spool(struct receiver *r)
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &r->spool_checked);
 	spool_close(r->spool);
-	if ((r->spool = spool_open(r->cfg.spool, err, sizeof err)) == NULL) {
+	if ((r->spool = spool_open(r->cfg.spool, SPOOL_OPEN_MAKE, err,
+	    sizeof err)) == NULL) {
 		log_msg(LOG_LEVEL_ERR, "%s", err);
 		return -1;
 	}

@@ -1113,7 +1113,8 @@ run_spool(const struct config *cfg, const struct run_options *opt,
 	ctx.verbose = opt->verbose;
 	ctx.now = time(NULL);
 	ctx.base = opt->watch ? 0 : ctx.now;
-	if ((ctx.sp = spool_open(cfg->spool, err, errlen)) == NULL)
+	if ((ctx.sp = spool_open(cfg->spool, SPOOL_OPEN_MAKE, err, errlen)) ==
+	    NULL)
 		return -1;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);

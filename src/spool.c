@@ -85,14 +85,15 @@ struct spool {
 };
 
 static int
-spool_subdir(struct spool *sp, const char *name, int *fdp, char *err,
-    size_t errlen)
+spool_subdir(struct spool *sp, const char *name, int make, int *fdp,
+    char *err, size_t errlen)
 {
 	int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW;
 
 	/* Made only when missing: a CGI receiver opens the spool per
 	 * request. */
-	if ((*fdp = openat(sp->rootfd, name, flags)) == -1 && errno == ENOENT) {
+	if ((*fdp = openat(sp->rootfd, name, flags)) == -1 && errno == ENOENT &&
+	    make) {
 		if (mkdirat(sp->rootfd, name, 0777) == -1 && errno != EEXIST) {
 			snprintf(err, errlen, "cannot create %s/%s: %s",
 			    sp->path, name, strerror(errno));
@@ -101,8 +102,9 @@ spool_subdir(struct spool *sp, const char *name, int *fdp, char *err,
 		*fdp = openat(sp->rootfd, name, flags);
 	}
 	if (*fdp == -1) {
-		snprintf(err, errlen, "cannot open %s/%s: %s", sp->path, name,
-		    strerror(errno));
+		snprintf(err, errlen, "cannot open %s/%s: %s%s", sp->path, name,
+		    strerror(errno), errno == ENOENT ? " (the first delivery "
+		    "or run makes it)" : "");
 		return -1;
 	}
 	return 0;
@@ -156,11 +158,11 @@ spool_is_current(struct spool *sp)
 }
 
 struct spool *
-spool_open(const char *path, char *err, size_t errlen)
+spool_open(const char *path, int flags, char *err, size_t errlen)
 {
 	struct spool *sp;
 	char *c;
-	int i;
+	int i, make = (flags & SPOOL_OPEN_MAKE) != 0;
 
 	if ((sp = calloc(1, sizeof *sp)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -180,13 +182,14 @@ spool_open(const char *path, char *err, size_t errlen)
 		    strerror(errno));
 		goto fail;
 	}
-	if (spool_subdir(sp, spool_dirs[0], &sp->tmpfd, err, errlen) == -1 ||
-	    spool_subdir(sp, spool_dirs[1], &sp->eventsfd, err, errlen) == -1 ||
-	    spool_subdir(sp, spool_dirs[2], &sp->logsfd, err, errlen) == -1)
+	if (spool_subdir(sp, spool_dirs[0], make, &sp->tmpfd, err, errlen) ==
+	    -1 || spool_subdir(sp, spool_dirs[1], make, &sp->eventsfd, err,
+	    errlen) == -1 || spool_subdir(sp, spool_dirs[2], make, &sp->logsfd,
+	    err, errlen) == -1)
 		goto fail;
 	for (i = 0; i < SPOOL_NSTATES; i++)
-		if (spool_subdir(sp, spool_state_dirs[i], &sp->statefd[i], err,
-		    errlen) == -1)
+		if (spool_subdir(sp, spool_state_dirs[i], make, &sp->statefd[i],
+		    err, errlen) == -1)
 			goto fail;
 	if (spool_id_of(sp->rootfd, &sp->id[0]) == -1 ||
 	    spool_id_of(sp->tmpfd, &sp->id[1]) == -1 ||

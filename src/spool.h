@@ -43,9 +43,14 @@ struct spool_meta {
 	int		 revised;
 };
 
-/* Opens the spool at path, making its subdirectories if they are missing.
- * err gets a reason on failure. */
-struct spool *spool_open(const char *path, char *err, size_t errlen);
+/* Opens the spool at path. With SPOOL_OPEN_MAKE its subdirectories are
+ * made where they are missing (the receiver, run, requeue, purge, init);
+ * without, nothing is created, so that a command that only reads (status,
+ * list, show, check) leaves no trace, whoever runs it. err gets a reason
+ * on failure. */
+#define SPOOL_OPEN_MAKE	0x1
+struct spool *spool_open(const char *path, int flags, char *err,
+    size_t errlen);
 /* With on, spool_commit shares the fsyncs of events/ with the other
  * threads of this process that store into the same spool (group
  * commit); what is durable before the answer stays the same. */

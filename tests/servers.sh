@@ -50,8 +50,11 @@ server_stop() {
 # shipped SNIPPET (a name in lighttpd/, or an absolute path) included,
 # only paths and the port filled in; its config in $T/lighttpd.conf. Sets
 # $URL, $LIGHTTPD_PORT and $LIGHTTPD_PID; stops it when the test exits.
+# lighttpd_start - FILE: the same, with FILE's lines (as huskyhook init
+# printed them) in place of the variables and the include.
 lighttpd_start() {
 	case $1 in
+	-) lt_snippet='' lt_lines=$2 ;;
 	/*) lt_snippet=$1 ;;
 	*) lt_snippet=$top_srcdir/lighttpd/$1 ;;
 	esac
@@ -77,11 +80,17 @@ server.port = $lt_port
 server.pid-file = "$T/run/lighttpd.pid"
 server.errorlog = "$T/lighttpd-error.log"
 server.max-worker = 0
+EOF2
+		if [ -z "$lt_snippet" ]; then
+			cat "$lt_lines" >> "$T/lighttpd.conf"
+		else
+			cat >> "$T/lighttpd.conf" <<EOF2
 var.huskyhook_receive = "$RECEIVE"
 var.huskyhook_config = "$CONF"
 var.huskyhook_socket = "$SOCKDIR/lighttpd-$lt_port.socket"
 include "$lt_snippet"
 EOF2
+		fi
 		"$lt_bin" -D -f "$T/lighttpd.conf" 2>> "$T/lighttpd-stderr.log" &
 		LIGHTTPD_PID=$!
 		LIGHTTPD_PORT=$lt_port
@@ -125,6 +134,7 @@ receiver_pids() {
 # includes the shipped apache/huskyhook-MODE.conf with only its Define
 # lines' paths changed (proxy-fcgi: to the socket $SOCKET); MODE cgi
 # serves $T/www/cgi-bin (set up by the caller) with .htaccess allowed.
+# MODE lines FILE: FILE's lines (as huskyhook init printed them) instead.
 # Sets $APACHE (the binary), $APACHE_PORT, $APACHE_PID and $URL; stops it
 # when the test exits. As root, Apache's children run as $APACHE_USER, so
 # the caller chowns the layout.
@@ -144,6 +154,8 @@ apache_start() {
 		    "$top_srcdir/apache/huskyhook-proxy-fcgi.conf" > "$ap_dir/site.conf" ;;
 	cgi)
 		: > "$ap_dir/site.conf" ;;
+	lines)
+		cp "$2" "$ap_dir/site.conf" ;;
 	esac
 	ap_port=$((30000 + $$ % 20000))
 	ap_tries=0

@@ -277,13 +277,13 @@ if command -v cron > /dev/null; then
 		sleep 1
 		i=$((i + 1))
 	done
-	check "the real cron ran init's line: the hook wrote its CSV line" grep -q ",evt_test123,call.completed,call_987654321$" "$CSV"
+	check "the real cron ran init's line: the hook wrote its CSV line" grep -q ',"evt_test123","call.completed","call_987654321",' "$CSV"
 else
 	skip "cron is not installed: init's line is run by sh -c instead"
 fi
 if ! grep -qs evt_test123 "$CSV"; then
 	as_user "${CRONLINE#\* \* \* \* \* }"
-	check "init's line, run by sh -c as the user: the hook wrote its CSV line" grep -q ",evt_test123,call.completed,call_987654321$" "$CSV"
+	check "init's line, run by sh -c as the user: the hook wrote its CSV line" grep -q ',"evt_test123","call.completed","call_987654321",' "$CSV"
 fi
 check "cron.log, where init's line sends failures" [ -f "$HOMEDIR/huskyhook/cron.log" ]
 check "huskyhook check passes as the user" as_user "huskyhook-dist/bin/huskyhook check -c huskyhook/huskyhook.conf > /dev/null"

@@ -88,8 +88,9 @@ for f in show-esc show-esc-meta list-esc status-esc; do
 done
 check "list --json: no raw ESC, BEL or 0x9b" [ "$(raw_controls "$T/list-esc.json")" = 0 ]
 check "show: a meta holding escapes is not shown, but named as damaged" grep -q 'evt_esc_meta: its meta is damaged or not huskyhook' "$T/show-esc-meta.out"
-check "list: it is left out, with a warning in the log" \
-    'grep -q "pending/evt_esc_meta: unreadable meta" "$T/receive.log" && ! grep -q "^evt_esc_meta " "$T/list-esc.out"'
+# list only reads: it writes no log, and says so on stderr.
+check "list: it is left out, with a warning on stderr" \
+    'grep -q "pending/evt_esc_meta: unreadable meta" "$T/list-esc.out" && ! grep -q "^evt_esc_meta " "$T/list-esc.out"'
 check "show: the body, escaped" grep -qF '{"event_id":"evt_esc","org_id":"\x1b[2J\x9b"}' "$T/show-esc.out"
 check "show: the hook log, escaped, its newlines and tab kept" grep -qxF "$(printf '\t\\x1b]0;owned\\x07')" "$T/show-esc.out"
 check "show: U+009B in the hook log as its two bytes" grep -qF '\x9b31m red \xc2\x9b1m' "$T/show-esc.out"
@@ -270,7 +271,16 @@ SECRET=$(cat "$T/site/secret")
 event evt_site > "$T/site.json"
 post "$T/site.json"
 "$HUSKYHOOK" -c "$CONF" run
-check "init's layout end to end: the example hook wrote its CSV line" grep -q ",evt_site,call.completed,call_987654321$" "$T/site/calls.csv"
+check "init's layout end to end: the example hook wrote its CSV line" grep -q ',"evt_site","call.completed","call_987654321",' "$T/site/calls.csv"
+check "init's example hooks are examples/hooks/log-csv as shipped" \
+    cmp -s "$top_srcdir/examples/hooks/log-csv" "$T/site/hooks/call.failed.disabled"
+# A sender's call_id that would be a formula and a forged row in a
+# spreadsheet stays one quoted text field on one line.
+printf '{"event_id":"evt_site_csv","event_type":"call.completed","created_at":"%s","org_id":"o","data":{"call_id":"=HYPERLINK(\\"http://evil.invalid/\\")\\nforged,row"}}' "$(now_utc)" > "$T/site-csv.json"
+post "$T/site-csv.json"
+"$HUSKYHOOK" -c "$CONF" run
+check "init's hook: a formula call_id stays text" grep -qF ',"'"'"'=HYPERLINK(""http://evil.invalid/"") forged,row",' "$T/site/calls.csv"
+check "init's hook: no forged row" '! grep -q "^forged" "$T/site/calls.csv"'
 SIG=0000 post "$T/site.json"
 check "init's layout: the receiver logs to huskyhook.log in it" sh -c "[ '$STATUS' = 401 ] && grep -q 'huskyhook-receive.*refused 401' '$T/site/huskyhook.log'"
 

@@ -8,13 +8,13 @@
 setup_hooks "hook_path = $top_builddir/tests/tmp/t0750-examples/bin:/usr/bin:/bin"
 EX=$top_srcdir/examples/hooks
 
-# log-csv, as the default hook, with HOME pointing into the test.
+# log-csv, as the default hook: its file is beside the hooks directory.
 cp "$EX/log-csv" "$T/hooks/default"
 deliver evt_csv1 call.completed
 printf '{"event_id":"evt_csv2","event_type":"call.failed","created_at":"%s","org_id":"o","data":{"call_id":"c,\\"2\\"","status":"busy"}}' "$(now_utc)" > "$T/csv2.json"
 post "$T/csv2.json"
 HOME=$T hh run
-csv=$T/huskyvoice-calls.csv
+csv=$T/calls.csv
 check "log-csv: a header and two lines" [ "$(grep -c . "$csv")" = 3 ]
 check "log-csv: the fields" grep -q '^"20[^"]*Z","evt_csv1","call.completed","call_987654321","completed","124"$' "$csv"
 check "log-csv: commas and quotes are quoted" grep -q '^"[^"]*","evt_csv2","call.failed","c,""2""","busy",""$' "$csv"

@@ -120,7 +120,8 @@ store_one(void *arg)
 	    "\"org_id\":\"org_1\",\"data\":{\"call_id\":\"call_%d\"}}", id,
 	    j->n);
 	j->result = SPOOL_ERROR;
-	if ((sp = spool_open(j->spool, err, sizeof err)) == NULL ||
+	if ((sp = spool_open(j->spool, SPOOL_OPEN_MAKE, err, sizeof err)) ==
+	    NULL ||
 	    event_parse(body, (size_t)len, &ev, NULL, err, sizeof err) !=
 	    EVENT_OK)
 		return NULL;
@@ -145,7 +146,7 @@ main(void)
 	if ((dir = mkdtemp(tmpl)) == NULL)
 		return 99;
 	/* The layout first: its own fsyncs are not the test's. */
-	if ((sp = spool_open(dir, err, sizeof err)) == NULL)
+	if ((sp = spool_open(dir, SPOOL_OPEN_MAKE, err, sizeof err)) == NULL)
 		return 99;
 	spool_close(sp);
 	snprintf(events_dir, sizeof events_dir, "%s/events", dir);

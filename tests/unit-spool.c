@@ -45,8 +45,8 @@ each_test(void)
 	long i, missing = 0;
 	int differs, fd, rc;
 
-	if (mkdtemp(dir) == NULL || (sp = spool_open(dir, err, sizeof err))
-	    == NULL) {
+	if (mkdtemp(dir) == NULL || (sp = spool_open(dir, SPOOL_OPEN_MAKE, err,
+	    sizeof err)) == NULL) {
 		tap_ok(0, "a spool to list: %s", strerror(errno));
 		return;
 	}
