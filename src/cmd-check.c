@@ -1,0 +1,318 @@
+/* huskyhook check: the config and the deployment, one line per finding. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "cli.h"
+#include "fsinfo.h"
+#include "hook.h"
+
+enum check_level {
+	CHECK_OK,
+	CHECK_WARNING,
+	CHECK_PROBLEM
+};
+
+struct check {
+	int problems;
+	int warnings;
+	char open_dir[PATH_MAX];	/* said already (check_not_open) */
+};
+
+static void check_say(struct check *, enum check_level, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+check_say(struct check *ck, enum check_level level, const char *fmt, ...)
+{
+	static const char *const names[] = { "ok", "warning", "problem" };
+	va_list ap;
+
+	printf("%s: ", names[level]);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (level == CHECK_WARNING)
+		ck->warnings++;
+	if (level == CHECK_PROBLEM)
+		ck->problems++;
+}
+
+/* Whether hook_find takes the hooks of type in dir; 1 if type has one
+ * of its own (not default's). */
+static int
+check_hooks_of(struct check *ck, const char *dir, const char *type)
+{
+	struct hook_list hooks;
+	char err[MESSAGE_BYTES];
+	int own;
+
+	if (hook_find(dir, type, &hooks, err, sizeof err) == -1) {
+		check_say(ck, CHECK_PROBLEM, "%s", err);
+		return 0;
+	}
+	own = hooks.n > 0 && strcmp(hooks.names[0], "default") != 0;
+	hook_list_free(&hooks);
+	return own;
+}
+
+static void
+check_hooks_dir(struct check *ck, const char *dir)
+{
+	size_t i;
+	int any = 0, problems = ck->problems;
+
+	for (i = 0; i < CLI_NEVENT_TYPES; i++)
+		any |= check_hooks_of(ck, dir, cli_event_types[i]);
+	(void)check_hooks_of(ck, dir, "default");
+	if (!any)
+		check_say(ck, CHECK_WARNING, "no hook for any of the five "
+		    "HuskyVoice event types in %s: their events will be marked "
+		    "done without running anything", dir);
+	else if (ck->problems == problems)	/* no ok after a problem */
+		check_say(ck, CHECK_OK, "hooks in %s", dir);
+}
+
+/* The filesystem under the spool: a warning where several hosts could
+ * not share it safely (fsinfo.c). */
+static void
+check_spool_fs(struct check *ck, const char *spool)
+{
+	struct fsinfo fi;
+	char real[PATH_MAX], msg[MESSAGE_BYTES];
+	FILE *mi;
+	int r;
+
+	if (realpath(spool, real) == NULL ||
+	    (mi = fopen("/proc/self/mountinfo", "re")) == NULL)
+		return;
+	r = fsinfo_find(mi, real, &fi);
+	fclose(mi);
+	if (r == 0 && fsinfo_judge(&fi, msg, sizeof msg) == 1)
+		check_say(ck, CHECK_WARNING, "spool %s is on %s: %s", spool,
+		    fi.mountpoint, msg);
+	else if (r == 0)
+		check_say(ck, CHECK_OK, "spool %s is on %s (%s)", spool,
+		    fi.mountpoint, fi.fstype);
+}
+
+/*
+ * Every file and directory in the spool must be writable by whoever runs
+ * the receiver and run (this user: root's check acts as the spool's
+ * owner): a directory or meta another user left there makes the receiver
+ * answer 503, or run take a meta for torn. One line per directory, with
+ * the first such name.
+ */
+/* The entries of dir this user cannot write: how many, and the first. */
+static long
+check_unwritable_in(const char *dir, char *first, size_t n)
+{
+	struct dirent *de;
+	DIR *d;
+	long count = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    faccessat(dirfd(d), de->d_name, W_OK, AT_EACCESS |
+		    AT_SYMLINK_NOFOLLOW) == 0 || errno == ENOENT)
+			continue;
+		if (count++ == 0)
+			snprintf(first, n, "%s", de->d_name);
+	}
+	closedir(d);
+	return count;
+}
+
+/*
+ * Every file and directory in the spool must be writable by whoever runs
+ * the receiver and run (this user: root's check acts as the spool's
+ * owner): a directory or meta another user left there makes the receiver
+ * answer 503, or run take a meta for torn. One line per directory, with
+ * the first such name.
+ */
+static void
+check_spool_writable(struct check *ck, const char *spool)
+{
+	char path[PATH_MAX], first[NAME_MAX + 1];
+	size_t i;
+	long n;
+	int r = 1;
+
+	snprintf(path, sizeof path, "%s", spool);
+	for (i = 0; r != 0; r = spool_dir_path(spool, i++, path,
+	    sizeof path)) {
+		if (r == -1 || (n = check_unwritable_in(path, first,
+		    sizeof first)) == 0)
+			continue;
+		check_say(ck, CHECK_PROBLEM, "%ld file%s in %s %s not writable "
+		    "by this user (%s%s): chown -R them to the user the "
+		    "receiver and run run as", n, n == 1 ? "" : "s", path,
+		    n == 1 ? "is" : "are", first, n == 1 ? "" : ", ...");
+	}
+}
+
+static void
+check_spool(struct check *ck, const char *spool)
+{
+	struct stat sb, root;
+	char path[PATH_MAX];
+	size_t i;
+	int r, problems = ck->problems;
+
+	if (stat(spool, &root) == -1 || !S_ISDIR(root.st_mode)) {
+		check_say(ck, CHECK_PROBLEM, "spool %s is not a directory",
+		    spool);
+		return;
+	}
+	if (access(spool, W_OK | X_OK) == -1)
+		check_say(ck, CHECK_PROBLEM, "spool %s is not writable by this "
+		    "user", spool);
+	if ((root.st_mode & 007) != 0)
+		check_say(ck, CHECK_WARNING, "spool %s is open to others (mode "
+		    "%03o): events hold personal data", spool,
+		    (unsigned)(root.st_mode & 0777));
+	for (i = 0; (r = spool_dir_path(spool, i, path, sizeof path)) != 0;
+	    i++) {
+		if (r == -1 || stat(path, &sb) == -1)
+			continue;	/* made on first use */
+		if (sb.st_dev != root.st_dev)
+			check_say(ck, CHECK_PROBLEM, "%s is on another "
+			    "filesystem than the spool: link(2) and rename(2) "
+			    "cannot work across them", path);
+		else if (access(path, W_OK | X_OK) == -1)
+			check_say(ck, CHECK_PROBLEM, "%s is not writable by this "
+			    "user", path);
+	}
+	if (ck->problems == problems)	/* no ok after a problem */
+		check_say(ck, CHECK_OK, "spool %s", spool);
+	check_spool_fs(ck, spool);
+}
+
+/* what at path is a problem under a directory every user may write;
+ * said once for each such directory. */
+static void
+check_not_open(struct check *ck, const char *what, const char *path)
+{
+	char open_dir[PATH_MAX];
+
+	if (cli_open_dir_above(path, open_dir, sizeof open_dir) != 1 ||
+	    strcmp(open_dir, ck->open_dir) == 0)
+		return;
+	snprintf(ck->open_dir, sizeof ck->open_dir, "%s", open_dir);
+	check_say(ck, CHECK_PROBLEM, "%s %s is under %s, which every user may "
+	    "write: another user can put a file, link or socket where "
+	    "huskyhook expects its own, and the system may clean it away; move "
+	    "it, and all else of huskyhook's there, to a directory of yours",
+	    what, path, open_dir);
+}
+
+/* The log: check does not open it (a command that only reads creates
+ * nothing), but says whether the owner could. */
+static void
+check_log(struct check *ck, const char *log)
+{
+	char dir[PATH_MAX], *slash;
+
+	if (strcmp(log, "stderr") == 0 || strcmp(log, "syslog") == 0)
+		return;
+	check_not_open(ck, "log", log);
+	if (access(log, W_OK) == 0)
+		return;
+	if (errno != ENOENT) {
+		check_say(ck, CHECK_PROBLEM, "log %s is not writable by this "
+		    "user: the receiver's and run's messages go to stderr "
+		    "instead (the web server's error log, or nowhere)", log);
+		return;
+	}
+	snprintf(dir, sizeof dir, "%s", log);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(dir, sizeof dir, ".");
+	if (access(dir, W_OK | X_OK) == -1)
+		check_say(ck, CHECK_PROBLEM, "log %s cannot be created by this "
+		    "user (%s: %s)", log, dir, strerror(errno));
+}
+
+static int
+cmd_check(struct cli *c)
+{
+	struct check ck = { 0, 0, "" };
+	struct config cfg;
+	struct stat sb;
+	int s;
+
+	if (cli_load_config(c, &cfg) == -1) {
+		printf("problem: the config does not load (see above)\n");
+		return 1;
+	}
+	check_say(&ck, CHECK_OK, "%s loads", cfg.path);
+	for (s = 0; s < cfg.nsecrets; s++) {
+		if (cfg.secrets[s].file == NULL)
+			continue;
+		if (stat(cfg.secrets[s].file, &sb) == 0 &&
+		    (sb.st_mode & 077) != 0)
+			check_say(&ck, CHECK_PROBLEM, "secret_file %s is "
+			    "readable or writable by others (mode %03o): chmod "
+			    "600 it", cfg.secrets[s].file,
+			    (unsigned)(sb.st_mode & 0777));
+		else
+			check_say(&ck, CHECK_OK, "secret_file %s is private",
+			    cfg.secrets[s].file);
+	}
+	if (cfg.inline_secret_line != 0)
+		check_say(&ck, CHECK_WARNING, "%s:%d: an inline secret: anyone "
+		    "who can read the config can forge events; prefer "
+		    "secret_file", cfg.path, cfg.inline_secret_line);
+
+	check_spool(&ck, cfg.spool);
+	check_spool_writable(&ck, cfg.spool);
+	check_not_open(&ck, "spool", cfg.spool);
+	check_not_open(&ck, "config", cfg.path);
+	for (s = 0; s < cfg.nsecrets; s++)
+		if (cfg.secrets[s].file != NULL)
+			check_not_open(&ck, "secret_file", cfg.secrets[s].file);
+	check_log(&ck, cfg.log);
+
+	if (cfg.hooks == NULL)
+		check_say(&ck, CHECK_PROBLEM, "'hooks' is not set: `huskyhook "
+		    "run` needs it");
+	else if (stat(cfg.hooks, &sb) == -1 || !S_ISDIR(sb.st_mode))
+		check_say(&ck, CHECK_PROBLEM, "hooks %s is not a directory",
+		    cfg.hooks);
+	else
+		check_hooks_dir(&ck, cfg.hooks);
+	if (cfg.hooks != NULL)
+		check_not_open(&ck, "hooks", cfg.hooks);
+
+	if (cfg.max_age == 0)
+		check_say(&ck, CHECK_WARNING, "max_age = 0: replayed old events "
+		    "are accepted");
+	printf("%d problem%s, %d warning%s\n", ck.problems,
+	    ck.problems == 1 ? "" : "s", ck.warnings,
+	    ck.warnings == 1 ? "" : "s");
+	config_free(&cfg);
+	return ck.problems > 0;
+}
+
+const struct cli_entry cmd_check_entry = {
+	.name = "check",
+	.usage = "",
+	.about = "check the config and deployment",
+	.options = { { 0, NULL, 0 } },
+	.lower = 0, .upper = 0,
+	.flags = CLI_CONFIG,
+	.exec = cmd_check,
+};
