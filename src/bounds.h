@@ -67,7 +67,7 @@
 #define SPOOL_TMP_STALE_SEC         (36L * 3600L)
 #define SPOOL_ORPHAN_MIN_AGE_SEC    60
 #define SPOOL_PURGE_INTERVAL_SEC    3600L	/* done events: looked at hourly */
-#define SPOOL_META_MAX_BYTES        16384	/* see the assertion in spool.c */
+#define SPOOL_META_MAX_BYTES        16384	/* see the assertion in meta.c */
 /* Times in a meta file: up to 9999-12-31T23:59:59Z. */
 #define SPOOL_META_TIME_MAX         253402300799LL
 #define SPOOL_ERROR_BYTES           256	/* last_error */
@@ -116,7 +116,7 @@ _Static_assert(HOOK_BODY_FD == HOOK_EXEC_FD + 1 && HOOK_BODY_FD == 4,
 #define ORDER_BY_NAME_MAX_CHARS     64
 /* A cron run takes an event due within this many seconds: cron starts
  * each minute's run a little late or early, and a retry due at :02 must
- * not wait a whole minute for the tick at :01 (see run_backoff_base). */
+ * not wait a whole minute for the tick at :01 (see run_is_due). */
 #define SPOOL_DUE_SLACK_SEC         1L
 /* run --watch: a full look at pending/ this often, besides inotify, so
  * that a missed notification (or a spool on NFS, where another host's

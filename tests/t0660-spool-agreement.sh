@@ -80,20 +80,34 @@ check "a 2 GB sparse body: failed for good, not read" grep -q '^last_error=canno
 # free the run lock (a flock on the spool's directory as well).
 deliver evt_req
 hh run > /dev/null
-flock -o "$T/spool" sleep 30 &
-holder=$!
-sleep 0.3
+# hold_lock FILE: a flock on FILE held in the background ($holder),
+# returning once it is held.
+hold_lock() {
+	rm -f "$T/held"
+	flock -o "$1" sh -c ': > "$1"; exec sleep 30' sh "$T/held" &
+	holder=$!
+	wait_for_file "$T/held"
+}
+# wait_for_file FILE: 0 once FILE exists (within 10 s).
+wait_for_file() {
+	i=0
+	while [ ! -e "$1" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -e "$1" ]
+}
+hold_lock "$T/spool"
 echo forged > "$T/run.lock.new"
 mv "$T/run.lock.new" "$T/spool/run.lock"
 check "a run.lock renamed over the held one: run still sees the lock held" '"$HUSKYHOOK" -c "$CONF" run -v | grep -q "another run holds the lock"'
 hh requeue evt_req > "$T/req.out" 2>&1
-check "requeue while a run holds the run lock: done" [ $? = 0 ] && [ "$(state_of evt_req)" = pending ]
+req_rc=$?
+check "requeue while a run holds the run lock: done" '[ "$req_rc" = 0 ] && [ "$(state_of evt_req)" = pending ]'
 kill "$holder"
 wait "$holder" 2>/dev/null
 hh run > /dev/null
-flock -o "$T/spool/state.lock" sleep 30 &
-holder=$!
-sleep 0.3
+hold_lock "$T/spool/state.lock"
 start=$(date +%s)
 hh requeue evt_req > "$T/req.out" 2>&1
 rc=$?
@@ -106,7 +120,20 @@ hh run -v > "$T/run.out" 2>&1
 check "a run meanwhile leaves recovery and housekeeping for later" grep -q 'holds the state lock' "$T/run.out"
 hh purge --done > "$T/purge.out" 2>&1 &
 purger=$!
-sleep 1
+# purge_waits: 0 once the purge has state.lock open (it then tries it
+# every tenth of a second until it is free).
+purge_waits() {
+	for p in $(pgrep -f 'huskyhook.* purge --done'); do
+		ls -l "/proc/$p/fd" 2>/dev/null | grep -q 'state\.lock$' && return 0
+	done
+	return 1
+}
+i=0
+while ! purge_waits && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "purge waits while the state lock is held" purge_waits
 kill "$holder"
 wait "$holder" 2>/dev/null
 wait "$purger"

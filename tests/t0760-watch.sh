@@ -89,7 +89,7 @@ wait "$WATCH"
 rc=$?
 check "SIGTERM during hooks: exit 0" [ "$rc" = 0 ]
 check "the running hooks finished" sh -c "grep -q '^end evt_slow1 ' '$T/times' && grep -q '^end evt_slow2' '$T/times'"
-check "and were recorded done" [ "$(state_of evt_slow1)" = "done" ] && [ "$(state_of evt_slow2)" = "done" ]
+check "and were recorded done" '[ "$(state_of evt_slow1)" = "done" ] && [ "$(state_of evt_slow2)" = "done" ]'
 check "nothing new was started after SIGTERM" sh -c "[ -e '$T/spool/pending/evt_after_term' ] || grep -q '^start evt_after_term' '$T/times'"
 
 # SIGKILL in the middle of a hook, then a restart: nothing lost.
@@ -149,6 +149,6 @@ wait_for "^end evt_after_purge " "$T/times" 10
 check "... and still runs new events" [ "$(state_of evt_after_purge)" = "done" ]
 kill -TERM "$WATCH"
 wait "$WATCH"
-check "nothing pending or failed at the end" [ "$(count_files "$T/spool/pending")" = 0 ] && [ "$(count_files "$T/spool/failed")" = 0 ]
+check "nothing pending or failed at the end" '[ "$(count_files "$T/spool/pending")" = 0 ] && [ "$(count_files "$T/spool/failed")" = 0 ]'
 check "no event ran twice but the one killed" [ "$(grep '^end ' "$T/times" | sort | uniq -d | wc -l)" = 0 ]
 done_testing
