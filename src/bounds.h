@@ -24,7 +24,6 @@
 #define MAX_BODY_BYTES_LIMIT        (64L * 1024L * 1024L)
 #define CONFIG_LINE_BYTES           4096
 #define CONFIG_MAX_SECRETS          8
-#define CONFIG_NKEYS                21	/* keys huskyhook.conf knows */
 #define CONFIG_MAX_ORG_IDS          64
 #define SECRET_MAX_BYTES            1024
 #define SIGNATURE_HEADER_MAX_BYTES  1024

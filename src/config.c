@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "meta.h"
 #include "io.h"
 
 #ifndef SYSCONFDIR
@@ -24,6 +25,77 @@
 #ifndef BINDIR
 #define BINDIR "/usr/local/bin"
 #endif
+
+/* The kinds of value a key takes. */
+enum config_kind {
+	CONFIG_SECRET,		/* inline secret */
+	CONFIG_SECRET_FILE,	/* a file holding one */
+	CONFIG_PATH,		/* taken from the config's directory */
+	CONFIG_STRING,
+	CONFIG_LOG,		/* stderr, syslog or a path */
+	CONFIG_ORG,		/* one more allowed org_id */
+	CONFIG_SIZE,		/* bytes, K or M */
+	CONFIG_DURATION,	/* seconds, m, h or d */
+	CONFIG_COUNT,		/* a whole number */
+	CONFIG_YES_NO,
+	CONFIG_UMASK,		/* octal */
+	CONFIG_ORDER_BY		/* none or data.NAME */
+};
+
+/*
+ * Every key huskyhook.conf knows, and all there is to know of it: its
+ * kind, where it goes in struct config, the range of a number and its
+ * default (a number's in def, a string's in defstr; none: 0 and NULL).
+ * A new key is a row here, a field in struct config, and its
+ * documentation.
+ */
+static const struct config_key {
+	const char		*name;
+	enum config_kind	 kind;
+	size_t			 off;
+	long			 min, max;
+	long			 def;
+	const char		*defstr;
+} config_keys[] = {
+#define CONFIG_AT(f)	offsetof(struct config, f)
+	{ "secret", CONFIG_SECRET, 0, 0, 0, 0, NULL },
+	{ "secret_file", CONFIG_SECRET_FILE, 0, 0, 0, 0, NULL },
+	{ "spool", CONFIG_PATH, CONFIG_AT(spool), 0, 0, 0, NULL },
+	{ "hooks", CONFIG_PATH, CONFIG_AT(hooks), 0, 0, 0, NULL },
+	{ "hook_path", CONFIG_STRING, CONFIG_AT(hook_path), 0, 0, 0,
+	    DEFAULT_HOOK_PATH },
+	{ "log", CONFIG_LOG, CONFIG_AT(log), 0, 0, 0, "stderr" },
+	{ "org_id", CONFIG_ORG, 0, 0, 0, 0, NULL },
+	{ "max_body", CONFIG_SIZE, CONFIG_AT(max_body), 1,
+	    MAX_BODY_BYTES_LIMIT, DEFAULT_MAX_BODY_BYTES, NULL },
+	{ "max_age", CONFIG_DURATION, CONFIG_AT(max_age), 0,
+	    MAX_AGE_SEC_LIMIT, DEFAULT_MAX_AGE_SEC, NULL },
+	{ "max_skew", CONFIG_DURATION, CONFIG_AT(max_skew), 0,
+	    MAX_SKEW_SEC_LIMIT, DEFAULT_MAX_SKEW_SEC, NULL },
+	{ "hook_timeout", CONFIG_DURATION, CONFIG_AT(hook_timeout), 1,
+	    HOOK_TIMEOUT_SEC_LIMIT, DEFAULT_HOOK_TIMEOUT_SEC, NULL },
+	{ "retry_base", CONFIG_DURATION, CONFIG_AT(retry_base), 0,
+	    RETRY_SEC_LIMIT, DEFAULT_RETRY_BASE_SEC, NULL },
+	{ "retry_max", CONFIG_DURATION, CONFIG_AT(retry_max), 0,
+	    RETRY_SEC_LIMIT, DEFAULT_RETRY_MAX_SEC, NULL },
+	{ "keep_days", CONFIG_COUNT, CONFIG_AT(keep_days), 1,
+	    KEEP_DAYS_LIMIT, DEFAULT_KEEP_DAYS, NULL },
+	{ "max_attempts", CONFIG_COUNT, CONFIG_AT(max_attempts), 1,
+	    MAX_ATTEMPTS_LIMIT, DEFAULT_MAX_ATTEMPTS, NULL },
+	{ "require_https", CONFIG_YES_NO, CONFIG_AT(require_https), 0, 1, 0,
+	    NULL },
+	{ "umask", CONFIG_UMASK, CONFIG_AT(umask), 0, 0777, DEFAULT_UMASK,
+	    NULL },
+	{ "jobs", CONFIG_COUNT, CONFIG_AT(jobs), 1, HOOK_JOBS_LIMIT,
+	    DEFAULT_JOBS, NULL },
+	{ "order_by", CONFIG_ORDER_BY, CONFIG_AT(order_by), 0, 0, 0,
+	    DEFAULT_ORDER_BY },
+	{ "kick", CONFIG_YES_NO, CONFIG_AT(kick), 0, 1, 0, NULL },
+	{ "kick_program", CONFIG_PATH, CONFIG_AT(kick_program), 0, 0, 0,
+	    BINDIR "/huskyhook" },
+#undef CONFIG_AT
+};
+#define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
 
 struct config_ctx {
 	struct config	*cfg;
@@ -69,31 +141,29 @@ config_fail(struct config_ctx *ctx, const char *fmt, ...)
 	return -1;
 }
 
-/* Digits, then one optional unit letter from units (multipliers mult). */
+/* Digits (meta_number_parse's: no sign, no leading zero), then one
+ * optional unit letter from units (multipliers mult). */
 static int
 config_parse_number(const char *s, const char *units, const long *mult,
     long *out)
 {
-	char *end;
-	long long v;
+	char digits[24];
+	size_t n = strspn(s, "0123456789");
 	const char *u;
+	long long v;
 
-	if (!isdigit((unsigned char)*s))
+	if (n == 0 || n >= sizeof digits)
 		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || v < 0)
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	if (meta_number_parse(digits, LONG_MAX, &v) == -1)
 		return -1;
-	if (*end != '\0') {
-		u = strchr(units, *end);
-		if (u == NULL || end[1] != '\0')
-			return -1;
-		if (v > LONG_MAX / mult[u - units])
+	if (s[n] != '\0') {
+		u = strchr(units, s[n]);
+		if (u == NULL || s[n + 1] != '\0' || v > LONG_MAX / mult[u - units])
 			return -1;
 		v *= mult[u - units];
 	}
-	if (v > LONG_MAX)
-		return -1;
 	*out = (long)v;
 	return 0;
 }
@@ -283,66 +353,6 @@ config_set_string(struct config_ctx *ctx, char **slot, const char *value,
 	return 0;
 }
 
-/* The kinds of value a key takes. */
-enum config_kind {
-	CONFIG_SECRET,		/* inline secret */
-	CONFIG_SECRET_FILE,	/* a file holding one */
-	CONFIG_PATH,		/* taken from the config's directory */
-	CONFIG_STRING,
-	CONFIG_LOG,		/* stderr, syslog or a path */
-	CONFIG_ORG,		/* one more allowed org_id */
-	CONFIG_SIZE,		/* bytes, K or M */
-	CONFIG_DURATION,	/* seconds, m, h or d */
-	CONFIG_COUNT,		/* a whole number */
-	CONFIG_YES_NO,
-	CONFIG_UMASK,		/* octal */
-	CONFIG_ORDER_BY		/* none or data.NAME */
-};
-
-/* Every key huskyhook.conf knows: its kind, where it goes in struct
- * config, and the range of a number. */
-static const struct config_key {
-	const char		*name;
-	enum config_kind	 kind;
-	size_t			 off;
-	long			 min, max;
-} config_keys[CONFIG_NKEYS] = {
-	{ "secret", CONFIG_SECRET, 0, 0, 0 },
-	{ "secret_file", CONFIG_SECRET_FILE, 0, 0, 0 },
-	{ "spool", CONFIG_PATH, offsetof(struct config, spool), 0, 0 },
-	{ "hooks", CONFIG_PATH, offsetof(struct config, hooks), 0, 0 },
-	{ "hook_path", CONFIG_STRING, offsetof(struct config, hook_path), 0,
-	    0 },
-	{ "log", CONFIG_LOG, offsetof(struct config, log), 0, 0 },
-	{ "org_id", CONFIG_ORG, 0, 0, 0 },
-	{ "max_body", CONFIG_SIZE, offsetof(struct config, max_body), 1,
-	    MAX_BODY_BYTES_LIMIT },
-	{ "max_age", CONFIG_DURATION, offsetof(struct config, max_age), 0,
-	    MAX_AGE_SEC_LIMIT },
-	{ "max_skew", CONFIG_DURATION, offsetof(struct config, max_skew), 0,
-	    MAX_SKEW_SEC_LIMIT },
-	{ "hook_timeout", CONFIG_DURATION,
-	    offsetof(struct config, hook_timeout), 1, HOOK_TIMEOUT_SEC_LIMIT },
-	{ "retry_base", CONFIG_DURATION, offsetof(struct config, retry_base),
-	    0, RETRY_SEC_LIMIT },
-	{ "retry_max", CONFIG_DURATION, offsetof(struct config, retry_max), 0,
-	    RETRY_SEC_LIMIT },
-	{ "keep_days", CONFIG_COUNT, offsetof(struct config, keep_days), 1,
-	    KEEP_DAYS_LIMIT },
-	{ "max_attempts", CONFIG_COUNT, offsetof(struct config, max_attempts),
-	    1, MAX_ATTEMPTS_LIMIT },
-	{ "require_https", CONFIG_YES_NO,
-	    offsetof(struct config, require_https), 0, 1 },
-	{ "umask", CONFIG_UMASK, offsetof(struct config, umask), 0, 0777 },
-	{ "jobs", CONFIG_COUNT, offsetof(struct config, jobs), 1,
-	    HOOK_JOBS_LIMIT },
-	{ "order_by", CONFIG_ORDER_BY, offsetof(struct config, order_by), 0,
-	    0 },
-	{ "kick", CONFIG_YES_NO, offsetof(struct config, kick), 0, 1 },
-	{ "kick_program", CONFIG_PATH, offsetof(struct config, kick_program),
-	    0, 0 },
-};
-
 static int
 config_add_secret(struct config_ctx *ctx, const struct config_key *k,
     const char *value)
@@ -413,6 +423,7 @@ config_apply(struct config_ctx *ctx, const char *key, const char *value)
 	struct config *cfg = ctx->cfg;
 	const struct config_key *k;
 	char *slot, *end;
+	long long n;
 	long v = 0;
 	size_t i;
 
@@ -470,12 +481,10 @@ config_apply(struct config_ctx *ctx, const char *key, const char *value)
 			    k->min);
 		break;
 	case CONFIG_COUNT:
-		errno = 0;
-		v = strtol(value, &end, 10);
-		if (*value < '0' || *value > '9' || *end != '\0' ||
-		    errno != 0 || v < k->min || v > k->max)
+		if (meta_number_parse(value, k->max, &n) == -1 || n < k->min)
 			return config_fail(ctx, "%s: '%s' is not a whole number "
 			    "from %ld to %ld", key, value, k->min, k->max);
+		v = (long)n;
 		break;
 	case CONFIG_YES_NO:
 		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
@@ -521,20 +530,43 @@ config_trim(char *s)
 	return s;
 }
 
-static void
+/* Every key's default, from the table: 0, or -1 out of memory. */
+static int
 config_defaults(struct config *cfg)
 {
+	const struct config_key *k;
+	char *slot;
+
 	memset(cfg, 0, sizeof *cfg);
-	cfg->max_body = DEFAULT_MAX_BODY_BYTES;
-	cfg->max_age = DEFAULT_MAX_AGE_SEC;
-	cfg->max_skew = DEFAULT_MAX_SKEW_SEC;
-	cfg->keep_days = DEFAULT_KEEP_DAYS;
-	cfg->hook_timeout = DEFAULT_HOOK_TIMEOUT_SEC;
-	cfg->max_attempts = DEFAULT_MAX_ATTEMPTS;
-	cfg->retry_base = DEFAULT_RETRY_BASE_SEC;
-	cfg->retry_max = DEFAULT_RETRY_MAX_SEC;
-	cfg->umask = DEFAULT_UMASK;
-	cfg->jobs = DEFAULT_JOBS;
+	for (k = config_keys; k < config_keys + CONFIG_NKEYS; k++) {
+		slot = (char *)cfg + k->off;
+		switch (k->kind) {
+		case CONFIG_SECRET:
+		case CONFIG_SECRET_FILE:
+		case CONFIG_ORG:
+			break;
+		case CONFIG_PATH:
+		case CONFIG_STRING:
+		case CONFIG_LOG:
+		case CONFIG_ORDER_BY:
+			if (k->defstr != NULL && (*(char **)(void *)slot =
+			    strdup(k->defstr)) == NULL)
+				return -1;
+			break;
+		case CONFIG_SIZE:
+		case CONFIG_DURATION:
+		case CONFIG_COUNT:
+			*(long *)(void *)slot = k->def;
+			break;
+		case CONFIG_YES_NO:
+			*(int *)(void *)slot = (int)k->def;
+			break;
+		case CONFIG_UMASK:
+			*(mode_t *)(void *)slot = (mode_t)k->def;
+			break;
+		}
+	}
+	return 0;
 }
 
 int
@@ -547,14 +579,13 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	long min_days;
 	int rc = -1;
 
-	config_defaults(cfg);
 	memset(&ctx, 0, sizeof ctx);
 	ctx.cfg = cfg;
 	ctx.file = path;
 	ctx.err = err;
 	ctx.errlen = errlen;
 
-	if ((cfg->path = strdup(path)) == NULL ||
+	if (config_defaults(cfg) == -1 || (cfg->path = strdup(path)) == NULL ||
 	    (ctx.dir = strdup(path)) == NULL) {
 		config_fail(&ctx, "out of memory");
 		goto done;
@@ -637,22 +668,6 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->retry_max < cfg->retry_base) {
 		config_fail(&ctx, "retry_max is shorter than retry_base");
-		goto done;
-	}
-	if (cfg->hook_path == NULL &&
-	    (cfg->hook_path = strdup(DEFAULT_HOOK_PATH)) == NULL) {
-		config_fail(&ctx, "out of memory");
-		goto done;
-	}
-	if (cfg->log == NULL && (cfg->log = strdup("stderr")) == NULL) {
-		config_fail(&ctx, "out of memory");
-		goto done;
-	}
-	if ((cfg->order_by == NULL &&
-	    (cfg->order_by = strdup(DEFAULT_ORDER_BY)) == NULL) ||
-	    (cfg->kick_program == NULL &&
-	    (cfg->kick_program = strdup(BINDIR "/huskyhook")) == NULL)) {
-		config_fail(&ctx, "out of memory");
 		goto done;
 	}
 	rc = 0;
