@@ -2,6 +2,7 @@
  * it is spelled, reaches a file outside it, and only a hook file may be a
  * symbolic link. hook_env_build keeps the environment under its cap and
  * flags what it left out. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,44 @@ main(void)
 	    l.n == 1 && strcmp(l.names[0], "default") == 0,
 	    "no hook of its own: default");
 	hook_list_free(&l);
+
+	/* The hooks directory itself: missing, a file, not searchable or
+	 * not set is never "no hook". */
+	tap_ok(hook_dir_check(hooks, err, sizeof err) == 0,
+	    "hook_dir_check: a directory passes");
+	snprintf(path, sizeof path, "%s/nowhere", top);
+	tap_ok(hook_dir_check(path, err, sizeof err) == -1 &&
+	    strstr(err, path) != NULL &&
+	    strstr(err, strerror(ENOENT)) != NULL,
+	    "hook_dir_check: missing: %s", err);
+	tap_ok(hook_find(path, "call.failed", &l, err, sizeof err) ==
+	    HOOK_FIND_NO_DIR && l.n == 0,
+	    "hook_find: a missing hooks directory is not an empty one");
+	snprintf(path, sizeof path, "%s/outside/x", top);
+	tap_ok(hook_dir_check(path, err, sizeof err) == -1 &&
+	    strstr(err, strerror(ENOTDIR)) != NULL,
+	    "hook_dir_check: a file: %s", err);
+	tap_ok(hook_find(path, "call.failed", &l, err, sizeof err) ==
+	    HOOK_FIND_NO_DIR, "hook_find: nor is a file");
+	tap_ok(hook_dir_check(NULL, err, sizeof err) == -1 &&
+	    strstr(err, "'hooks' is not set") != NULL,
+	    "hook_dir_check: not set: %s", err);
+	tap_ok(hook_find(NULL, "call.failed", &l, err, sizeof err) ==
+	    HOOK_FIND_NO_DIR, "hook_find: nor is none at all");
+	if (geteuid() != 0) {
+		chmod(hooks, 0);
+		tap_ok(hook_dir_check(hooks, err, sizeof err) == -1 &&
+		    strstr(err, strerror(EACCES)) != NULL,
+		    "hook_dir_check: not searchable: %s", err);
+		tap_ok(hook_find(hooks, "call.failed", &l, err, sizeof err) ==
+		    HOOK_FIND_NO_DIR, "hook_find: nor is one not searchable");
+		chmod(hooks, 0700);
+	} else {
+		printf("ok %d # SKIP root may search any directory\n",
+		    ++tap_count);
+		printf("ok %d # SKIP root may search any directory\n",
+		    ++tap_count);
+	}
 
 	/* 100 values of 32000 bytes between two small ones. */
 	memset(big, 'b', sizeof big - 1);
