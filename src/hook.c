@@ -219,23 +219,22 @@ hook_find_one(int dirfd, const char *hooks_dir, const char *name,
 	return 1;
 }
 
-/* 1 if name ends as the name of a hook set aside does: the .disabled
- * files `huskyhook init` writes, and an editor's or a package manager's
- * copies. An event type may hold dots, so one could name them. */
-static int
-hook_name_is_set_aside(const char *name)
+int
+hook_name_is_runnable(const char *name)
 {
-	static const char *const suffixes[] = { ".disabled", ".bak", ".orig",
-	    ".old", ".save", ".swp", ".tmp", ".dpkg-old", ".dpkg-new",
-	    ".dpkg-dist", ".rpmsave", ".rpmnew" };
-	size_t i, n = strlen(name), k;
+	static const char prefix[] = "call.";
+	const char *p;
 
-	for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-		k = strlen(suffixes[i]);
-		if (n > k && strcmp(name + n - k, suffixes[i]) == 0)
-			return 1;
-	}
-	return 0;
+	if (strcmp(name, "default") == 0)
+		return 1;
+	if (strncmp(name, prefix, sizeof prefix - 1) != 0 ||
+	    name[sizeof prefix - 1] == '\0' ||
+	    strlen(name) > EVENT_TYPE_MAX_CHARS)
+		return 0;
+	for (p = name + sizeof prefix - 1; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+			return 0;
+	return 1;
 }
 
 /* The hooks directory, opened by its path (it comes from the
@@ -295,9 +294,9 @@ hook_find(const char *hooks_dir, const char *event_type,
 	 * misspelt in the configuration would make every event done. */
 	if ((dirfd = hook_dir_open(hooks_dir, err, errlen)) == -1)
 		return HOOK_FIND_NO_DIR;
-	/* A type that names a file set aside (call.failed.disabled, a .bak)
-	 * finds no hook of its own: only `default` may run for it. */
-	if (!hook_name_is_set_aside(event_type))
+	/* A type that is no hook's name (forward.sh, call.failed.disabled,
+	 * x.dpkg-old) finds no hook of its own: only `default` may run. */
+	if (hook_name_is_runnable(event_type))
 		r = hook_find_one(dirfd, hooks_dir, event_type, out, err,
 		    errlen);
 	if (r == 0)

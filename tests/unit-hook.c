@@ -133,6 +133,57 @@ main(void)
 	    "no hook of its own: default");
 	hook_list_free(&l);
 
+	/* Only `default` and call.<a-z_>+ may run: a file of any other name
+	 * is found for no type, even the type that is its very name. */
+	{
+		static const char *const runnable[] = { "default",
+		    "call.completed", "call.failed", "call.brand_new" };
+		static const char *const not_runnable[] = { "forward.sh",
+		    "x.dpkg-old", "x.new", "call.completed.new",
+		    "call.completed.swp", "call.failed.disabled",
+		    "call.completed-old", "call.2", "call.", "call",
+		    "calls.completed", "call.completed~", "#call.completed#",
+		    ".call.completed.swp", ".hidden", "Call.Completed",
+		    "defaults", "default.bak", "" };
+
+		for (i = 0; i < sizeof runnable / sizeof runnable[0]; i++)
+			tap_ok(hook_name_is_runnable(runnable[i]),
+			    "\"%s\" may run", runnable[i]);
+		for (i = 0; i < sizeof not_runnable / sizeof not_runnable[0];
+		    i++) {
+			tap_ok(!hook_name_is_runnable(not_runnable[i]),
+			    "\"%s\" never runs", not_runnable[i]);
+			if (*not_runnable[i] == '\0')
+				continue;
+			snprintf(path, sizeof path, "%s/%s", hooks,
+			    not_runnable[i]);
+			mkexec(path);
+			/* What the receiver would refuse is refused here
+			 * too; what it accepts finds default alone. */
+			if (event_type_is_valid(not_runnable[i],
+			    strlen(not_runnable[i])) &&
+			    not_runnable[i][0] != '.')
+				tap_ok(hook_find(hooks, not_runnable[i], &l, err,
+				    sizeof err) == 0 && l.n == 1 &&
+				    strcmp(l.names[0], "default") == 0,
+				    "type \"%s\": default, not its namesake",
+				    not_runnable[i]);
+			else
+				tap_ok(hook_find(hooks, not_runnable[i], &l, err,
+				    sizeof err) == -1 && l.n == 0,
+				    "type \"%s\": refused", not_runnable[i]);
+			hook_list_free(&l);
+		}
+		tap_ok(hook_find(hooks, "default", &l, err, sizeof err) == 0 &&
+		    l.n == 1 && strcmp(l.names[0], "default") == 0,
+		    "type \"default\": default, once");
+		hook_list_free(&l);
+		tap_ok(hook_find(hooks, "call.completed", &l, err, sizeof err) ==
+		    0 && l.n == 1 && strcmp(l.names[0], "call.completed") == 0,
+		    "beside its copies, call.completed finds itself alone");
+		hook_list_free(&l);
+	}
+
 	/* The hooks directory itself: missing, a file, not searchable or
 	 * not set is never "no hook". */
 	tap_ok(hook_dir_check(hooks, err, sizeof err) == 0,
