@@ -123,6 +123,9 @@ _Static_assert(HOOK_BODY_FD == HOOK_EXEC_FD + 1 && HOOK_BODY_FD == 4,
  * as a cron run does them, this often. */
 #define RUN_WATCH_RESCAN_SEC        30L
 #define RUN_WATCH_HOUSEKEEPING_SEC  300L
+/* run --watch: while the hooks directory cannot be used, it is looked at
+ * again this often, so that events run soon after it is back. */
+#define RUN_WATCH_HOOKS_RETRY_SEC   1L
 /* A cron-style run that the receiver asked to look again (kick) lists
  * pending/ up to this many times more before it lets go of the lock;
  * then, if asked once more, it takes the lock again and goes on. */

@@ -219,22 +219,57 @@ hook_find_one(int dirfd, const char *hooks_dir, const char *name,
 	return 1;
 }
 
-/* 1 if name ends as the name of a hook set aside does: the .disabled
- * files `huskyhook init` writes, and an editor's or a package manager's
- * copies. An event type may hold dots, so one could name them. */
-static int
-hook_name_is_set_aside(const char *name)
+int
+hook_name_is_runnable(const char *name)
 {
-	static const char *const suffixes[] = { ".disabled", ".bak", ".orig",
-	    ".old", ".save", ".swp", ".tmp", ".dpkg-old", ".dpkg-new",
-	    ".dpkg-dist", ".rpmsave", ".rpmnew" };
-	size_t i, n = strlen(name), k;
+	static const char prefix[] = "call.";
+	const char *p;
 
-	for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-		k = strlen(suffixes[i]);
-		if (n > k && strcmp(name + n - k, suffixes[i]) == 0)
-			return 1;
+	if (strcmp(name, "default") == 0)
+		return 1;
+	if (strncmp(name, prefix, sizeof prefix - 1) != 0 ||
+	    name[sizeof prefix - 1] == '\0' ||
+	    strlen(name) > EVENT_TYPE_MAX_CHARS)
+		return 0;
+	for (p = name + sizeof prefix - 1; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+			return 0;
+	return 1;
+}
+
+/* The hooks directory, opened by its path (it comes from the
+ * configuration: trusted) and searchable, as every hook is looked up
+ * beneath it; -1 with err naming it and why, errno kept. */
+static int
+hook_dir_open(const char *hooks_dir, char *err, size_t errlen)
+{
+	int fd, saved;
+
+	if (hooks_dir == NULL) {
+		snprintf(err, errlen, "'hooks' is not set");
+		errno = EINVAL;
+		return -1;
 	}
+	if ((fd = open(hooks_dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) != -1 &&
+	    faccessat(fd, ".", X_OK, AT_EACCESS) == 0)
+		return fd;
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	snprintf(err, errlen, "hooks directory %s: %s", hooks_dir,
+	    strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+int
+hook_dir_check(const char *hooks_dir, char *err, size_t errlen)
+{
+	int fd;
+
+	if ((fd = hook_dir_open(hooks_dir, err, errlen)) == -1)
+		return -1;
+	close(fd);
 	return 0;
 }
 
@@ -243,7 +278,7 @@ hook_find(const char *hooks_dir, const char *event_type,
     struct hook_list *out, char *err, size_t errlen)
 {
 	char shown[4 * EVENT_TYPE_MAX_CHARS + 8];
-	int dirfd, r;
+	int dirfd, r = 0;
 
 	memset(out, 0, sizeof *out);
 	/* One name beneath the hooks directory: no '/', no leading '.'. */
@@ -255,20 +290,15 @@ hook_find(const char *hooks_dir, const char *event_type,
 		    "no hook is looked for", shown);
 		return -1;
 	}
-	if (hooks_dir == NULL)
-		return 0;
-	/* The directory itself comes from the configuration: trusted, and
-	 * opened by its path, once. */
-	if ((dirfd = open(hooks_dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
-			return 0;	/* as for a directory with no hooks */
-		snprintf(err, errlen, "%s: %s", hooks_dir, strerror(errno));
-		return -1;
-	}
-	/* A type that names a file set aside (call.failed.disabled, a .bak)
-	 * finds no hook of its own: only `default` may run for it. */
-	r = hook_name_is_set_aside(event_type) ? 0 :
-	    hook_find_one(dirfd, hooks_dir, event_type, out, err, errlen);
+	/* Missing is not empty: a directory moved aside, not mounted or
+	 * misspelt in the configuration would make every event done. */
+	if ((dirfd = hook_dir_open(hooks_dir, err, errlen)) == -1)
+		return HOOK_FIND_NO_DIR;
+	/* A type that is no hook's name (forward.sh, call.failed.disabled,
+	 * x.dpkg-old) finds no hook of its own: only `default` may run. */
+	if (hook_name_is_runnable(event_type))
+		r = hook_find_one(dirfd, hooks_dir, event_type, out, err,
+		    errlen);
 	if (r == 0)
 		r = hook_find_one(dirfd, hooks_dir, "default", out, err,
 		    errlen);

@@ -24,20 +24,35 @@ struct hook_list {
 };
 
 /* The hooks for event_type: HOOKS/<type> (a file, or a directory whose
- * executables run in C-locale order, run-parts names only), else
- * HOOKS/default the same way. No hook at all: 0 hooks, success. A hook
- * file that is not executable is an error (err says which), and so is an
- * event_type that is not a name event_type_is_valid() accepts: it comes
- * from the spool, which the web server's user can write, and must never
- * reach outside the hooks directory. A hook file may be a symbolic link
- * (the operator's: the hooks directory must not be writable by anyone
- * else); a run-parts directory may not, nor may anything lead through
- * one. */
+ * executables run in C-locale order, run-parts names only) if the type
+ * is a name hook_name_is_runnable() accepts, else HOOKS/default the same
+ * way. No hook at all: 0 hooks, success. A hook file that is not
+ * executable is an error (-1, err says which), and so is an event_type
+ * that is not a name event_type_is_valid() accepts: it comes from the
+ * spool, which the web server's user can write, and must never reach
+ * outside the hooks directory. A hook file may be a symbolic link (the
+ * operator's: the hooks directory must not be writable by anyone else);
+ * a run-parts directory may not, nor may anything lead through one.
+ * HOOK_FIND_NO_DIR when the hooks directory itself cannot be used (see
+ * hook_dir_check): never "no hook", and no event's fault. */
 int  hook_find(const char *hooks_dir, const char *event_type,
     struct hook_list *out, char *err, size_t errlen);
+#define HOOK_FIND_NO_DIR	(-2)
+/* 0 if hooks_dir is a directory hooks can be looked up in (it exists,
+ * is a directory, and this process may search it); else -1, errno set,
+ * and err says "hooks directory PATH: REASON" (or that hooks_dir is
+ * NULL: 'hooks' is not set). */
+int  hook_dir_check(const char *hooks_dir, char *err, size_t errlen);
 void hook_list_free(struct hook_list *list);
-/* run-parts' rule: [A-Za-z0-9_-]+ */
+/* run-parts' rule, for the files of a hook directory: [A-Za-z0-9_-]+ */
 int  hook_name_is_valid(const char *name);
+/* The names in the hooks directory that may ever run: `default`, and
+ * `call.` followed by lower-case letters and '_' (call.completed, the
+ * vendor's form of an event type). Nothing else there runs, whatever an
+ * event's type says: a helper script (forward.sh), a package manager's
+ * or an editor's copy (x.dpkg-old, call.completed.swp, call.completed~),
+ * a hook set aside (call.failed.disabled). */
+int  hook_name_is_runnable(const char *name);
 
 /* The environment a hook gets. */
 struct hook_env {

@@ -55,6 +55,9 @@ struct run_ctx {
 	time_t			 base;
 	int			 done, retrying, failed;
 	int			 upkeep_left;	/* the state lock was held */
+	/* Why an event found the hooks directory unusable: it was left as
+	 * it was, and no other is run (see run_hooks_dir_failed). */
+	char			 hooks_error[MESSAGE_BYTES];
 };
 
 long
@@ -153,7 +156,9 @@ log_open(void *arg)
 enum run_verdict {
 	RUN_DONE,		/* every hook succeeded (or there is none) */
 	RUN_RETRY,		/* a hook failed; try again later */
-	RUN_FAILED		/* failed for good: no retry will change it */
+	RUN_FAILED,		/* failed for good: no retry will change it */
+	RUN_UNTRIED		/* the hooks directory cannot be used: no
+				 * fault of the event's, nothing recorded */
 };
 
 struct run_outcome {
@@ -234,7 +239,7 @@ run_hooks(struct run_ctx *ctx, struct spool_meta *m, struct run_outcome *o)
 	struct event ev;
 	char *body = NULL;
 	size_t len, i;
-	int bodyfd;
+	int bodyfd, r;
 
 	memset(&hooks, 0, sizeof hooks);
 	run_outcome_set(o, RUN_DONE, "%s", "");
@@ -252,8 +257,10 @@ run_hooks(struct run_ctx *ctx, struct spool_meta *m, struct run_outcome *o)
 		    "event its meta describes");
 		goto done;
 	}
-	if (hook_find(cfg->hooks, ev.type, &hooks, err, sizeof err) == -1) {
-		run_outcome_set(o, RUN_RETRY, "%s", err);
+	if ((r = hook_find(cfg->hooks, ev.type, &hooks, err, sizeof err)) <
+	    0) {
+		run_outcome_set(o, r == HOOK_FIND_NO_DIR ? RUN_UNTRIED :
+		    RUN_RETRY, "%s", err);
 		goto done;
 	}
 	in.meta = m;
@@ -353,7 +360,39 @@ run_event(struct run_ctx *ctx, struct spool_meta *m)
 	struct run_outcome o;
 
 	run_hooks(ctx, m, &o);
+	if (o.verdict == RUN_UNTRIED) {
+		snprintf(ctx->hooks_error, sizeof ctx->hooks_error, "%s",
+		    o.error);
+		return SPOOL_PENDING;
+	}
 	return run_record(ctx, m, &o);
+}
+
+/*
+ * The hooks directory cannot be used (missing, not a directory, not
+ * searchable): no hook can run, and no event is to blame, so none is
+ * recorded, not even as an attempt. Said once, on stderr (by the caller,
+ * from err) and in the log; -1 for the caller to return.
+ */
+static int
+run_hooks_dir_failed(struct run_ctx *ctx, char *err, size_t errlen)
+{
+	char why[MESSAGE_BYTES];
+
+	if (ctx->hooks_error[0] != '\0')
+		snprintf(why, sizeof why, "%s", ctx->hooks_error);
+	else if (hook_dir_check(ctx->cfg->hooks, why, sizeof why) == 0)
+		snprintf(why, sizeof why, "hooks directory %s: could not be "
+		    "used during the run", ctx->cfg->hooks);
+	snprintf(err, errlen, "%s: no hook can run; every event not run "
+	    "stays pending as it was", why);
+	if (strcmp(ctx->cfg->log, "stderr") != 0)
+		log_msg(LOG_LEVEL_ERR, "%s", err);
+	/* What events before it recorded is kept, as at a run's end. */
+	if (spool_sync(ctx->sp) == -1)
+		log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
+		    strerror(errno));
+	return -1;
 }
 
 /* Done events whose dedupe window is over go, body first; at most once
@@ -499,8 +538,12 @@ run_sequential(struct run_ctx *ctx, char *err, size_t errlen)
 		/* Read again: another tool may have changed it meanwhile. */
 		if (spool_find(ctx->sp, due.v[i].id, &m) == SPOOL_PENDING)
 			run_event(ctx, &m);
+		if (ctx->hooks_error[0] != '\0')
+			break;
 	}
 	run_due_free(&due);
+	if (ctx->hooks_error[0] != '\0')
+		return run_hooks_dir_failed(ctx, err, errlen);
 	return 0;
 }
 
@@ -533,6 +576,7 @@ struct run_job {
 #define RUN_CHILD_RETRYING	1
 #define RUN_CHILD_FAILED	2
 #define RUN_CHILD_LOST		3	/* its parent went: ran nothing */
+#define RUN_CHILD_NO_HOOKS	4	/* no hooks directory: recorded nothing */
 
 struct run_sched {
 	struct run_ctx	*ctx;
@@ -545,6 +589,8 @@ struct run_sched {
 	size_t		 njobs;
 	pid_t		 self;
 	int		 stopping;	/* SIGTERM: start nothing more */
+	int		 held;		/* no hooks directory: start nothing
+					 * (--watch: until it is back) */
 	int		 synced;	/* no record since the last spool_sync */
 };
 
@@ -736,6 +782,8 @@ run_child(struct run_sched *s, struct spool_meta *m)
 		_exit(RUN_CHILD_LOST);
 	to = run_event(ctx, m);
 	fflush(ctx->out);
+	if (ctx->hooks_error[0] != '\0')
+		_exit(RUN_CHILD_NO_HOOKS);
 	_exit(to == SPOOL_DONE ? RUN_CHILD_DONE : to == SPOOL_FAILED ?
 	    RUN_CHILD_FAILED : RUN_CHILD_RETRYING);
 }
@@ -769,7 +817,7 @@ run_sched_dispatch(struct run_sched *s, time_t *next)
 		if (!s->stopping && s->njobs < (size_t)s->jobs &&
 		    !it->group_known)
 			run_group_of(s, it);
-		if (s->stopping || s->njobs == (size_t)s->jobs ||
+		if (s->stopping || s->held || s->njobs == (size_t)s->jobs ||
 		    run_group_busy(s, it)) {
 			waiting++;
 			continue;
@@ -845,6 +893,18 @@ run_sched_reap(struct run_sched *s)
 				run_sched_note(s, id, 0);
 			continue;
 		}
+		/* It found no hooks directory and left the event as it was:
+		 * a cron run stops (run_sched says why, once); a watcher
+		 * tries it again once the directory is back. */
+		if (WIFEXITED(status) && WEXITSTATUS(status) ==
+		    RUN_CHILD_NO_HOOKS) {
+			if (s->watch)
+				run_sched_note(s, id, time(NULL) +
+				    RUN_WATCH_HOOKS_RETRY_SEC);
+			else
+				s->stopping = s->held = 1;
+			continue;
+		}
 		/* Killed before it recorded anything (out of memory, say):
 		 * the event is still pending as it was; not at once again,
 		 * or a crash would repeat as fast as it can. */
@@ -917,6 +977,32 @@ run_lock_wait(struct run_ctx *ctx, const sigset_t *stop)
 	return r == 1 ? 0 : -1;
 }
 
+/* --watch: whether the hooks directory can be used, looked at before
+ * each pass; that it went, and that it is back, are said once each, in
+ * the log and on stderr. */
+static void
+run_watch_hooks_dir(struct run_sched *s)
+{
+	const struct config *cfg = s->ctx->cfg;
+	char why[MESSAGE_BYTES], line[MESSAGE_BYTES + 160];
+	int held;
+
+	held = hook_dir_check(cfg->hooks, why, sizeof why) == -1;
+	if (held == s->held)
+		return;
+	s->held = held;
+	if (held)
+		snprintf(line, sizeof line, "%s: no hook can run; events stay "
+		    "pending as they are until it is back (looked at every "
+		    "%lds)", why, RUN_WATCH_HOOKS_RETRY_SEC);
+	else
+		snprintf(line, sizeof line, "hooks directory %s is back: "
+		    "events run again", cfg->hooks);
+	log_msg(held ? LOG_LEVEL_ERR : LOG_LEVEL_INFO, "%s", line);
+	if (strcmp(cfg->log, "stderr") != 0)
+		fprintf(stderr, "huskyhook: %s\n", line);
+}
+
 /*
  * The scheduler's loop. A cron run (watch 0) runs what is due when it
  * lists, then returns; --watch returns only when told to stop, and then
@@ -946,6 +1032,8 @@ run_sched_loop(struct run_sched *s, int nfd, int sfd, char *err,
 	 * in a second, not at the next housekeeping. */
 	keep_at = now + (ctx->upkeep_left ? 1 : RUN_WATCH_HOUSEKEEPING_SEC);
 	for (;;) {
+		if (s->watch && !s->stopping)
+			run_watch_hooks_dir(s);
 		waiting = run_sched_dispatch(s, &next);
 		if (s->njobs == 0 && !s->synced) {
 			/* Idle: what the children recorded is made durable
@@ -967,6 +1055,8 @@ run_sched_loop(struct run_sched *s, int nfd, int sfd, char *err,
 			if (next != 0 && s->njobs < (size_t)s->jobs &&
 			    run_ms_until(next) < timeout)
 				timeout = run_ms_until(next);
+			if (s->held && timeout > RUN_WATCH_HOOKS_RETRY_SEC * 1000L)
+				timeout = RUN_WATCH_HOOKS_RETRY_SEC * 1000L;
 		}
 		pfd[0].fd = sfd;
 		pfd[0].events = POLLIN;
@@ -1050,6 +1140,8 @@ run_sched(struct run_ctx *ctx, int watch, long jobs, char *err,
 	 * for, then reaped by run_sched_reap, which counts it). */
 	while (s.njobs > 0 && waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) == 0)
 		run_sched_reap(&s);
+	if (rc == 0 && !watch && s.held)
+		rc = run_hooks_dir_failed(ctx, err, errlen);
 done:
 	if (nfd != -1)
 		close(nfd);
@@ -1084,6 +1176,9 @@ run_cron_pass(struct run_ctx *ctx, long jobs, char *err, size_t errlen)
 	int round;
 
 	for (round = 0; round <= RUN_RELIST_MAX; round++) {
+		if (hook_dir_check(ctx->cfg->hooks, ctx->hooks_error,
+		    sizeof ctx->hooks_error) == -1)
+			return run_hooks_dir_failed(ctx, err, errlen);
 		if (ctx->cfg->kick)
 			spool_stamp_clear(ctx->sp, SPOOL_STAMP_KICK_WANTED);
 		if ((jobs == 1 ? run_sequential(ctx, err, errlen) :

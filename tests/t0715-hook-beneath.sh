@@ -76,14 +76,71 @@ check "run-parts: the real hook ran" [ -s "$T/hooks/real.ran" ]
 check "run-parts: nothing through the linked directory" [ ! -e "$T/outside.ran" ]
 check "run-parts: done" [ "$(state_of evt_parts)" = "done" ]
 
-# A type naming a hook set aside: the disabled file does not run (only
-# default may), whoever sent the type.
-hook call.failed.disabled 'echo disabled >> disabled.ran'
+# Which names in hooks/ may run: `default`, and `call.` followed by
+# lower-case letters and '_'. Nothing else there ever runs, whatever
+# type an event has. Each of these names is an executable file in
+# hooks/, and a type the receiver accepts: its event runs `default`, as
+# any type without a hook of its own does, never the file of its name.
 rm -f "$T/hooks/default.ran"
-deliver evt_disabled call.failed.disabled
-hh run > /dev/null 2>&1
-check "a type naming a .disabled hook: that hook does not run" [ ! -e "$T/hooks/disabled.ran" ]
-check "the default hook runs for it instead" [ "$(cat "$T/hooks/default.ran")" = call.failed.disabled ]
+hook default 'echo "$HUSKY_HOOK $HUSKY_EVENT_TYPE" >> names.ran'
+i=0
+for t in forward.sh x.dpkg-old x.new call.completed.new call.completed.swp \
+    call.failed.disabled call.completed-old call.completed.dpkg-dist \
+    call.2 call. calls.completed; do
+	i=$((i + 1))
+	hook "$t" 'echo "$HUSKY_HOOK $HUSKY_EVENT_TYPE" >> names.ran'
+	rm -f "$T/hooks/names.ran"
+	deliver "evt_name_$i" "$t"
+	check "type '$t': accepted by the receiver" [ "$STATUS" = 200 ]
+	hh run > "$T/run.out" 2>&1
+	check "type '$t': hooks/$t does not run, default does, once" \
+	    [ "$(cat "$T/hooks/names.ran")" = "default $t" ]
+	check "type '$t': done" [ "$(state_of "evt_name_$i")" = "done" ]
+done
+
+# An event whose type is "default" runs hooks/default once, as the hook
+# for every type without one of its own: not twice, not as a hook of
+# the type's.
+rm -f "$T/hooks/names.ran"
+deliver evt_name_default default
+hh run > "$T/run.out" 2>&1
+check "type 'default': hooks/default runs once" [ "$(cat "$T/hooks/names.ran")" = "default default" ]
+check "type 'default': done" [ "$(state_of evt_name_default)" = "done" ]
+
+# Without a default hook, such an event has no hook at all: done, and
+# nothing ran.
+mv "$T/hooks/default" "$T/default.aside"
+rm -f "$T/hooks/names.ran"
+deliver evt_name_alone forward.sh
+hh run > "$T/run.out" 2>&1
+check "type 'forward.sh', no default: hooks/forward.sh does not run" [ ! -e "$T/hooks/names.ran" ]
+check "type 'forward.sh', no default: done, as an event with no hook" [ "$(state_of evt_name_alone)" = "done" ]
+
+# Names that are no event type at all: the receiver refuses such an event
+# (400), so none is stored to look a hook up for.
+for t in 'call.completed~' .hidden '#call.completed#' Call.Completed \
+    '.call.completed.swp'; do
+	hook "$t" 'echo "$HUSKY_HOOK $HUSKY_EVENT_TYPE" >> names.ran'
+	event evt_name_refused "$t" > "$T/refused.json"
+	post "$T/refused.json"
+	check "type '$t': refused by the receiver" [ "$STATUS" = 400 ]
+	check "type '$t': nothing stored" '! stored evt_name_refused'
+done
+
+# Editors' and package managers' files beside a real hook: the real one
+# runs, alone.
+rm -f "$T/hooks/names.ran"
+hook call.answered 'echo "$HUSKY_HOOK $HUSKY_EVENT_TYPE" >> names.ran'
+for t in call.answered.swp .call.answered.swp '#call.answered#' \
+    '.#call.answered' 'call.answered~' call.answered.dpkg-old \
+    call.answered.orig call.answered.new; do
+	hook "$t" 'echo "$HUSKY_HOOK $HUSKY_EVENT_TYPE" >> names.ran'
+done
+deliver evt_name_real call.answered
+hh run > "$T/run.out" 2>&1
+check "editors' copies beside call.answered: only it runs" \
+    [ "$(cat "$T/hooks/names.ran")" = "call.answered call.answered" ]
+mv "$T/default.aside" "$T/hooks/default"
 
 # What a script hook sees of itself: it is executed through the open
 # file, so $0 is /dev/fd/N; HUSKY_HOOK names it and it starts in hooks/.

@@ -2,6 +2,7 @@
  * it is spelled, reaches a file outside it, and only a hook file may be a
  * symbolic link. hook_env_build keeps the environment under its cap and
  * flags what it left out. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,95 @@ main(void)
 	    l.n == 1 && strcmp(l.names[0], "default") == 0,
 	    "no hook of its own: default");
 	hook_list_free(&l);
+
+	/* Only `default` and call.<a-z_>+ may run: a file of any other name
+	 * is found for no type, even the type that is its very name. */
+	{
+		static const char *const runnable[] = { "default",
+		    "call.completed", "call.failed", "call.brand_new" };
+		static const char *const not_runnable[] = { "forward.sh",
+		    "x.dpkg-old", "x.new", "call.completed.new",
+		    "call.completed.swp", "call.failed.disabled",
+		    "call.completed-old", "call.2", "call.", "call",
+		    "calls.completed", "call.completed~", "#call.completed#",
+		    ".call.completed.swp", ".hidden", "Call.Completed",
+		    "defaults", "default.bak", "" };
+
+		for (i = 0; i < sizeof runnable / sizeof runnable[0]; i++)
+			tap_ok(hook_name_is_runnable(runnable[i]),
+			    "\"%s\" may run", runnable[i]);
+		for (i = 0; i < sizeof not_runnable / sizeof not_runnable[0];
+		    i++) {
+			tap_ok(!hook_name_is_runnable(not_runnable[i]),
+			    "\"%s\" never runs", not_runnable[i]);
+			if (*not_runnable[i] == '\0')
+				continue;
+			snprintf(path, sizeof path, "%s/%s", hooks,
+			    not_runnable[i]);
+			mkexec(path);
+			/* What the receiver would refuse is refused here
+			 * too; what it accepts finds default alone. */
+			if (event_type_is_valid(not_runnable[i],
+			    strlen(not_runnable[i])) &&
+			    not_runnable[i][0] != '.')
+				tap_ok(hook_find(hooks, not_runnable[i], &l, err,
+				    sizeof err) == 0 && l.n == 1 &&
+				    strcmp(l.names[0], "default") == 0,
+				    "type \"%s\": default, not its namesake",
+				    not_runnable[i]);
+			else
+				tap_ok(hook_find(hooks, not_runnable[i], &l, err,
+				    sizeof err) == -1 && l.n == 0,
+				    "type \"%s\": refused", not_runnable[i]);
+			hook_list_free(&l);
+		}
+		tap_ok(hook_find(hooks, "default", &l, err, sizeof err) == 0 &&
+		    l.n == 1 && strcmp(l.names[0], "default") == 0,
+		    "type \"default\": default, once");
+		hook_list_free(&l);
+		tap_ok(hook_find(hooks, "call.completed", &l, err, sizeof err) ==
+		    0 && l.n == 1 && strcmp(l.names[0], "call.completed") == 0,
+		    "beside its copies, call.completed finds itself alone");
+		hook_list_free(&l);
+	}
+
+	/* The hooks directory itself: missing, a file, not searchable or
+	 * not set is never "no hook". */
+	tap_ok(hook_dir_check(hooks, err, sizeof err) == 0,
+	    "hook_dir_check: a directory passes");
+	snprintf(path, sizeof path, "%s/nowhere", top);
+	tap_ok(hook_dir_check(path, err, sizeof err) == -1 &&
+	    strstr(err, path) != NULL &&
+	    strstr(err, strerror(ENOENT)) != NULL,
+	    "hook_dir_check: missing: %s", err);
+	tap_ok(hook_find(path, "call.failed", &l, err, sizeof err) ==
+	    HOOK_FIND_NO_DIR && l.n == 0,
+	    "hook_find: a missing hooks directory is not an empty one");
+	snprintf(path, sizeof path, "%s/outside/x", top);
+	tap_ok(hook_dir_check(path, err, sizeof err) == -1 &&
+	    strstr(err, strerror(ENOTDIR)) != NULL,
+	    "hook_dir_check: a file: %s", err);
+	tap_ok(hook_find(path, "call.failed", &l, err, sizeof err) ==
+	    HOOK_FIND_NO_DIR, "hook_find: nor is a file");
+	tap_ok(hook_dir_check(NULL, err, sizeof err) == -1 &&
+	    strstr(err, "'hooks' is not set") != NULL,
+	    "hook_dir_check: not set: %s", err);
+	tap_ok(hook_find(NULL, "call.failed", &l, err, sizeof err) ==
+	    HOOK_FIND_NO_DIR, "hook_find: nor is none at all");
+	if (geteuid() != 0) {
+		chmod(hooks, 0);
+		tap_ok(hook_dir_check(hooks, err, sizeof err) == -1 &&
+		    strstr(err, strerror(EACCES)) != NULL,
+		    "hook_dir_check: not searchable: %s", err);
+		tap_ok(hook_find(hooks, "call.failed", &l, err, sizeof err) ==
+		    HOOK_FIND_NO_DIR, "hook_find: nor is one not searchable");
+		chmod(hooks, 0700);
+	} else {
+		printf("ok %d # SKIP root may search any directory\n",
+		    ++tap_count);
+		printf("ok %d # SKIP root may search any directory\n",
+		    ++tap_count);
+	}
 
 	/* 100 values of 32000 bytes between two small ones. */
 	memset(big, 'b', sizeof big - 1);
