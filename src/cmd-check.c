@@ -56,7 +56,7 @@ check_hooks_of(struct check *ck, const char *dir, const char *type)
 	char err[MESSAGE_BYTES];
 	int own;
 
-	if (hook_find(dir, type, &hooks, err, sizeof err) == -1) {
+	if (hook_find(dir, type, &hooks, err, sizeof err) < 0) {
 		check_say(ck, CHECK_PROBLEM, "%s", err);
 		return 0;
 	}
@@ -252,6 +252,7 @@ cmd_check(struct cli *c)
 	struct check ck = { 0, 0, "" };
 	struct config cfg;
 	struct stat sb;
+	char err[MESSAGE_BYTES];
 	int s;
 
 	if (cli_load_config(c, &cfg) == -1) {
@@ -289,9 +290,9 @@ cmd_check(struct cli *c)
 	if (cfg.hooks == NULL)
 		check_say(&ck, CHECK_PROBLEM, "'hooks' is not set: `huskyhook "
 		    "run` needs it");
-	else if (stat(cfg.hooks, &sb) == -1 || !S_ISDIR(sb.st_mode))
-		check_say(&ck, CHECK_PROBLEM, "hooks %s is not a directory",
-		    cfg.hooks);
+	else if (hook_dir_check(cfg.hooks, err, sizeof err) == -1)
+		check_say(&ck, CHECK_PROBLEM, "%s: `huskyhook run` would run "
+		    "no hook and exit 1", err);
 	else
 		check_hooks_dir(&ck, cfg.hooks);
 	if (cfg.hooks != NULL)

@@ -136,7 +136,7 @@ check "check: it names the file" grep -q "problem: secret_file $T/secret is read
 chmod 600 "$T/secret"
 write_conf "hooks = $T/nohooks" "secret = inline"
 hh check > "$T/check.out"
-check "check: a missing hooks directory is a problem" grep -q "problem: hooks $T/nohooks is not a directory" "$T/check.out"
+check "check: a missing hooks directory is a problem" grep -q "problem: hooks directory $T/nohooks: No such file or directory: .huskyhook run. would run no hook and exit 1" "$T/check.out"
 check "check: an inline secret is a warning naming the line" grep -q "warning: $CONF:5: an inline secret" "$T/check.out"
 # A section with a problem does not also say ok; one problem is "1
 # problem".
