@@ -6,7 +6,8 @@ HUSKYHOOK_PACKAGES="gcc make autoconf automake pkg-config libfcgi-dev \
 libjson-c-dev libssl-dev openssl lighttpd curl util-linux mandoc shellcheck \
 apache2 libapache2-mod-fcgid spawn-fcgi libfcgi-bin systemd valgrind procps \
 glusterfs-server glusterfs-client redis-server apache2-suexec-pristine cron \
-dpkg-dev debhelper lintian"
+dpkg-dev debhelper lintian cmake g++ libfuse3-dev fuse3 libtoml11-dev \
+libspdlog-dev libfmt-dev"
 
 install_deps() {
 	missing=

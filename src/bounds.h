@@ -126,6 +126,9 @@ _Static_assert(HOOK_BODY_FD == HOOK_EXEC_FD + 1 && HOOK_BODY_FD == 4,
 /* run --watch: while the hooks directory cannot be used, it is looked at
  * again this often, so that events run soon after it is back. */
 #define RUN_WATCH_HOOKS_RETRY_SEC   1L
+/* The longest a run's records wait for the directories' fsync while
+ * other events keep it busy. */
+#define RUN_SYNC_MAX_SEC            1L
 /* A cron-style run that the receiver asked to look again (kick) lists
  * pending/ up to this many times more before it lets go of the lock;
  * then, if asked once more, it takes the lock again and goes on. */

@@ -498,7 +498,7 @@ cli_lock(const struct config *cfg, struct spool *sp)
 		return cli_fail("%s/state.lock: held for %lds by another requeue or "
 		    "purge, or a run's recovery; try again when it ends",
 		    cfg->spool, SPOOL_LOCK_WAIT_SEC);
-	return cli_fail("%s/state.lock: %s", cfg->spool, strerror(errno));
+	return cli_fail("%s/state.lock: %s", cfg->spool, spool_strerror(errno));
 }
 
 /* This program's absolute path: cron's PATH is minimal, and a prefix's

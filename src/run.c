@@ -14,10 +14,16 @@
  * start in created_at order. --watch keeps going: inotify on pending/,
  * a rescan every RUN_WATCH_RESCAN_SEC, sleeps until the next retry.
  *
- * State changes here are not fsync'd one by one; the directories are
- * synced once at the end. A crash before that can only make an event run
- * again (at-least-once), never lose one: the event's body and its
- * pending meta were made durable by the receiver.
+ * What a run records is durable before what depends on it: each meta's
+ * data is fsync'd before its rename (a power cut must not leave a done/
+ * meta empty), a hook's log before the outcome is recorded, and a
+ * multi-hook event's progress wholly (data, name, directory) before its
+ * next hook starts; the directories' fsyncs are shared by a batch: at
+ * the end of a run, before housekeeping removes anything, when the
+ * scheduler is idle, and RUN_SYNC_MAX_SEC after a record while events
+ * keep it busy. A power cut before that sync can only make an
+ * event run again (at-least-once), never lose one: the event's body and
+ * its name were made durable by the receiver.
  */
 #include <sys/inotify.h>
 #include <sys/prctl.h>
@@ -142,14 +148,27 @@ log_header(struct hook_output *out, const struct spool_meta *m,
 struct log_open_arg {
 	struct spool	*sp;
 	const char	*id;
+	int		 refused;	/* tried once: the output is lost */
 };
 
+/* hook_output's opener, asked again at each write while it fails: the
+ * failure is logged once, and the hook's output is then dropped. */
 static int
 log_open(void *arg)
 {
 	struct log_open_arg *a = arg;
+	int fd;
 
-	return spool_log_open(a->sp, a->id);
+	if (a->refused) {
+		errno = EBADF;
+		return -1;
+	}
+	if ((fd = spool_log_open(a->sp, a->id)) == -1) {
+		a->refused = 1;
+		log_msg(LOG_LEVEL_ERR, "event %s: logs/%s.log: %s; the hook's "
+		    "output is not kept", a->id, a->id, spool_strerror(errno));
+	}
+	return fd;
 }
 
 /* What running an event's hooks came to. */
@@ -197,7 +216,7 @@ run_one_hook(struct run_ctx *ctx, const struct spool_meta *m,
     struct hook_result *res, char *what, size_t whatlen)
 {
 	const struct config *cfg = ctx->cfg;
-	struct log_open_arg loa = { ctx->sp, m->id };
+	struct log_open_arg loa = { ctx->sp, m->id, 0 };
 	struct hook_output out;
 	struct hook_env env;
 	char line[160];
@@ -219,8 +238,13 @@ run_one_hook(struct run_ctx *ctx, const struct spool_meta *m,
 		snprintf(line, sizeof line, "=== %s\n", what);
 		hook_output_write(&out, line, strlen(line));
 	}
-	if (out.fd != -1)
+	/* On disk before the outcome that points to it is recorded. */
+	if (out.fd != -1) {
+		if (fdatasync(out.fd) == -1)
+			log_msg(LOG_LEVEL_ERR, "event %s: logs/%s.log: %s",
+			    m->id, m->id, strerror(errno));
 		close(out.fd);
+	}
 	return 0;
 }
 
@@ -431,7 +455,7 @@ run_upkeep(struct run_ctx *ctx, int recover, int housekeep)
 	if ((r = spool_state_lock(ctx->sp, 0)) != 1) {
 		if (r == -1)
 			log_msg(LOG_LEVEL_ERR, "%s/state.lock: %s",
-			    ctx->cfg->spool, strerror(errno));
+			    ctx->cfg->spool, spool_strerror(errno));
 		else if (ctx->verbose)
 			fprintf(ctx->out, "a requeue or purge holds the state "
 			    "lock: recovery and housekeeping left for later\n");
@@ -523,6 +547,7 @@ run_sequential(struct run_ctx *ctx, char *err, size_t errlen)
 {
 	struct run_due_list due = { NULL, 0, 0, 0 };
 	struct spool_meta m;
+	time_t synced = time(NULL);
 	size_t i;
 
 	due.now = time(NULL);
@@ -536,10 +561,19 @@ run_sequential(struct run_ctx *ctx, char *err, size_t errlen)
 		qsort(due.v, due.n, sizeof *due.v, run_due_order);
 	for (i = 0; i < due.n; i++) {
 		/* Read again: another tool may have changed it meanwhile. */
-		if (spool_find(ctx->sp, due.v[i].id, &m) == SPOOL_PENDING)
-			run_event(ctx, &m);
+		if (spool_find(ctx->sp, due.v[i].id, &m) != SPOOL_PENDING)
+			continue;
+		run_event(ctx, &m);
 		if (ctx->hooks_error[0] != '\0')
 			break;
+		/* A long backlog's records are not left unsynced for long;
+		 * run_finish syncs the last ones. */
+		if (time(NULL) - synced >= RUN_SYNC_MAX_SEC) {
+			if (spool_sync(ctx->sp) == -1)
+				log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
+				    strerror(errno));
+			synced = time(NULL);
+		}
 	}
 	run_due_free(&due);
 	if (ctx->hooks_error[0] != '\0')
@@ -592,6 +626,7 @@ struct run_sched {
 	int		 held;		/* no hooks directory: start nothing
 					 * (--watch: until it is back) */
 	int		 synced;	/* no record since the last spool_sync */
+	time_t		 unsynced_since; /* the first record after it */
 };
 
 static int
@@ -879,6 +914,8 @@ run_sched_reap(struct run_sched *s)
 			continue;
 		memcpy(id, s->job[i].id, sizeof id);
 		s->job[i] = s->job[--s->njobs];
+		if (s->synced)
+			s->unsynced_since = time(NULL);
 		s->synced = 0;
 		if (WIFEXITED(status) && WEXITSTATUS(status) <=
 		    RUN_CHILD_FAILED) {
@@ -1035,9 +1072,11 @@ run_sched_loop(struct run_sched *s, int nfd, int sfd, char *err,
 		if (s->watch && !s->stopping)
 			run_watch_hooks_dir(s);
 		waiting = run_sched_dispatch(s, &next);
-		if (s->njobs == 0 && !s->synced) {
-			/* Idle: what the children recorded is made durable
-			 * (a crash before could only run an event again). */
+		if (!s->synced && (s->njobs == 0 || time(NULL) -
+		    s->unsynced_since >= RUN_SYNC_MAX_SEC)) {
+			/* Idle, or busy for a while: what the children
+			 * recorded is made durable (a crash before could only
+			 * run an event again). */
 			if (spool_sync(ctx->sp) == -1)
 				log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
 				    strerror(errno));
@@ -1058,6 +1097,10 @@ run_sched_loop(struct run_sched *s, int nfd, int sfd, char *err,
 			if (s->held && timeout > RUN_WATCH_HOOKS_RETRY_SEC * 1000L)
 				timeout = RUN_WATCH_HOOKS_RETRY_SEC * 1000L;
 		}
+		if (!s->synced && (timeout == -1 || run_ms_until(
+		    s->unsynced_since + RUN_SYNC_MAX_SEC) < timeout))
+			timeout = run_ms_until(s->unsynced_since +
+			    RUN_SYNC_MAX_SEC);
 		pfd[0].fd = sfd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = nfd;
@@ -1233,7 +1276,7 @@ run_spool(const struct config *cfg, const struct run_options *opt,
 			rc = 0;
 		} else {
 			snprintf(err, errlen, "%s/run.lock: %s", cfg->spool,
-			    strerror(errno));
+			    spool_strerror(errno));
 		}
 		goto done;
 	}

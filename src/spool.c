@@ -18,6 +18,17 @@
  * pending; the processor restores its meta from the body, with the file's
  * mtime as the time of receipt.
  *
+ * What is durable when: the body and its name before the receiver
+ * answers. The receiver's pending meta is not synced (that would cost
+ * its hot path an fsync per event): after a power cut it may be empty,
+ * and is rebuilt from the body, losing only remote_addr and the exact
+ * time of receipt. Every meta the processor, requeue and purge write is
+ * fsync'd before its name is put in place, and the directory synced
+ * before anything that depends on it (see spool_sync and run.c); a
+ * removal takes the body first, synced before the meta goes. A done or
+ * failed meta found empty or damaged is rebuilt from the body in its
+ * state, saying what was lost.
+ *
  * Unique tmp names carry time, pid, a counter, 64 random bits and the
  * host name (two hosts may well share a name: the random bits do not
  * trust it), and an EEXIST from link(2) is checked against the inode
@@ -110,10 +121,22 @@ spool_subdir(struct spool *sp, const char *name, int make, int *fdp,
 	return 0;
 }
 
+/*
+ * How far a file put in place is made durable before the call returns:
+ * not at all (the receiver's meta, whose loss recovery mends, and the
+ * stamps); its data only, fsync'd under tmp/ before its name is put in
+ * place, the directory being synced for a whole batch by spool_sync (a
+ * run's records: one fsync per event, and one per directory per batch);
+ * or the data, then the name, then the directory (what a later step
+ * depends on at once: a hook's success before the next hook, a requeue
+ * before it says so).
+ */
+enum spool_sync { SPOOL_SYNC_NONE, SPOOL_SYNC_DATA, SPOOL_SYNC_ALL };
+
 static int spool_meta_save(struct spool *, enum spool_state,
-    const struct spool_meta *, int);
+    const struct spool_meta *, enum spool_sync);
 static int spool_move(struct spool *, const struct spool_meta *,
-    enum spool_state, enum spool_state, int);
+    enum spool_state, enum spool_state, enum spool_sync);
 static int spool_body_read(struct spool *, const char *, char **, size_t *);
 
 static int
@@ -283,8 +306,8 @@ spool_open_file_st(int dirfd, const char *name, int flags, mode_t mode,
 {
 	int fd, saved;
 
-	fd = openat(dirfd, name, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-	    mode);
+	fd = openat(dirfd, name, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY, mode);
 	if (fd == -1)
 		return -1;
 	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
@@ -305,6 +328,48 @@ spool_open_file(int dirfd, const char *name, int flags, mode_t mode)
 	struct stat st;
 
 	return spool_open_file_st(dirfd, name, flags, mode, &st);
+}
+
+/*
+ * Opens, creating it if missing, a file this process writes in place
+ * (run.lock, state.lock, logs/<id>.log: every other file the spool
+ * writes is made under a fresh tmp/ name with O_EXCL and renamed). The
+ * name must be this user's own file with no other link: in a spool
+ * shared through a group, another member could have made it a hard link
+ * to a file of ours elsewhere, which we would then empty or append to.
+ * Refused with EMLINK (another link) or EPERM (another owner), logged
+ * with the file's name; nothing is written to it.
+ */
+static int
+spool_open_own(struct spool *sp, int dirfd, const char *dir,
+    const char *name, int flags)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = spool_open_file_st(dirfd, name, flags | O_CREAT, 0666, &st))
+	    == -1)
+		return -1;
+	if (st.st_nlink == 1 && st.st_uid == geteuid())
+		return fd;
+	close(fd);
+	log_msg(LOG_LEVEL_ERR, "%s%s%s/%s: %s; refused (remove it, and see who "
+	    "made it)", sp->path, dir[0] ? "/" : "", dir, name,
+	    st.st_nlink != 1 ? "it has another link (a hard link to some "
+	    "other file?)" : "it belongs to another user");
+	errno = st.st_nlink != 1 ? EMLINK : EPERM;
+	return -1;
+}
+
+const char *
+spool_strerror(int err)
+{
+	if (err == EMLINK)
+		return "it has another link (a hard link to some other file?): "
+		    "refused; remove it";
+	if (err == EPERM)
+		return "it belongs to another user: refused; remove it";
+	return strerror(err);
 }
 
 /* Writes a new file tmp/<name> holding buf; fsync'd if durable. On
@@ -552,8 +617,10 @@ spool_commit(struct spool *sp, const struct event *ev, const char *remote_addr,
 	/* The body must be on disk before its name exists. */
 	if (spool_write_tmp(sp, bodytmp, sizeof bodytmp, body, len, 1) == -1)
 		return SPOOL_ERROR;
-	/* The meta need not be durable: if a crash loses it, the processor
-	 * rebuilds it from the body. */
+	/* The meta is not synced, off the answer's path: if a power cut
+	 * empties or loses it, the processor rebuilds it from the durable
+	 * body, which loses only remote_addr and the exact time of receipt
+	 * (a first try has no attempts or hooks done to lose). */
 	if (spool_write_tmp(sp, metatmp, sizeof metatmp, meta, (size_t)n, 0)
 	    == -1)
 		goto fail;
@@ -730,8 +797,8 @@ static int
 spool_lock_fd(struct spool *sp)
 {
 	if (sp->lockfd == -1)
-		sp->lockfd = spool_open_file(sp->rootfd, "run.lock", O_RDWR |
-		    O_CREAT, 0666);
+		sp->lockfd = spool_open_own(sp, sp->rootfd, "", "run.lock",
+		    O_RDWR);
 	return sp->lockfd;
 }
 
@@ -853,8 +920,8 @@ spool_notify_open(struct spool *sp)
 static int
 spool_state_try(struct spool *sp)
 {
-	if (sp->statelockfd == -1 && (sp->statelockfd = spool_open_file(
-	    sp->rootfd, "state.lock", O_RDWR | O_CREAT, 0666)) == -1)
+	if (sp->statelockfd == -1 && (sp->statelockfd = spool_open_own(sp,
+	    sp->rootfd, "", "state.lock", O_RDWR)) == -1)
 		return -1;
 	if (flock(sp->statelockfd, LOCK_EX | LOCK_NB) == 0)
 		return 1;
@@ -1041,8 +1108,15 @@ spool_log_open_read(struct spool *sp, const char *id)
 int
 spool_log_open(struct spool *sp, const char *id)
 {
-	return spool_open_event_file(sp->logsfd, id, ".log",
-	    O_WRONLY | O_APPEND | O_CREAT);
+	char name[EVENT_ID_MAX_CHARS + 8];
+
+	if (!event_id_is_valid(id, strlen(id))) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(name, sizeof name, "%s.log", id);
+	return spool_open_own(sp, sp->logsfd, "logs", name,
+	    O_WRONLY | O_APPEND);
 }
 
 /* Meta for a stored body that has none. A body that is not an event
@@ -1187,18 +1261,20 @@ enum spool_put_mode { SPOOL_PUT_REPLACE, SPOOL_PUT_CREATE };
 
 /*
  * Puts a small file in place whole: written under a tmp/ name (fsync'd
- * if durable), then renamed over dirfd/name (SPOOL_PUT_REPLACE) or linked
- * there only if there is none yet (SPOOL_PUT_CREATE, an existing one
- * counting as success). The directory is synced when durable.
+ * unless SPOOL_SYNC_NONE), then renamed over dirfd/name
+ * (SPOOL_PUT_REPLACE) or linked there only if there is none yet
+ * (SPOOL_PUT_CREATE, an existing one counting as success). The directory
+ * is synced with SPOOL_SYNC_ALL.
  */
 static int
 spool_put(struct spool *sp, int dirfd, const char *name, const void *buf,
-    size_t len, int durable, enum spool_put_mode mode)
+    size_t len, enum spool_sync sync, enum spool_put_mode mode)
 {
 	char tmp[SPOOL_TMP_NAME_BYTES];
 	int rc, saved;
 
-	if (spool_write_tmp(sp, tmp, sizeof tmp, buf, len, durable) == -1)
+	if (spool_write_tmp(sp, tmp, sizeof tmp, buf, len,
+	    sync != SPOOL_SYNC_NONE) == -1)
 		return -1;
 	if (mode == SPOOL_PUT_REPLACE)
 		rc = renameat(sp->tmpfd, tmp, dirfd, name);
@@ -1209,7 +1285,7 @@ spool_put(struct spool *sp, int dirfd, const char *name, const void *buf,
 	if (rc == -1 || mode == SPOOL_PUT_CREATE)
 		unlinkat(sp->tmpfd, tmp, 0);
 	errno = saved;
-	if (rc == 0 && durable && fsync(dirfd) == -1)
+	if (rc == 0 && sync == SPOOL_SYNC_ALL && fsync(dirfd) == -1)
 		return -1;
 	return rc;
 }
@@ -1217,7 +1293,7 @@ spool_put(struct spool *sp, int dirfd, const char *name, const void *buf,
 /* The meta of m in state st, put with spool_put. */
 static int
 spool_meta_put(struct spool *sp, enum spool_state st,
-    const struct spool_meta *m, int durable, enum spool_put_mode mode)
+    const struct spool_meta *m, enum spool_sync sync, enum spool_put_mode mode)
 {
 	char buf[SPOOL_META_MAX_BYTES];
 	int n;
@@ -1226,7 +1302,7 @@ spool_meta_put(struct spool *sp, enum spool_state st,
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	return spool_put(sp, sp->statefd[st], m->id, buf, (size_t)n, durable,
+	return spool_put(sp, sp->statefd[st], m->id, buf, (size_t)n, sync,
 	    mode);
 }
 
@@ -1246,7 +1322,47 @@ spool_pending_fail(struct spool *sp, const char *id, const char *why)
 	snprintf(m.last_error, sizeof m.last_error, "%s", why);
 	m.finished = time(NULL);
 	m.next_attempt = 0;
-	return spool_move(sp, &m, SPOOL_PENDING, SPOOL_FAILED, 1);
+	return spool_move(sp, &m, SPOOL_PENDING, SPOOL_FAILED, SPOOL_SYNC_ALL);
+}
+
+/*
+ * A finished event's meta that does not read (empty: a power cut before
+ * it was synced, as older versions left done/ metas; or damaged) made
+ * anew from what is still known: the state by its directory, id, type,
+ * created_at and org by the body, finished by the file's time. The rest
+ * (attempts, the hooks done, the sender's address, the last error) is
+ * lost, and last_error says so. Only under the state lock: requeue moves
+ * finished metas under it. 0, or -1 (no body, say).
+ */
+static int
+spool_meta_rebuild_finished(struct spool *sp, enum spool_state st,
+    const char *id, struct spool_meta *m, const char *why)
+{
+	enum spool_state rst;
+	struct stat sb;
+
+	if (fstatat(sp->statefd[st], id, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    spool_meta_rebuild(sp, id, m, &rst) == -1)
+		return -1;
+	m->finished = sb.st_mtime;
+	if (rst == SPOOL_PENDING)
+		snprintf(m->last_error, sizeof m->last_error, "its meta was "
+		    "lost (%s) and rebuilt from the body: attempts, hooks "
+		    "done, the sender's address%s are not known", why,
+		    st == SPOOL_FAILED ? " and the last error" : "");
+	if (spool_meta_save(sp, st, m, SPOOL_SYNC_ALL) == -1)
+		return -1;
+	log_msg(LOG_LEVEL_WARN, "%s/%s: meta %s; rebuilt from the body, still "
+	    "%s (attempts, hooks done and the last error are lost)",
+	    spool_state_name(st), id, why, spool_state_name(st));
+	return 0;
+}
+
+/* 1 if this process holds the state lock. */
+static int
+spool_holds_state_lock(const struct spool *sp)
+{
+	return sp->statelockfd != -1;
 }
 
 /* 1 if id is among the sorted names of nm. */
@@ -1319,7 +1435,8 @@ spool_recover(struct spool *sp, time_t now)
 		    sb.st_mtime > now - SPOOL_ORPHAN_MIN_AGE_SEC)
 			continue;
 		if (spool_meta_rebuild(sp, id, &m, &st) == -1 ||
-		    spool_meta_put(sp, st, &m, 1, SPOOL_PUT_CREATE) == -1) {
+		    spool_meta_put(sp, st, &m, SPOOL_SYNC_ALL, SPOOL_PUT_CREATE)
+		    == -1) {
 			log_msg(LOG_LEVEL_ERR, "event %s: cannot restore its "
 			    "meta: %s", id, strerror(errno));
 			continue;
@@ -1327,6 +1444,24 @@ spool_recover(struct spool *sp, time_t now)
 		log_msg(LOG_LEVEL_INFO, "event %s: stored without meta; "
 		    "restored as %s", id, spool_state_name(st));
 		fixed++;
+	}
+
+	/* An empty finished meta: synced before its rename since, but one
+	 * an older version left after a power cut. Looked for by size, not
+	 * read (done/ keeps keep_days of events); a damaged one that is not
+	 * empty is rebuilt when read under the state lock (requeue). */
+	for (s = SPOOL_DONE; s < SPOOL_NSTATES; s++) {
+		for (i = 0; i < names[s].n; i++) {
+			const char *id = names[s].v[i];
+
+			if (!names_have(&events, id) || fstatat(sp->statefd[s],
+			    id, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+			    !S_ISREG(sb.st_mode) || sb.st_size != 0)
+				continue;
+			if (spool_meta_rebuild_finished(sp,
+			    (enum spool_state)s, id, &m, "empty") == 0)
+				fixed++;
+		}
 	}
 
 	for (s = 0; s < SPOOL_NSTATES; s++) {
@@ -1366,10 +1501,12 @@ done:
 
 /*
  * The meta of name in state st into *m: 0, or -1 to leave it out (moved
- * meanwhile, or unreadable: logged). A torn meta file (a crash while it
- * was being replaced without fsync) or a foreign one in pending/ is
- * rebuilt from the body, or recorded as failed if the body is no event
- * either; only under the run lock (not while `list` looks).
+ * meanwhile, or unreadable: logged). A meta that does not read (empty:
+ * the receiver's, which it does not sync, after a power cut; torn, or
+ * foreign) in pending/ is rebuilt from the body, or recorded as failed
+ * if the body is no event either, only under the run lock (not while
+ * `list` looks); in done/ or failed/, under the state lock
+ * (spool_meta_rebuild_finished).
  */
 static int
 spool_meta_load_or_repair(struct spool *sp, enum spool_state st,
@@ -1381,16 +1518,21 @@ spool_meta_load_or_repair(struct spool *sp, enum spool_state st,
 		return 0;
 	if (errno == ENOENT)
 		return -1;	/* moved meanwhile */
+	if (st != SPOOL_PENDING && spool_holds_state_lock(sp) &&
+	    spool_meta_rebuild_finished(sp, st, name, m, "damaged") == 0)
+		return 0;
 	if (st == SPOOL_PENDING && sp->locked &&
 	    spool_meta_rebuild(sp, name, m, &rst) == 0) {
 		if (rst == SPOOL_PENDING &&
-		    spool_meta_save(sp, st, m, 1) == 0) {
-			log_msg(LOG_LEVEL_WARN, "pending/%s: meta torn or not "
-			    "ours; rebuilt from the body", name);
+		    spool_meta_save(sp, st, m, SPOOL_SYNC_ALL) == 0) {
+			log_msg(LOG_LEVEL_WARN, "pending/%s: meta empty, torn or "
+			    "not ours; rebuilt from the body (the sender's "
+			    "address, attempts and hooks done are lost)", name);
 			return 0;
 		}
 		if (rst == SPOOL_FAILED &&
-		    spool_move(sp, m, SPOOL_PENDING, SPOOL_FAILED, 1) == 0) {
+		    spool_move(sp, m, SPOOL_PENDING, SPOOL_FAILED,
+		    SPOOL_SYNC_ALL) == 0) {
 			log_msg(LOG_LEVEL_WARN, "pending/%s: unreadable meta and "
 			    "a body that is no event: recorded as failed", name);
 			return -1;
@@ -1605,8 +1747,14 @@ spool_find(struct spool *sp, const char *id, struct spool_meta *m)
 	for (i = 0; i < SPOOL_NSTATES; i++) {
 		if (spool_meta_load(sp, order[i], id, m) == 0)
 			return order[i];
-		if (errno != ENOENT)
-			damaged = errno;
+		if (errno == ENOENT)
+			continue;
+		damaged = errno;
+		/* requeue's: mended under the state lock. */
+		if (order[i] != SPOOL_PENDING && spool_holds_state_lock(sp) &&
+		    spool_meta_rebuild_finished(sp, order[i], id, m,
+		    "damaged") == 0)
+			return order[i];
 	}
 	errno = damaged;
 	return -1;
@@ -1614,21 +1762,25 @@ spool_find(struct spool *sp, const char *id, struct spool_meta *m)
 
 static int
 spool_meta_save(struct spool *sp, enum spool_state st,
-    const struct spool_meta *m, int durable)
+    const struct spool_meta *m, enum spool_sync sync)
 {
-	return spool_meta_put(sp, st, m, durable, SPOOL_PUT_REPLACE);
+	return spool_meta_put(sp, st, m, sync, SPOOL_PUT_REPLACE);
 }
 
-
+/* m saved over its meta in from/ (its data fsync'd unless
+ * SPOOL_SYNC_NONE), then renamed into to/: one rename, which a crash
+ * leaves done or not. The directories are synced with SPOOL_SYNC_ALL,
+ * after the rename. */
 static int
 spool_move(struct spool *sp, const struct spool_meta *m,
-    enum spool_state from, enum spool_state to, int durable)
+    enum spool_state from, enum spool_state to, enum spool_sync sync)
 {
-	if (spool_meta_save(sp, from, m, durable) == -1)
+	if (spool_meta_save(sp, from, m, sync == SPOOL_SYNC_ALL ?
+	    SPOOL_SYNC_DATA : sync) == -1)
 		return -1;
 	if (renameat(sp->statefd[from], m->id, sp->statefd[to], m->id) == -1)
 		return -1;
-	if (durable && (fsync(sp->statefd[to]) == -1 ||
+	if (sync == SPOOL_SYNC_ALL && (fsync(sp->statefd[to]) == -1 ||
 	    fsync(sp->statefd[from]) == -1))
 		return -1;
 	return 0;
@@ -1650,7 +1802,7 @@ spool_requeue(struct spool *sp, const char *id)
 		m.hooks_done[0] = '\0';	/* all hooks run again */
 	if (st != SPOOL_PENDING)
 		return spool_move(sp, &m, (enum spool_state)st, SPOOL_PENDING,
-		    1) == -1 ? -1 : st;
+		    SPOOL_SYNC_ALL) == -1 ? -1 : st;
 	/* A pending event may be in a run's hands, its outcome about to be
 	 * saved over the meta written here (or this one moved to failed/ in
 	 * its place): it is requeued only while no run holds the lock. */
@@ -1662,17 +1814,35 @@ spool_requeue(struct spool *sp, const char *id)
 		}
 		locked = 1;
 	}
-	r = spool_meta_save(sp, SPOOL_PENDING, &m, 1) == -1 ? -1 : st;
+	r = spool_meta_save(sp, SPOOL_PENDING, &m, SPOOL_SYNC_ALL) == -1 ? -1 :
+	    st;
 	if (locked)
 		spool_unlock(sp);
 	return r;
 }
 
+/* Durable before the next hook starts: a power cut during that hook
+ * must not run this one again. */
 int
 spool_progress_save(struct spool *sp, struct spool_meta *m)
 {
 	m->revised = 1;
-	return spool_meta_save(sp, SPOOL_PENDING, m, 0);
+	return spool_meta_save(sp, SPOOL_PENDING, m, SPOOL_SYNC_ALL);
+}
+
+/* fsync of a file in place (fsync(2) needs no write access). */
+static int
+spool_file_sync(int dirfd, const char *name)
+{
+	int fd, rc, saved;
+
+	if ((fd = spool_open_file(dirfd, name, O_RDONLY, 0)) == -1)
+		return -1;
+	rc = fsync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
 }
 
 int
@@ -1680,15 +1850,20 @@ spool_record(struct spool *sp, struct spool_meta *m, enum spool_state to)
 {
 	if (to == SPOOL_PENDING) {
 		m->revised = 1;
-		return spool_meta_save(sp, SPOOL_PENDING, m, 0);
+		return spool_meta_save(sp, SPOOL_PENDING, m, SPOOL_SYNC_DATA);
 	}
 	/* A first try's meta on disk is still the receiver's: one rename
 	 * records the outcome, the time it finished being the rename's
-	 * ctime (spool_meta_load reads it back so). */
-	if (to == SPOOL_DONE && m->attempts == 0 && !m->revised)
+	 * ctime (spool_meta_load reads it back so). The receiver did not
+	 * sync that file: its data is, before the rename, or a power cut
+	 * could leave an empty done/ meta. */
+	if (to == SPOOL_DONE && m->attempts == 0 && !m->revised) {
+		if (spool_file_sync(sp->statefd[SPOOL_PENDING], m->id) == -1)
+			return -1;
 		return renameat(sp->statefd[SPOOL_PENDING], m->id,
 		    sp->statefd[SPOOL_DONE], m->id);
-	return spool_move(sp, m, SPOOL_PENDING, to, 0);
+	}
+	return spool_move(sp, m, SPOOL_PENDING, to, SPOOL_SYNC_DATA);
 }
 
 int
@@ -1704,26 +1879,44 @@ spool_sync(struct spool *sp)
 	return rc;
 }
 
-int
-spool_remove(struct spool *sp, const char *id, enum spool_state st)
+/* The first half of a removal: the body and the log. */
+static int
+spool_remove_body(struct spool *sp, const char *id)
 {
 	char name[EVENT_ID_MAX_CHARS + 8];
 
-	if (!event_id_is_valid(id, strlen(id))) {
-		errno = EINVAL;
-		return -1;
-	}
 	snprintf(name, sizeof name, "%s.json", id);
 	if (unlinkat(sp->eventsfd, name, 0) == -1 && errno != ENOENT)
 		return -1;
 	snprintf(name, sizeof name, "%s.log", id);
 	if (unlinkat(sp->logsfd, name, 0) == -1 && errno != ENOENT)
 		return -1;
-	if (unlinkat(sp->statefd[st], id, 0) == -1 && errno != ENOENT)
-		return -1;
 	return 0;
 }
 
+/*
+ * The body's removal is durable before the meta's: a meta gone and a
+ * body left would come back as an event stored without meta, and run
+ * again. A meta left without its body is removed by recovery. The meta's
+ * removal is durable before this returns (a purge says what it removed).
+ */
+int
+spool_remove(struct spool *sp, const char *id, enum spool_state st)
+{
+	if (!event_id_is_valid(id, strlen(id))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (spool_remove_body(sp, id) == -1 || fsync(sp->eventsfd) == -1)
+		return -1;
+	if (unlinkat(sp->statefd[st], id, 0) == -1 && errno != ENOENT)
+		return -1;
+	return fsync(sp->statefd[st]);
+}
+
+/* As spool_remove does, in two batches: every body, one fsync of
+ * events/, every meta, one fsync of done/. The outcomes recorded before
+ * are made durable first, so that none is removed before it is on disk. */
 int
 spool_purge_done(struct spool *sp, time_t cutoff)
 {
@@ -1731,19 +1924,31 @@ spool_purge_done(struct spool *sp, time_t cutoff)
 	struct spool_names nm;
 	struct stat sb;
 	int removed = 0;
-	size_t i;
+	size_t i, n = 0;
 
-	if (spool_scan(sp->statefd[SPOOL_DONE], NULL, 0, &nm) == -1)
+	if (spool_sync(sp) == -1 ||
+	    spool_scan(sp->statefd[SPOOL_DONE], NULL, 0, &nm) == -1)
 		return -1;
 	for (i = 0; i < nm.n; i++) {
 		snprintf(name, sizeof name, "%s.json", nm.v[i]);
 		if (fstatat(sp->eventsfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    sb.st_mtime >= cutoff)
 			continue;
-		if (spool_remove(sp, nm.v[i], SPOOL_DONE) == 0)
-			removed++;
+		if (spool_remove_body(sp, nm.v[i]) == 0)
+			nm.v[n++] = nm.v[i];	/* its meta goes next */
 	}
+	if (n > 0 && fsync(sp->eventsfd) == -1) {
+		spool_names_free(&nm);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (unlinkat(sp->statefd[SPOOL_DONE], nm.v[i], 0) == 0 ||
+		    errno == ENOENT)
+			removed++;
 	spool_names_free(&nm);
+	if (n > 0 && (fsync(sp->statefd[SPOOL_DONE]) == -1 ||
+	    fsync(sp->logsfd) == -1))
+		return -1;
 	return removed;
 }
 
@@ -1777,7 +1982,7 @@ spool_stamp_set(struct spool *sp, const char *name, time_t t)
 	int n;
 
 	n = snprintf(buf, sizeof buf, "%lld\n", (long long)t);
-	return spool_put(sp, sp->rootfd, name, buf, (size_t)n, 0,
+	return spool_put(sp, sp->rootfd, name, buf, (size_t)n, SPOOL_SYNC_NONE,
 	    SPOOL_PUT_REPLACE);
 }
 

@@ -72,7 +72,9 @@ enum spool_result spool_commit(struct spool *sp, const struct event *ev,
 
 const char *spool_state_name(enum spool_state st);
 /* Takes the spool's run lock without waiting: 1 taken, 0 held by
- * another process, -1 error. Released by spool_close. */
+ * another process, -1 error. Released by spool_close. run.lock, like
+ * state.lock and a hook's log, must be this user's file with one link:
+ * else refused, errno EMLINK or EPERM (spool_strerror says why). */
 int spool_lock(struct spool *sp);
 /* 1 if some process holds the run lock, 0 if none, -1 error. Only a
  * look, in /proc/locks; without it, the lock is taken for an instant
@@ -108,8 +110,10 @@ int spool_lock_holder(struct spool *sp, struct spool_lock_holder *h);
  * writer may still be at work); a pending meta beside a done or failed
  * one is removed (the finished state wins); a meta without a body (if
  * there is still none) is removed (done, failed) or recorded as failed
- * (pending), the events/ name never touched. Returns how
- * many files were put right, or -1. */
+ * (pending), the events/ name never touched; an empty done or failed
+ * meta (a power cut before it was synced) is rebuilt from its body in
+ * its state, its last_error saying what was lost. Returns how many
+ * files were put right, or -1. */
 int spool_recover(struct spool *sp, time_t now);
 
 /* Calls fn with the meta of every event in state st, one at a time (the
@@ -131,23 +135,32 @@ long spool_count(struct spool *sp, enum spool_state st);
 int spool_find(struct spool *sp, const char *id, struct spool_meta *m);
 
 /* Records a pending event's outcome: to SPOOL_DONE or SPOOL_FAILED (one
- * rename; for a first try whose meta is still the receiver's, the bare
- * rename alone), or stays SPOOL_PENDING with m saved (attempts, the next
- * due time). Not fsync'd: spool_sync at the end of a run does that. */
+ * rename; for a first try whose meta is still the receiver's, an fsync
+ * of that file and the bare rename), or stays SPOOL_PENDING with m saved
+ * (attempts, the next due time). The meta's data is fsync'd before its
+ * rename; the directories are not: spool_sync, once for a batch of
+ * records, makes them durable. */
 int spool_record(struct spool *sp, struct spool_meta *m, enum spool_state to);
 /* Puts id back to pending, due now, its attempts and error cleared; a
  * done event's hooks all run again. Returns the state it was in, or -1
  * (errno as spool_find's, or the move's; EBUSY: it is pending and a run
- * holds the run lock, so may be running its hooks). Call it under the
- * state lock. */
+ * holds the run lock, so may be running its hooks). Durable when it
+ * returns. Call it under the state lock (which also lets spool_find
+ * rebuild a finished meta that does not read). */
 int spool_requeue(struct spool *sp, const char *id);
-/* Saves a pending event's progress (hooks_done) while its hooks run. */
+/* Saves a pending event's progress (hooks_done) while its hooks run:
+ * durable (data, rename, directory) when it returns. */
 int spool_progress_save(struct spool *sp, struct spool_meta *m);
 /* Removes an event entirely: body first (so it cannot come back as an
- * orphan), then its log, then its meta. */
+ * orphan), then its log, then its meta, each removal durable before the
+ * next. */
 int spool_remove(struct spool *sp, const char *id, enum spool_state st);
-/* fsync of the state directories, after a batch of non-durable moves. */
+/* fsync of the state directories, logs/ and events/: makes a batch of
+ * spool_record's renames durable. */
 int spool_sync(struct spool *sp);
+/* strerror, but for EMLINK and EPERM from the files above that must be
+ * this user's own, what the refusal means. */
+const char *spool_strerror(int err);
 
 /* The path of the stored body, for HUSKY_EVENT_FILE. */
 int spool_body_path(struct spool *sp, const char *id, char *buf, size_t n);
@@ -156,14 +169,16 @@ int spool_body_open(struct spool *sp, const char *id);
 /* The same as spool_body_read from an fd spool_body_open gave, which it
  * reads with pread: its offset stays where it was. */
 int spool_body_read_fd(int fd, char **body, size_t *len);
-/* Opens logs/<id>.log for appending, creating it. */
+/* Opens logs/<id>.log for appending, creating it (refused as run.lock
+ * is, if it has another link or owner). */
 int spool_log_open(struct spool *sp, const char *id);
 /* Opens logs/<id>.log for reading: a regular file, no link followed. */
 int spool_log_open_read(struct spool *sp, const char *id);
 int spool_log_path(struct spool *sp, const char *id, char *buf, size_t n);
 
 /* Removes done events received before cutoff (the body's mtime is the
- * time of receipt); returns how many. */
+ * time of receipt), the records made before durable first, as
+ * spool_remove does (its syncs once for all); returns how many. */
 int spool_purge_done(struct spool *sp, time_t cutoff);
 /* Removes tmp/ files older than max_age seconds; returns how many. */
 int spool_clean_tmp(struct spool *sp, time_t now, long max_age);

@@ -62,16 +62,14 @@ while [ $i -lt 40 ]; do
 	deliver "evt_burst$i"
 	i=$((i + 1))
 done
-wait_for "^end evt_burst39 " "$T/times" 30
-sleep 1
-check "a burst of 40 deliveries: each hook ran once" [ "$(grep -c '^start evt_burst' "$T/times")" = 40 ]
-check "... and each event is done" [ "$(find "$T/spool/done" -name 'evt_burst*' | wc -l)" = 40 ]
+check "a burst of 40 deliveries: each event is done" wait_count "$T/spool/done" 'evt_burst*' 40 30
+check "... each hook ran once" [ "$(grep -c '^start evt_burst' "$T/times")" = 40 ]
 
 # A retry runs when it falls due, not at a tick.
 deliver evt_fail1
 wait_for "^end evt_fail1 " "$T/times" 15
 check "a failed attempt is retried by the watcher" [ "$(grep -c '^start evt_fail1 ' "$T/times")" = 2 ]
-check "... and then done" [ "$(state_of evt_fail1)" = "done" ]
+check "... and then done" wait_state evt_fail1 "done" 10
 first=$(sed -n 's/^start evt_fail1 //p' "$T/times" | head -n 1)
 second=$(sed -n 's/^start evt_fail1 //p' "$T/times" | tail -n 1)
 diag "retry after $((second - first)) ms (retry_base 2s)"
@@ -127,7 +125,7 @@ t1=$(now_ms)
 check "requeue beside the watcher: exit 0" [ "$rc" = 0 ]
 check "... without waiting for its lock ($((t1 - t0)) ms)" [ $((t1 - t0)) -lt 5000 ]
 wait_for "^end evt_dead1 " "$T/times" 10
-check "the watcher ran the requeued event" [ "$(state_of evt_dead1)" = "done" ]
+check "the watcher ran the requeued event" wait_state evt_dead1 "done" 10
 # A pending event may be in the watcher's hands: not requeued beside it.
 deliver evt_fail2
 i=0
@@ -139,14 +137,14 @@ hh requeue evt_fail2 > "$T/requeue2.out" 2>&1
 check "requeue of a pending event beside the watcher: exit 1" [ $? = 1 ]
 check "... saying a run holds the lock and runs it when due" grep -q 'pending, and a run holds the lock' "$T/requeue2.out"
 wait_for "^end evt_fail2 " "$T/times" 10
-check "... which it does" [ "$(state_of evt_fail2)" = "done" ]
+check "... which it does" wait_state evt_fail2 "done" 10
 hh purge --done > "$T/purge.out" 2>&1
 check "purge beside the watcher: exit 0" [ $? = 0 ]
 check "... and it purged" grep -q '^[1-9][0-9]* done events purged' "$T/purge.out"
 check "the watcher still runs" alive "$WATCH"
 deliver evt_after_purge
 wait_for "^end evt_after_purge " "$T/times" 10
-check "... and still runs new events" [ "$(state_of evt_after_purge)" = "done" ]
+check "... and still runs new events" wait_state evt_after_purge "done" 10
 kill -TERM "$WATCH"
 wait "$WATCH"
 check "nothing pending or failed at the end" '[ "$(count_files "$T/spool/pending")" = 0 ] && [ "$(count_files "$T/spool/failed")" = 0 ]'

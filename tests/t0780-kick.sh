@@ -25,7 +25,7 @@ deliver evt_cgi2
 check "an event stored while the kicked run works is run by it too" wait_for '^start evt_cgi2 ' "$T/times" 15
 wait_for '^end evt_cgi2' "$T/times" 10
 check "each ran once" [ "$(grep -c '^start ' "$T/times")" = 2 ]
-check "both done" '[ "$(state_of evt_cgi1)" = "done" ] && [ "$(state_of evt_cgi2)" = "done" ]'
+check "both done" 'wait_state evt_cgi1 "done" 10 && wait_state evt_cgi2 "done" 10'
 
 # A duplicate starts nothing: a receiver that kicks leaves the
 # kick-wanted mark and the last-kick stamp before it answers, so their
@@ -76,7 +76,7 @@ if command -v spawn-fcgi > /dev/null && command -v cgi-fcgi > /dev/null; then
 		skip "the run ended before it could be looked at"
 	fi
 	wait_for '^end evt_fcgi1' "$T/times" 10
-	check "FastCGI: done" [ "$(state_of evt_fcgi1)" = "done" ]
+	check "FastCGI: done" wait_state evt_fcgi1 "done" 10
 	stop_receiver
 else
 	skip "spawn-fcgi or cgi-fcgi is not installed"

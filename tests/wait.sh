@@ -13,3 +13,28 @@ wait_for() {
 	done
 	return 1
 }
+
+# wait_state ID STATE SECONDS: 0 once the event ID is in STATE (as
+# state_of tells it), 1 if it was not within SECONDS. A hook's last line
+# comes before its outcome is recorded (and made durable).
+wait_state() {
+	i=0
+	while [ $i -lt $(($3 * 10)) ]; do
+		[ "$(state_of "$1")" = "$2" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# wait_count DIR PATTERN N SECONDS: 0 once DIR holds N files named
+# PATTERN, 1 if it did not within SECONDS.
+wait_count() {
+	i=0
+	while [ $i -lt $(($4 * 10)) ]; do
+		[ "$(find "$1" -name "$2" | wc -l)" = "$3" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
