@@ -39,28 +39,6 @@ ran() {
 	[ "$(sort "$T/ran" 2>/dev/null | tr '\n' ' ')" = "$1" ]
 }
 
-# wait_count PATTERN FILE N SECONDS: 0 once N lines of FILE match.
-wait_count() {
-	i=0
-	while [ $i -lt $(($4 * 10)) ]; do
-		[ "$(grep -c "$1" "$2" 2>/dev/null)" = "$3" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# wait_state ID STATE SECONDS: 0 once the event is in STATE.
-wait_state() {
-	i=0
-	while [ $i -lt $(($3 * 10)) ]; do
-		[ "$(state_of "$1")" = "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 # refused WHAT REASON ID1 ID2 [RUN ARGS]: run (as $AS) with the hooks
 # directory unusable: exit 1, one line on stderr and one in the log
 # naming it and REASON, nothing on stdout, no hook run, both events
@@ -183,17 +161,17 @@ check "watch, missing: said once, not once a look" \
 check "watch, missing: the event stays pending, never tried" untouched w1
 mv "$T/hooks.away" "$T/hooks"
 check "watch, back: the event runs and is done" wait_state w1 "done" 10
-check "watch, back: said once" wait_count "hooks directory $T/hooks is back" "$T/receive.log" 1 5
+check "watch, back: said once" wait_lines "hooks directory $T/hooks is back" "$T/receive.log" 1 5
 
 # Gone while it watches: the delivery wakes it, and it looks first.
 mv "$T/hooks" "$T/hooks.away"
 deliver w2
 check "watch, gone while watching: said, once more" \
-    wait_count "error: hooks directory $T/hooks: No such file or directory" "$T/receive.log" 2 10
+    wait_lines "error: hooks directory $T/hooks: No such file or directory" "$T/receive.log" 2 10
 check "watch, gone while watching: the event stays pending, never tried" untouched w2
 mv "$T/hooks.away" "$T/hooks"
 check "watch, back again: the event runs and is done" wait_state w2 "done" 10
-check "watch, back again: said" wait_count "hooks directory $T/hooks is back" "$T/receive.log" 2 5
+check "watch, back again: said" wait_lines "hooks directory $T/hooks is back" "$T/receive.log" 2 5
 check "watch: each event's hook ran once" ran "w1 w2 "
 kill -TERM "$WATCH"
 wait "$WATCH"

@@ -62,7 +62,7 @@ while [ $i -lt 40 ]; do
 	deliver "evt_burst$i"
 	i=$((i + 1))
 done
-check "a burst of 40 deliveries: each event is done" wait_count "$T/spool/done" 'evt_burst*' 40 30
+check "a burst of 40 deliveries: each event is done" wait_files "$T/spool/done" 'evt_burst*' 40 30
 check "... each hook ran once" [ "$(grep -c '^start evt_burst' "$T/times")" = 40 ]
 
 # A retry runs when it falls due, not at a tick.

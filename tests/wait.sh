@@ -27,9 +27,21 @@ wait_state() {
 	return 1
 }
 
-# wait_count DIR PATTERN N SECONDS: 0 once DIR holds N files named
+# wait_lines PATTERN FILE N SECONDS: 0 once N lines of FILE match
+# PATTERN, 1 if that was not so within SECONDS.
+wait_lines() {
+	i=0
+	while [ $i -lt $(($4 * 10)) ]; do
+		[ "$(grep -c "$1" "$2" 2>/dev/null)" = "$3" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# wait_files DIR PATTERN N SECONDS: 0 once DIR holds N files named
 # PATTERN, 1 if it did not within SECONDS.
-wait_count() {
+wait_files() {
 	i=0
 	while [ $i -lt $(($4 * 10)) ]; do
 		[ "$(find "$1" -name "$2" | wc -l)" = "$3" ] && return 0
