@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +38,7 @@ log_init(const char *progname)
 static int
 log_set_target_locked(const char *target)
 {
+	struct stat st;
 	int fd;
 
 	if (strcmp(target, log_current_target) == 0)
@@ -47,9 +49,23 @@ log_set_target_locked(const char *target)
 		openlog(log_progname, LOG_PID, LOG_DAEMON);
 		log_kind = LOG_TO_SYSLOG;
 	} else {
-		fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		/* Not through a symbolic link, nor a file linked elsewhere
+		 * too: in a directory others may write, that would be theirs
+		 * to aim at a file of ours. (Another user's file is taken: a
+		 * spool shared through a group shares its log.) */
+		fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+		    O_NOFOLLOW | O_NOCTTY, 0600);
 		if (fd == -1)
 			return -1;
+		if (fstat(fd, &st) == -1) {
+			close(fd);
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+			close(fd);
+			errno = !S_ISREG(st.st_mode) ? EINVAL : EMLINK;
+			return -1;
+		}
 		if (log_fd != -1)
 			close(log_fd);
 		log_fd = fd;

@@ -79,4 +79,16 @@ else
 	skip "another owner: needs root and the user nobody"
 fi
 
+# The log named by the config: not written through another link either
+# (the message goes to stderr instead, saying why).
+mv "$T/receive.log" "$T/receive.log.old"
+ln "$T/victim" "$T/receive.log"
+deliver evt_link_4
+hh run > "$T/run.out" 2>&1
+check "the log a hard link: the victim is unchanged" victim_kept
+check "run says why on stderr" grep -q "log $T/receive.log: Too many links" "$T/run.out"
+check "and the event ran" [ "$(state_of evt_link_4)" = "done" ]
+rm "$T/receive.log"
+mv "$T/receive.log.old" "$T/receive.log"
+
 done_testing
