@@ -34,7 +34,11 @@ const char *const cli_event_types[CLI_NEVENT_TYPES] = {
 	"call.disallowed"
 };
 
-/* The commands, in the order --help lists them: one row each. */
+/* The commands, each in its own file, in the order --help lists them:
+ * one row each. */
+extern const struct cli_entry cmd_run_entry, cmd_status_entry,
+    cmd_list_entry, cmd_show_entry, cmd_requeue_entry, cmd_purge_entry,
+    cmd_sign_entry, cmd_check_entry, cmd_init_entry;
 static const struct cli_entry *const cli_entries[] = {
 	&cmd_run_entry, &cmd_status_entry, &cmd_list_entry, &cmd_show_entry,
 	&cmd_requeue_entry, &cmd_purge_entry, &cmd_sign_entry,

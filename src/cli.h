@@ -52,10 +52,6 @@ struct cli {
 	int			 argc;
 };
 
-extern const struct cli_entry cmd_run_entry, cmd_status_entry,
-    cmd_list_entry, cmd_show_entry, cmd_requeue_entry, cmd_purge_entry,
-    cmd_sign_entry, cmd_check_entry, cmd_init_entry;
-
 /* The value of the option called name (its long name, or its letter as
  * a one-character string), or NULL if it was not given. */
 const char	*cli_value(const struct cli *, const char *name);

@@ -22,9 +22,6 @@
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
-#ifndef BINDIR
-#define BINDIR "/usr/local/bin"
-#endif
 
 /* The kinds of value a key takes. */
 enum config_kind {
@@ -43,11 +40,10 @@ enum config_kind {
 };
 
 /*
- * Every key huskyhook.conf knows, and all there is to know of it: its
- * kind, where it goes in struct config, the range of a number and its
- * default (a number's in def, a string's in defstr; none: 0 and NULL).
- * A new key is a row here, a field in struct config, and its
- * documentation.
+ * Every key huskyhook.conf knows: its kind, where it goes in struct
+ * config, the range of a number and its default (a number's in def, a
+ * string's in defstr). The keys of one value come from
+ * CONFIG_VALUE_KEYS (config.h), which makes their fields too.
  */
 static const struct config_key {
 	const char		*name;
@@ -57,43 +53,14 @@ static const struct config_key {
 	long			 def;
 	const char		*defstr;
 } config_keys[] = {
-#define CONFIG_AT(f)	offsetof(struct config, f)
 	{ "secret", CONFIG_SECRET, 0, 0, 0, 0, NULL },
 	{ "secret_file", CONFIG_SECRET_FILE, 0, 0, 0, 0, NULL },
-	{ "spool", CONFIG_PATH, CONFIG_AT(spool), 0, 0, 0, NULL },
-	{ "hooks", CONFIG_PATH, CONFIG_AT(hooks), 0, 0, 0, NULL },
-	{ "hook_path", CONFIG_STRING, CONFIG_AT(hook_path), 0, 0, 0,
-	    DEFAULT_HOOK_PATH },
-	{ "log", CONFIG_LOG, CONFIG_AT(log), 0, 0, 0, "stderr" },
 	{ "org_id", CONFIG_ORG, 0, 0, 0, 0, NULL },
-	{ "max_body", CONFIG_SIZE, CONFIG_AT(max_body), 1,
-	    MAX_BODY_BYTES_LIMIT, DEFAULT_MAX_BODY_BYTES, NULL },
-	{ "max_age", CONFIG_DURATION, CONFIG_AT(max_age), 0,
-	    MAX_AGE_SEC_LIMIT, DEFAULT_MAX_AGE_SEC, NULL },
-	{ "max_skew", CONFIG_DURATION, CONFIG_AT(max_skew), 0,
-	    MAX_SKEW_SEC_LIMIT, DEFAULT_MAX_SKEW_SEC, NULL },
-	{ "hook_timeout", CONFIG_DURATION, CONFIG_AT(hook_timeout), 1,
-	    HOOK_TIMEOUT_SEC_LIMIT, DEFAULT_HOOK_TIMEOUT_SEC, NULL },
-	{ "retry_base", CONFIG_DURATION, CONFIG_AT(retry_base), 0,
-	    RETRY_SEC_LIMIT, DEFAULT_RETRY_BASE_SEC, NULL },
-	{ "retry_max", CONFIG_DURATION, CONFIG_AT(retry_max), 0,
-	    RETRY_SEC_LIMIT, DEFAULT_RETRY_MAX_SEC, NULL },
-	{ "keep_days", CONFIG_COUNT, CONFIG_AT(keep_days), 1,
-	    KEEP_DAYS_LIMIT, DEFAULT_KEEP_DAYS, NULL },
-	{ "max_attempts", CONFIG_COUNT, CONFIG_AT(max_attempts), 1,
-	    MAX_ATTEMPTS_LIMIT, DEFAULT_MAX_ATTEMPTS, NULL },
-	{ "require_https", CONFIG_YES_NO, CONFIG_AT(require_https), 0, 1, 0,
-	    NULL },
-	{ "umask", CONFIG_UMASK, CONFIG_AT(umask), 0, 0777, DEFAULT_UMASK,
-	    NULL },
-	{ "jobs", CONFIG_COUNT, CONFIG_AT(jobs), 1, HOOK_JOBS_LIMIT,
-	    DEFAULT_JOBS, NULL },
-	{ "order_by", CONFIG_ORDER_BY, CONFIG_AT(order_by), 0, 0, 0,
-	    DEFAULT_ORDER_BY },
-	{ "kick", CONFIG_YES_NO, CONFIG_AT(kick), 0, 1, 0, NULL },
-	{ "kick_program", CONFIG_PATH, CONFIG_AT(kick_program), 0, 0, 0,
-	    BINDIR "/huskyhook" },
-#undef CONFIG_AT
+#define CONFIG_ROW(name, kind, min, max, def, defstr)			\
+	{ #name, CONFIG_##kind, offsetof(struct config, name), min, max,	\
+	    def, defstr },
+	CONFIG_VALUE_KEYS(CONFIG_ROW)
+#undef CONFIG_ROW
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
 

@@ -27,31 +27,67 @@ struct config_watch {
 	struct timespec	 ctime;
 };
 
+/*
+ * The keys that take one value, all there is to know of each in one row:
+ * X(name, kind, min, max, default for a number, default for a string).
+ * The row makes the field of struct config (its type from the kind, see
+ * CONFIG_TYPE_*) and the reader's entry (config.c): a new key is a row
+ * here, its use, and its documentation. secret, secret_file and org_id,
+ * which may be given more than once, are the reader's own.
+ */
+#define CONFIG_VALUE_KEYS(X)						\
+	X(spool, PATH, 0, 0, 0, NULL)					\
+	X(hooks, PATH, 0, 0, 0, NULL)					\
+	X(hook_path, STRING, 0, 0, 0, DEFAULT_HOOK_PATH)		\
+	X(log, LOG, 0, 0, 0, "stderr")					\
+	X(max_body, SIZE, 1, MAX_BODY_BYTES_LIMIT, DEFAULT_MAX_BODY_BYTES,	\
+	    NULL)							\
+	X(max_age, DURATION, 0, MAX_AGE_SEC_LIMIT, DEFAULT_MAX_AGE_SEC,	\
+	    NULL)							\
+	X(max_skew, DURATION, 0, MAX_SKEW_SEC_LIMIT, DEFAULT_MAX_SKEW_SEC,	\
+	    NULL)							\
+	X(hook_timeout, DURATION, 1, HOOK_TIMEOUT_SEC_LIMIT,		\
+	    DEFAULT_HOOK_TIMEOUT_SEC, NULL)				\
+	X(retry_base, DURATION, 0, RETRY_SEC_LIMIT, DEFAULT_RETRY_BASE_SEC,	\
+	    NULL)							\
+	X(retry_max, DURATION, 0, RETRY_SEC_LIMIT, DEFAULT_RETRY_MAX_SEC,	\
+	    NULL)							\
+	X(keep_days, COUNT, 1, KEEP_DAYS_LIMIT, DEFAULT_KEEP_DAYS, NULL)	\
+	X(max_attempts, COUNT, 1, MAX_ATTEMPTS_LIMIT, DEFAULT_MAX_ATTEMPTS,	\
+	    NULL)							\
+	X(require_https, YES_NO, 0, 1, 0, NULL)				\
+	X(umask, UMASK, 0, 0777, DEFAULT_UMASK, NULL)			\
+	X(jobs, COUNT, 1, HOOK_JOBS_LIMIT, DEFAULT_JOBS, NULL)		\
+	X(order_by, ORDER_BY, 0, 0, 0, DEFAULT_ORDER_BY)		\
+	X(kick, YES_NO, 0, 1, 0, NULL)					\
+	X(kick_program, PATH, 0, 0, 0, BINDIR "/huskyhook")
+
+/* The field each kind of value makes. */
+#define CONFIG_TYPE_PATH	char *		/* from the config's dir */
+#define CONFIG_TYPE_STRING	char *
+#define CONFIG_TYPE_LOG		char *		/* stderr, syslog or a path */
+#define CONFIG_TYPE_ORDER_BY	char *		/* none or data.NAME */
+#define CONFIG_TYPE_SIZE	long		/* bytes, K or M */
+#define CONFIG_TYPE_DURATION	long		/* seconds, m, h or d */
+#define CONFIG_TYPE_COUNT	long		/* a whole number */
+#define CONFIG_TYPE_YES_NO	int
+#define CONFIG_TYPE_UMASK	mode_t		/* octal */
+
+#ifndef BINDIR
+#define BINDIR "/usr/local/bin"
+#endif
+
 struct config {
 	char			*path;
 	struct config_secret	 secrets[CONFIG_MAX_SECRETS];
 	int			 nsecrets;
 	int			 inline_secret_line;	/* 0: none */
-	char			*spool;
-	char			*hooks;
-	long			 max_body;
 	char			*org_ids[CONFIG_MAX_ORG_IDS];
 	int			 norg_ids;
-	long			 max_age;
-	long			 max_skew;
-	long			 keep_days;
-	int			 require_https;
-	long			 hook_timeout;
-	long			 max_attempts;
-	long			 retry_base;
-	long			 retry_max;
-	char			*hook_path;
-	mode_t			 umask;
-	char			*log;
-	long			 jobs;		/* events run at once */
-	char			*order_by;	/* "none" or "data.NAME" */
-	int			 kick;		/* the receiver starts run */
-	char			*kick_program;	/* huskyhook, for the kick */
+#define CONFIG_FIELD(name, kind, min, max, def, defstr)	\
+	CONFIG_TYPE_##kind name;
+	CONFIG_VALUE_KEYS(CONFIG_FIELD)
+#undef CONFIG_FIELD
 	/* Files whose change means the config must be read again. */
 	struct config_watch	 watch[1 + CONFIG_MAX_SECRETS];
 	int			 nwatch;

@@ -20,8 +20,13 @@ fi
 for cmd in run status list show requeue purge sign check init; do
 	check "usage and huskyhook(1) both have '$cmd'" 'grep -q "^  $cmd" "$T/usage" && grep -q "^\.Cm $cmd\$" "$MAN/huskyhook.1"'
 done
-# The keys, as the reader in src/config.c knows them.
-keys=$(sed -n 's/^	{ "\([a-z_]*\)", CONFIG_.*/\1/p' "$top_srcdir/src/config.c" | sort -u)
+# The keys, as the reader knows them: those of one value listed in
+# src/config.h, the others in src/config.c's table.
+keys=$({
+	sed -n 's/^	X(\([a-z_]*\), .*/\1/p' "$top_srcdir/src/config.h"
+	sed -n 's/^	{ "\([a-z_]*\)", CONFIG_.*/\1/p' "$top_srcdir/src/config.c"
+} | sort -u)
+check "the reader knows some keys" [ "$(echo "$keys" | wc -l)" -gt 10 ]
 # And huskyhook.conf(5) documents those and no others.
 man_keys=$(grep '^\.It .*Cm [a-z_]* No' "$MAN/huskyhook.conf.5" |
     grep -o 'Cm [a-z_]* No' | sed 's/^Cm \(.*\) No$/\1/' | sort -u)
