@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "config.h"
 #include "hook.h"
 #include "spool.h"
 
@@ -17,6 +18,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct spool_meta m;
 	struct hook_env env;
 	struct hook_env_input in;
+	struct config cfg;
+	static char hook_path[] = "/usr/bin:/bin";
 	struct event ev;
 	char err[256];
 	size_t i, bytes, truncated;
@@ -32,9 +35,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(m.type, ev.type, sizeof m.type);
 	memcpy(m.created_at, ev.created_at, sizeof m.created_at);
 	memcpy(m.org_id, ev.org_id, sizeof m.org_id);
+	memset(&in, 0, sizeof in);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.hook_path = hook_path;
+	in.cfg = &cfg;
 	in.meta = &m;
 	in.event = &ev;
-	in.hook_path = "/usr/bin:/bin";
 	in.event_file = "/spool/events/x.json";
 	in.hook_name = "default";
 	in.attempt = 1;

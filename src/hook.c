@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "config.h"
 #include "hook.h"
 #include "io.h"
 #include "log.h"
@@ -486,7 +487,7 @@ hook_env_build(struct hook_env *env, const struct hook_env_input *in)
 	snprintf(num, sizeof num, "%ld", in->attempt);
 	log_format_time(stamp, sizeof stamp, in->meta->received.tv_sec,
 	    in->meta->received.tv_nsec);
-	if (env_add_str(env, "PATH", in->hook_path) ||
+	if (env_add_str(env, "PATH", in->cfg->hook_path) ||
 	    env_add_str(env, "HUSKY_EVENT_ID", in->meta->id) ||
 	    env_add_str(env, "HUSKY_EVENT_TYPE", in->meta->type) ||
 	    env_add_str(env, "HUSKY_CREATED_AT", in->meta->created_at) ||
@@ -739,20 +740,76 @@ hook_kill_orphans(const pid_t *before, size_t nbefore)
 	    "there after %d rounds of killing", HOOK_REAP_MAX_ROUNDS);
 }
 
+/*
+ * Where a hook's run is, and so what its one deadline means:
+ * RUNNING until timeout_sec (then SIGTERM to its group), TERMINATING for
+ * HOOK_KILL_GRACE_SEC (then SIGKILL), KILLED (SIGKILL again each second
+ * until it is gone), and, once it has exited, DRAINING: its output read
+ * to the end, for at most a second, as something not ours (a descriptor
+ * passed over a socket) may hold the pipe open.
+ */
+enum hook_phase {
+	HOOK_RUNNING,
+	HOOK_TERMINATING,
+	HOOK_KILLED,
+	HOOK_DRAINING
+};
+
+/* Reads what the hook wrote; 0 at the end of its output. */
+static int
+hook_read_output(int rfd, struct hook_output *out, struct hook_result *res)
+{
+	char buf[IO_BLOCK_BYTES];
+	size_t room;
+	ssize_t n;
+
+	if ((n = read(rfd, buf, sizeof buf)) == 0)
+		return 0;
+	if (n > 0) {
+		room = HOOK_LOG_MAX_BYTES - res->output_bytes;
+		if (res->output_bytes < (size_t)HOOK_LOG_MAX_BYTES)
+			hook_output_write(out, buf, (size_t)n < room ?
+			    (size_t)n : room);
+		res->output_bytes += (size_t)n;
+	}
+	return 1;
+}
+
+/* The note that some of the data values are not in the environment. */
+static void
+hook_note_left_out(const struct hook_env *env, struct hook_output *out)
+{
+	char buf[512];
+	int n;
+
+	if (hook_env_left_out(env) == 0)
+		return;
+	n = snprintf(buf, sizeof buf, "[huskyhook: %zu data values left out "
+	    "of the environment, HUSKY_DATA_TRUNCATED=1 (%zu over %ld bytes, "
+	    "%zu holding a NUL, %zu beyond the first %d, %zu for want of room "
+	    "in %zu bytes, %zu whose name was taken or too long); stdin and "
+	    "HUSKY_EVENT_FILE have them all]\n", hook_env_left_out(env),
+	    env->left_long, (long)HOOK_DATA_VALUE_MAX_BYTES, env->left_nul,
+	    env->left_many, HOOK_DATA_MAX_VARS, env->left_room, env->max_bytes,
+	    env->left_name);
+	if (n > 0)
+		hook_output_write(out, buf, (size_t)n < sizeof buf ? (size_t)n :
+		    sizeof buf - 1);
+}
+
 int
-hook_run(int fd, const char *path, const struct hook_env *env, int stdin_fd,
-    struct hook_output *out, const char *cwd, long timeout_sec,
+hook_run(const struct hook_spec *spec, struct hook_output *out,
     struct hook_result *res)
 {
 	static int subreaper;
 	pid_t before[HOOK_REAP_MAX_PIDS];
-	char buf[IO_BLOCK_BYTES];
+	char buf[128];
 	struct pollfd pfd[2];
-	long deadline, kill_at = -1, left;
-	int pipefd[2], pidfd = -1, status, exited = 0, eof = 0, npfd;
+	enum hook_phase phase = HOOK_RUNNING;
+	long phase_ends, left;
+	int pipefd[2], pidfd = -1, status = 0, eof = 0, npfd, n;
 	size_t nbefore = 0;
 	pid_t pid;
-	ssize_t n;
 
 	memset(res, 0, sizeof *res);
 	res->exit_status = -1;
@@ -762,23 +819,13 @@ hook_run(int fd, const char *path, const struct hook_env *env, int stdin_fd,
 		subreaper = 1;
 	if (hook_children(before, HOOK_REAP_MAX_PIDS, &nbefore) == -1)
 		nbefore = 0;
-	if (hook_env_left_out(env) > 0) {
-		n = snprintf(buf, sizeof buf, "[huskyhook: %zu data values left "
-		    "out of the environment, HUSKY_DATA_TRUNCATED=1 (%zu over "
-		    "%ld bytes, %zu holding a NUL, %zu beyond the first %d, %zu "
-		    "for want of room in %zu bytes, %zu whose name was taken "
-		    "or too long); stdin and HUSKY_EVENT_FILE have them all]\n",
-		    hook_env_left_out(env), env->left_long,
-		    (long)HOOK_DATA_VALUE_MAX_BYTES, env->left_nul,
-		    env->left_many, HOOK_DATA_MAX_VARS, env->left_room,
-		    env->max_bytes, env->left_name);
-		hook_output_write(out, buf, (size_t)n);
-	}
+	hook_note_left_out(spec->env, out);
 	if (pipe2(pipefd, O_CLOEXEC) == -1) {
 		res->spawn_errno = errno;
 		return -1;
 	}
-	if ((pid = hook_spawn(fd, path, env, stdin_fd, pipefd[1], cwd)) == -1) {
+	if ((pid = hook_spawn(spec->fd, spec->path, spec->env, spec->stdin_fd,
+	    pipefd[1], spec->cwd)) == -1) {
 		res->spawn_errno = errno;
 		close(pipefd[0]);
 		close(pipefd[1]);
@@ -789,68 +836,61 @@ hook_run(int fd, const char *path, const struct hook_env *env, int stdin_fd,
 #ifdef SYS_pidfd_open
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 #endif
-	deadline = now_ms() + timeout_sec * 1000L;
+	phase_ends = now_ms() + spec->timeout_sec * 1000L;
 
-	while (!exited || !eof) {
+	while (phase != HOOK_DRAINING || !eof) {
 		npfd = 0;
 		if (!eof) {
 			pfd[npfd].fd = pipefd[0];
 			pfd[npfd++].events = POLLIN;
 		}
-		if (!exited && pidfd != -1) {
+		if (phase != HOOK_DRAINING && pidfd != -1) {
 			pfd[npfd].fd = pidfd;
 			pfd[npfd++].events = POLLIN;
 		}
-		left = (kill_at != -1 ? kill_at : deadline) - now_ms();
-		if (left < 0)
+		if ((left = phase_ends - now_ms()) < 0)
 			left = 0;
-		if (pidfd == -1 && !exited && left > 50)
+		if (pidfd == -1 && phase != HOOK_DRAINING && left > 50)
 			left = 50;	/* no pidfd: look for the exit often */
 		if (poll(pfd, (nfds_t)npfd, (int)left) == -1) {
 			if (errno != EINTR)
 				break;
 			pfd[0].revents = 0;
 		}
-		if (!eof && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-			n = read(pipefd[0], buf, sizeof buf);
-			if (n == 0) {
-				eof = 1;
-			} else if (n > 0) {
-				if (res->output_bytes < (size_t)HOOK_LOG_MAX_BYTES)
-					hook_output_write(out, buf, (size_t)n <
-					    HOOK_LOG_MAX_BYTES - res->output_bytes ?
-					    (size_t)n : HOOK_LOG_MAX_BYTES -
-					    res->output_bytes);
-				res->output_bytes += (size_t)n;
-			}
-		}
-		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
-			exited = 1;
+		if (!eof && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			eof = !hook_read_output(pipefd[0], out, res);
+		if (phase != HOOK_DRAINING &&
+		    waitpid(pid, &status, WNOHANG) == pid) {
 			/* Whatever it left behind, in its group or out of it,
 			 * goes too, and with it the last writers of the pipe:
 			 * what they wrote is still read to the end. */
 			kill(-pid, SIGKILL);
 			hook_kill_orphans(before, nbefore);
-			kill_at = now_ms() + 1000L;
-		}
-		if (exited) {
-			/* Something that is not ours (a descriptor passed
-			 * over a socket) may hold the pipe open: stop reading
-			 * a second later. */
-			if (now_ms() >= kill_at)
-				break;
+			phase = HOOK_DRAINING;
+			phase_ends = now_ms() + 1000L;
 			continue;
 		}
-		if (kill_at == -1 && now_ms() >= deadline) {
+		if (now_ms() < phase_ends)
+			continue;
+		switch (phase) {
+		case HOOK_RUNNING:
 			res->timed_out = 1;
 			kill(-pid, SIGTERM);
-			kill_at = now_ms() + HOOK_KILL_GRACE_SEC * 1000L;
-		} else if (kill_at != -1 && now_ms() >= kill_at) {
+			phase = HOOK_TERMINATING;
+			phase_ends = now_ms() + HOOK_KILL_GRACE_SEC * 1000L;
+			break;
+		case HOOK_TERMINATING:
+		case HOOK_KILLED:
 			kill(-pid, SIGKILL);
-			kill_at = now_ms() + 1000L;
+			phase = HOOK_KILLED;
+			phase_ends = now_ms() + 1000L;
+			break;
+		case HOOK_DRAINING:
+			eof = 1;	/* what still holds the pipe is not ours */
+			break;
 		}
 	}
-	if (!exited) {
+	if (phase != HOOK_DRAINING) {
 		kill(-pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	}

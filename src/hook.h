@@ -7,6 +7,7 @@
 #include "bounds.h"
 
 struct event;
+struct config;
 struct spool_meta;
 
 /* A hook that exits with this status has failed for good: its event is
@@ -69,9 +70,9 @@ struct hook_env {
 	size_t	 left_name;	/* name taken, reserved or too long */
 };
 struct hook_env_input {
+	const struct config	*cfg;		/* PATH from hook_path */
 	const struct spool_meta	*meta;
 	const struct event	*event;		/* for HUSKY_DATA_*; may be NULL */
-	const char		*hook_path;	/* PATH */
 	const char		*event_file;
 	const char		*hook_name;
 	long			 attempt;
@@ -112,16 +113,24 @@ struct hook_result {
 	size_t	 output_bytes;
 };
 
-/* Runs the hook opened as fd (path is for messages and its argv[0]) with
- * no shell in between, in its own process group, stdin from stdin_fd,
- * stdout and stderr to out (at most HOOK_LOG_MAX_BYTES), killed with its
- * group after timeout_sec. Whatever the hook leaves running when it
- * exits or is killed, in its group or not (setsid), is killed and reaped
- * too: the first call makes this process a child subreaper, so orphans of
- * a hook become its children. A script runs as /dev/fd/N (N is
- * HOOK_EXEC_FD), which is its $0. */
-int  hook_run(int fd, const char *path, const struct hook_env *env,
-    int stdin_fd, struct hook_output *out, const char *cwd, long timeout_sec,
+/* One run of a hook. */
+struct hook_spec {
+	int			 fd;		/* the hook, opened */
+	const char		*path;		/* for messages; its argv[0] */
+	const struct hook_env	*env;
+	int			 stdin_fd;	/* the body */
+	const char		*cwd;		/* the hooks directory */
+	long			 timeout_sec;
+};
+
+/* Runs the hook spec names with no shell in between, in its own process
+ * group, stdout and stderr to out (at most HOOK_LOG_MAX_BYTES), killed
+ * with its group after timeout_sec. Whatever the hook leaves running when
+ * it exits or is killed, in its group or not (setsid), is killed and
+ * reaped too: the first call makes this process a child subreaper, so
+ * orphans of a hook become its children. A script runs as /dev/fd/N (N
+ * is HOOK_EXEC_FD), which is its $0. */
+int  hook_run(const struct hook_spec *spec, struct hook_output *out,
     struct hook_result *res);
 /* "exit 3", "killed by signal 9", "timed out after 60s", ... */
 void hook_result_describe(const struct hook_result *res, long timeout_sec,

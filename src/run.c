@@ -219,6 +219,7 @@ run_one_hook(struct run_ctx *ctx, const struct spool_meta *m,
 	struct log_open_arg loa = { ctx->sp, m->id, 0 };
 	struct hook_output out;
 	struct hook_env env;
+	struct hook_spec spec;
 	char line[160];
 
 	if (hook_env_build(&env, in) == -1)
@@ -228,8 +229,13 @@ run_one_hook(struct run_ctx *ctx, const struct spool_meta *m,
 	out.arg = &loa;
 	lseek(bodyfd, 0, SEEK_SET);
 	log_header(&out, m, in->hook_name, in->attempt);
-	hook_run(fd, path, &env, bodyfd, &out, cfg->hooks, cfg->hook_timeout,
-	    res);
+	spec.fd = fd;
+	spec.path = path;
+	spec.env = &env;
+	spec.stdin_fd = bodyfd;
+	spec.cwd = cfg->hooks;
+	spec.timeout_sec = cfg->hook_timeout;
+	hook_run(&spec, &out, res);
 	hook_env_free(&env);
 	hook_result_describe(res, cfg->hook_timeout, what, whatlen);
 	/* The log records every run that printed something or failed; a
@@ -287,9 +293,10 @@ run_hooks(struct run_ctx *ctx, struct spool_meta *m, struct run_outcome *o)
 		    RUN_RETRY, "%s", err);
 		goto done;
 	}
+	memset(&in, 0, sizeof in);
+	in.cfg = cfg;
 	in.meta = m;
 	in.event = &ev;
-	in.hook_path = cfg->hook_path;
 	in.event_file = HOOK_EVENT_FILE;
 	in.attempt = m->attempts + 1;
 	for (i = 0; i < hooks.n; i++) {

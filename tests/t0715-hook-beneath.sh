@@ -36,7 +36,7 @@ for t in ../outside/x ../../../../../../bin/sh /bin/sh .. . ./default \
 	check "type '$t': nothing outside hooks/ runs" [ ! -e "$T/outside.ran" ]
 	check "type '$t': the event runs as its body says, by the default hook" [ "$(cat "$T/hooks/default.ran")" = call.completed ]
 	check "type '$t': done" [ "$(state_of "evt_hostile_$i")" = "done" ]
-	check "type '$t': the log says its meta was not believed" grep -q "pending/evt_hostile_$i: meta torn or not ours; rebuilt from the body" "$T/receive.log"
+	check "type '$t': the log says its meta was not believed" grep -q "pending/evt_hostile_$i: meta empty, torn or not ours; rebuilt from the body" "$T/receive.log"
 done
 
 # hook_find itself, whatever its caller passes, refuses such a type (what

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "config.h"
 #include "hook.h"
 #include "spool.h"
 #include "tap.h"
@@ -66,6 +67,8 @@ main(void)
 	struct hook_list l;
 	struct hook_env env;
 	struct hook_env_input in;
+	struct config cfg;
+	static char hook_path[] = "/usr/bin:/bin";
 	struct spool_meta m;
 	struct event ev;
 	size_t i, off, cap, bytes;
@@ -238,9 +241,12 @@ main(void)
 	memset(&m, 0, sizeof m);
 	snprintf(m.id, sizeof m.id, "e");
 	snprintf(m.type, sizeof m.type, "call.completed");
+	memset(&in, 0, sizeof in);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.hook_path = hook_path;
+	in.cfg = &cfg;
 	in.meta = &m;
 	in.event = &ev;
-	in.hook_path = "/usr/bin:/bin";
 	in.event_file = "/spool/events/e.json";
 	in.hook_name = "default";
 	in.attempt = 1;
