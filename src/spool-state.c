@@ -1,0 +1,154 @@
+/* The spool's transitions after the receiver's: outcomes recorded,
+ * requeue, removal and purges, each durable before what depends on it. */
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+#include "event.h"
+#include "io.h"
+#include "log.h"
+#include "meta.h"
+#include "text.h"
+
+#include "spool-int.h"
+
+/* Durable before the next hook starts: a power cut during that hook
+ * must not run this one again. */
+int
+spool_progress_save(struct spool *sp, struct spool_meta *m)
+{
+	m->revised = 1;
+	return spool_meta_save(sp, SPOOL_PENDING, m, SPOOL_SYNC_ALL);
+}
+
+int
+spool_sync(struct spool *sp)
+{
+	int s, rc = 0;
+
+	for (s = 0; s < SPOOL_NSTATES; s++)
+		if (fsync(sp->statefd[s]) == -1)
+			rc = -1;
+	if (fsync(sp->logsfd) == -1 || fsync(sp->eventsfd) == -1)
+		rc = -1;
+	return rc;
+}
+
+/* The first half of a removal: the body and the log. */
+static int
+spool_remove_body(struct spool *sp, const char *id)
+{
+	char name[EVENT_ID_MAX_CHARS + 8];
+
+	snprintf(name, sizeof name, "%s.json", id);
+	if (unlinkat(sp->eventsfd, name, 0) == -1 && errno != ENOENT)
+		return -1;
+	snprintf(name, sizeof name, "%s.log", id);
+	if (unlinkat(sp->logsfd, name, 0) == -1 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+/*
+ * The body's removal is durable before the meta's: a meta gone and a
+ * body left would come back as an event stored without meta, and run
+ * again. A meta left without its body is removed by recovery. The meta's
+ * removal is durable before this returns (a purge says what it removed).
+ */
+int
+spool_remove(struct spool *sp, const char *id, enum spool_state st)
+{
+	if (!event_id_is_valid(id, strlen(id))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (spool_remove_body(sp, id) == -1 || fsync(sp->eventsfd) == -1)
+		return -1;
+	if (unlinkat(sp->statefd[st], id, 0) == -1 && errno != ENOENT)
+		return -1;
+	return fsync(sp->statefd[st]);
+}
+
+/* As spool_remove does, in two batches: every body, one fsync of
+ * events/, every meta, one fsync of done/. The outcomes recorded before
+ * are made durable first, so that none is removed before it is on disk. */
+int
+spool_purge_done(struct spool *sp, time_t cutoff)
+{
+	char name[EVENT_ID_MAX_CHARS + 8];
+	struct spool_names nm;
+	struct stat sb;
+	int removed = 0;
+	size_t i, n = 0;
+
+	if (spool_sync(sp) == -1 ||
+	    spool_scan(sp->statefd[SPOOL_DONE], NULL, 0, &nm) == -1)
+		return -1;
+	for (i = 0; i < nm.n; i++) {
+		snprintf(name, sizeof name, "%s.json", nm.v[i]);
+		if (fstatat(sp->eventsfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    sb.st_mtime >= cutoff)
+			continue;
+		if (spool_remove_body(sp, nm.v[i]) == 0)
+			nm.v[n++] = nm.v[i];	/* its meta goes next */
+	}
+	if (n > 0 && fsync(sp->eventsfd) == -1) {
+		spool_names_free(&nm);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (unlinkat(sp->statefd[SPOOL_DONE], nm.v[i], 0) == 0 ||
+		    errno == ENOENT)
+			removed++;
+	spool_names_free(&nm);
+	if (n > 0 && (fsync(sp->statefd[SPOOL_DONE]) == -1 ||
+	    fsync(sp->logsfd) == -1))
+		return -1;
+	return removed;
+}
+
+int
+spool_clean_tmp(struct spool *sp, time_t now, long max_age)
+{
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	int removed = 0;
+
+	if ((d = spool_opendir(sp->tmpfd)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(sp->tmpfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW)
+		    == -1 || !S_ISREG(sb.st_mode) || sb.st_mtime >= now - max_age)
+			continue;
+		if (unlinkat(sp->tmpfd, de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
+
+int
+spool_stamp_set(struct spool *sp, const char *name, time_t t)
+{
+	char buf[32];
+	int n;
+
+	n = snprintf(buf, sizeof buf, "%lld\n", (long long)t);
+	return spool_put(sp, sp->rootfd, name, buf, (size_t)n, SPOOL_SYNC_NONE,
+	    SPOOL_PUT_REPLACE);
+}
