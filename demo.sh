@@ -106,7 +106,8 @@ post "$D/events/call.completed.json"
 
 echo
 echo "== a forged event (signed with another secret)"
-post "$D/events/call.failed.json" "$(openssl dgst -sha256 -hmac guess < "$D/events/call.failed.json" | sed 's/^.*= //')"
+echo guess > "$D/other.secret"
+post "$D/events/call.failed.json" "$($HH sign -s "$D/other.secret" "$D/events/call.failed.json")"
 
 echo
 echo "== the spool"

@@ -3,11 +3,12 @@
 # 100 duplicates and 100 bad signatures sent over its socket with
 # cgi-fcgi (spawn-fcgi starts it, one thread), counted by strace -c.
 # Usage: sh bench/syscalls.sh [RECEIVER]   (default build-plain's)
-# Needs spawn-fcgi, cgi-fcgi (libfcgi-bin), strace and openssl.
+# Needs spawn-fcgi, cgi-fcgi (libfcgi-bin), strace, and huskyhook beside
+# the receiver.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 receiver=${1:-$top/build-plain/huskyhook-receive}
-for c in spawn-fcgi cgi-fcgi strace openssl; do
+for c in spawn-fcgi cgi-fcgi strace; do
 	command -v "$c" > /dev/null || { echo "syscalls.sh: $c is needed" >&2; exit 1; }
 done
 T=$(mktemp -d /tmp/huskyhook-syscalls.XXXXXX)
@@ -25,7 +26,7 @@ post() {
 	    HTTP_X_HUSKY_SIGNATURE="$1" cgi-fcgi -bind -connect "$T/sock" \
 	    < "$T/body" > /dev/null
 }
-good=$(openssl dgst -sha256 -hmac bench-secret < "$T/body" | sed 's/^.*= //')
+good=$("$(dirname "$receiver")/huskyhook" sign -s "$T/secret" "$T/body")
 bad=$(printf '%064d' 0)
 post "$good"
 post "$good"	# stored, then a duplicate: both past their first request

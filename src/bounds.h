@@ -137,6 +137,10 @@ _Static_assert(HOOK_BODY_FD == HOOK_EXEC_FD + 1 && HOOK_BODY_FD == 4,
 #define KICK_MIN_INTERVAL_SEC       1L
 /* HOME=, USER=, LOGNAME= for the run the kick starts. */
 #define KICK_ENV_BYTES              4096
+/* getpwuid_r's buffer for the kick, where sysconf has no size for it,
+ * and the size it stops doubling at on ERANGE. */
+#define KICK_PW_BUF_BYTES           1024
+#define KICK_PW_BUF_BYTES_LIMIT     (1024 * 1024)
 
 /* hooks_done: the name of every hook of an event, space-separated. A
  * single hook is named after its event type. */

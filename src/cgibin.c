@@ -6,6 +6,7 @@
  * block of apache/htaccess with the config's path in it. An .htaccess
  * that is there already keeps its lines: the block is appended, marked.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "io.h"
 
 #define CGIBIN_BEGIN	"# BEGIN huskyhook"
+#define CGIBIN_PATH_RULE	"only letters, digits and / . _ + , @ : = - may"
 
 /* The block of apache/htaccess, word for word (t0670 compares them). */
 static const char cgibin_block[] =
@@ -57,6 +59,50 @@ cgibin_fail(const char *what, const char *path)
 	return -1;
 }
 
+/*
+ * The paths written into huskyhook.cgi (a shell script) and .htaccess go
+ * in unquoted, so they are held to characters that mean nothing to sh or
+ * to Apache's config: ASCII letters, digits and / . _ + , @ : = -. Every
+ * one is absolute, so no word of the script starts with '-'. Returns the
+ * first other character, or NULL.
+ */
+static const char *
+cgibin_path_bad_char(const char *path)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+,@:=-";
+	size_t n = strspn(path, safe);
+
+	return path[n] != '\0' ? path + n : NULL;
+}
+
+int
+cgibin_path_check(const char *path)
+{
+	const unsigned char *p;
+	const char *bad;
+
+	if ((bad = cgibin_path_bad_char(path)) == NULL && path[0] == '/')
+		return 0;
+	/* The path with what a terminal would not show as it is escaped:
+	 * it may hold a line break or an escape sequence. */
+	fprintf(stderr, "huskyhook: ");
+	for (p = (const unsigned char *)path; *p != '\0'; p++)
+		fprintf(stderr, isprint(*p) && *p != '\\' ? "%c" : "\\x%02x",
+		    *p);
+	if (bad == NULL)
+		fprintf(stderr, ": not an absolute path\n");
+	else if (isprint((unsigned char)*bad))
+		fprintf(stderr, ": the character '%c' cannot go into "
+		    "huskyhook.cgi and .htaccess (" CGIBIN_PATH_RULE ")\n",
+		    *bad);
+	else
+		fprintf(stderr, ": the byte 0x%02x cannot go into "
+		    "huskyhook.cgi and .htaccess (" CGIBIN_PATH_RULE ")\n",
+		    (unsigned char)*bad);
+	return -1;
+}
+
 static int
 cgibin_executable(const char *path)
 {
@@ -89,6 +135,8 @@ cgibin_prepare(struct cgibin *cb, const char *dir, const char *self,
 		    "beside this huskyhook: install both (make install)", path);
 	if (realpath(path, cb->receive) == NULL)
 		return cgibin_fail(strerror(errno), path);
+	if (cgibin_path_check(cb->receive) == -1)
+		return -1;
 
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
 		return cgibin_fail(strerror(errno), dir);
@@ -148,10 +196,9 @@ cgibin_write(struct cgibin *cb, const char *config)
 	struct stat sb;
 	const char *lead = "";
 
-	if (strpbrk(config, " \t\"'\\$`\n") != NULL ||
-	    strpbrk(cb->receive, " \t\"'\\$`\n") != NULL)
-		return cgibin_fail("a path with spaces or quotes cannot go "
-		    "into huskyhook.cgi and .htaccess as they are", config);
+	if (cgibin_path_check(config) == -1 ||
+	    cgibin_path_check(cb->receive) == -1)
+		return -1;
 	snprintf(text, sizeof text, cgibin_script, config, cb->receive);
 	if (cgibin_put(cb->script, text, 0755, 0) == -1)
 		return -1;

@@ -30,4 +30,13 @@ int	cgibin_prepare(struct cgibin *, const char *dir, const char *self,
  */
 int	cgibin_write(struct cgibin *, const char *config);
 
+/*
+ * Whether path may go into huskyhook.cgi and .htaccess: absolute, and of
+ * ASCII letters, digits and / . _ + , @ : = - only. 0, or -1 after a
+ * message naming the path and its first other character. cgibin_prepare
+ * checks the receiver's path and cgibin_write both; call it on the config's
+ * path before anything is written to refuse with nothing written.
+ */
+int	cgibin_path_check(const char *path);
+
 #endif

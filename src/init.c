@@ -414,8 +414,10 @@ cmd_init(struct cli *c)
 	exists = access(path, F_OK) == 0;
 	if (exists && cgi_bin == NULL)
 		return cli_fail("%s exists already; nothing changed", path);
-	if (cgi_bin != NULL && cgibin_prepare(&cb, cgi_bin, cli_self(),
-	    SBINDIR) == -1)
+	/* The config's path goes into huskyhook.cgi: refused before
+	 * anything is written if it cannot be. */
+	if (cgi_bin != NULL && (cgibin_prepare(&cb, cgi_bin, cli_self(),
+	    SBINDIR) == -1 || cgibin_path_check(path) == -1))
 		return 1;
 	/* With --cgi-bin for a layout made before, only the entry. */
 	if (!exists && init_make_layout(dir) != 0)

@@ -33,6 +33,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,7 +45,7 @@
 
 /* What the grandchild runs, made before any fork: the receiver has
  * threads, and a child of a threaded process may only make system calls
- * (no getpwuid, no snprintf) until it execs. */
+ * (no getpwuid_r, no malloc, no snprintf) until it execs. */
 struct kick_cmd {
 	char	*argv[5];
 	char	*envp[5];
@@ -52,12 +53,59 @@ struct kick_cmd {
 	char	 logname[KICK_ENV_BYTES];
 };
 
+/*
+ * Hooks get HOME, USER and LOGNAME from the run: the user's, never a
+ * request's (under FastCGI the environment is the request's). With
+ * getpwuid_r: getpwuid's entry is one static buffer, shared by the
+ * receiver's threads. Without an entry (or one too long to pass on) the
+ * run gets PATH alone.
+ */
+static void
+kick_cmd_user(struct kick_cmd *k)
+{
+	struct passwd pwd, *pw = NULL;
+	char *buf = NULL, *grown;
+	long max = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t size = max > 0 ? (size_t)max : KICK_PW_BUF_BYTES;
+	int r = ENOMEM, n1, n2, n3;
+
+	while ((grown = realloc(buf, size)) != NULL) {
+		buf = grown;
+		r = getpwuid_r(geteuid(), &pwd, buf, size, &pw);
+		if (r != ERANGE || size >= KICK_PW_BUF_BYTES_LIMIT)
+			break;
+		size *= 2;
+	}
+	if (pw == NULL) {
+		if (r != 0)
+			log_msg(LOG_LEVEL_ERR, "kick: password entry of uid "
+			    "%lu: %s", (unsigned long)geteuid(), strerror(r));
+		goto done;
+	}
+	n1 = snprintf(k->home, sizeof k->home, "HOME=%s", pw->pw_dir);
+	n2 = snprintf(k->user, sizeof k->user, "USER=%s", pw->pw_name);
+	n3 = snprintf(k->logname, sizeof k->logname, "LOGNAME=%s",
+	    pw->pw_name);
+	if (n1 < 0 || (size_t)n1 >= sizeof k->home || n2 < 0 ||
+	    (size_t)n2 >= sizeof k->user || n3 < 0 ||
+	    (size_t)n3 >= sizeof k->logname) {
+		log_msg(LOG_LEVEL_ERR, "kick: the password entry of uid %lu "
+		    "is too long to pass on", (unsigned long)geteuid());
+		goto done;
+	}
+	k->envp[1] = k->home;
+	k->envp[2] = k->user;
+	k->envp[3] = k->logname;
+	k->envp[4] = NULL;
+done:
+	free(buf);
+}
+
 static void
 kick_cmd_make(struct kick_cmd *k, const char *config_path)
 {
 	static char name[] = "huskyhook", cmd[] = "run", opt[] = "-c";
 	static char path[] = "PATH=/usr/bin:/bin";
-	struct passwd *pw;
 
 	k->argv[0] = name;
 	k->argv[1] = cmd;
@@ -66,18 +114,7 @@ kick_cmd_make(struct kick_cmd *k, const char *config_path)
 	k->argv[4] = NULL;
 	k->envp[0] = path;
 	k->envp[1] = NULL;
-	/* Hooks get HOME, USER and LOGNAME from the run: the user's, never
-	 * a request's (under FastCGI the environment is the request's). */
-	if ((pw = getpwuid(geteuid())) != NULL) {
-		snprintf(k->home, sizeof k->home, "HOME=%s", pw->pw_dir);
-		snprintf(k->user, sizeof k->user, "USER=%s", pw->pw_name);
-		snprintf(k->logname, sizeof k->logname, "LOGNAME=%s",
-		    pw->pw_name);
-		k->envp[1] = k->home;
-		k->envp[2] = k->user;
-		k->envp[3] = k->logname;
-		k->envp[4] = NULL;
-	}
+	kick_cmd_user(k);
 }
 
 static void kick_exec(const char *, const struct kick_cmd *)

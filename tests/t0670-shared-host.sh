@@ -238,6 +238,43 @@ check "the shipped apache/htaccess leaves the directory's other files alone" [ "
 
 check "init on an existing layout: the layout is left as it was" sh -c "grep -q 'is there already' '$T/init-fileinfo.out' && [ \"\$(grep -c . '$HOMEDIR/huskyhook/secret')\" = 1 ]"
 
+# The config's and the receiver's paths go into huskyhook.cgi and the
+# .htaccess block unquoted: init refuses one with anything but letters,
+# digits and / . _ + , @ : = -, names it, and writes nothing in the
+# cgi-bin. ("hh;x" would have made the script run hh's x.)
+# as_user_run CMD ARG...: CMD run as the user, its arguments as they are.
+as_user_run() {
+	runuser -u "$U" -- env -i HOME="$HOMEDIR" USER="$U" LOGNAME="$U" \
+	    PATH=/usr/bin:/bin "$@"
+}
+nl=$(printf '\nx')
+nl=${nl%x}
+cr=$(printf '\r')
+n=0
+for bad in ' ' '$' '`' "'" '"' "$nl" ';' '|' '&' '*' '~' '#' '(' "$cr" 'é'; do
+	n=$((n + 1))
+	layout=$HOMEDIR/hh${bad}x
+	web=$HOMEDIR/public_html/refused$n
+	as_user_run "$DIST/bin/huskyhook" init "$layout" --cgi-bin "$web" > "$T/refused.out" 2> "$T/refused.err"
+	st=$?
+	shown=$(printf '%s' "$bad" | od -An -tx1 | tr -d ' \n')
+	check "init --cgi-bin, a layout path with byte(s) $shown: exit 1, the path and the character named" \
+	    '[ $st = 1 ] && grep -q "^huskyhook: $HOMEDIR/hh.*x/huskyhook.conf: the .* cannot go into huskyhook.cgi" "$T/refused.err"'
+	[ $st = 1 ] || sed 's/^/# /' "$T/refused.err"
+	check "init --cgi-bin, a layout path with byte(s) $shown: nothing written, layout or cgi-bin" \
+	    '[ ! -e "$web/huskyhook.cgi" ] && [ ! -e "$web/.htaccess" ] && [ ! -e "$layout/huskyhook.conf" ]'
+	rm -rf "$layout" "$web"
+done
+# The receiver, found beside the huskyhook that runs, in such a path.
+cp -a "$DIST" "$HOMEDIR/hh;dist"
+as_user_run "$HOMEDIR/hh;dist/bin/huskyhook" init "$HOMEDIR/hhrecv" --cgi-bin "$HOMEDIR/public_html/refused-recv" > "$T/refused.out" 2> "$T/refused.err"
+st=$?
+check "init --cgi-bin, a receiver path with ';': exit 1, the path and ';' named" \
+    '[ $st = 1 ] && grep -qF "huskyhook: $HOMEDIR/hh;dist/sbin/huskyhook-receive: the character '"';'"' cannot" "$T/refused.err"'
+check "init --cgi-bin, a receiver path with ';': nothing written" \
+    '[ ! -e "$HOMEDIR/hhrecv/huskyhook.conf" ] && [ ! -e "$HOMEDIR/public_html/refused-recv" ]'
+rm -rf "$HOMEDIR/hh;dist" "$HOMEDIR/hhrecv"
+
 # mod_fcgid from .htaccess: a FastCGI receiver under suexec, started by
 # Apache and reused. FcgidMaxRequestLen (128 KiB by default) can only be
 # set by the host's config.

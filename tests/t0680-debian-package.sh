@@ -18,9 +18,15 @@ fi
 setup
 S=$T/src/huskyhook
 mkdir -p "$S"
+# Not the build directory if it is inside the source tree (the copy is
+# made in it, and would copy itself).
+src_abs=$(cd "$top_srcdir" && pwd -P)
+build_abs=$(cd "$top_builddir" && pwd -P)
+inside=./_build
+case $build_abs in "$src_abs"/*) inside=./${build_abs#"$src_abs"/} ;; esac
 (cd "$top_srcdir" && tar --exclude='./build-*' --exclude=./.git \
     --exclude=./autom4te.cache --exclude=./tests/tmp --exclude='./_build' \
-    -cf - .) | tar -C "$S" -xf -
+    --exclude="$inside" -cf - .) | tar -C "$S" -xf -
 # Without the make check that runs this test: its MAKEFLAGS (TESTS=...)
 # would reach the package build's own make check.
 if (cd "$S" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u TESTS \
@@ -63,6 +69,38 @@ trap purge EXIT
 check "dpkg -i installs it" sh -c "dpkg -i '$DEB' > '$T/install.log' 2>&1"
 check "the unit names the package's receiver" grep -qx 'ExecStart=/usr/sbin/huskyhook-receive' /usr/share/huskyhook/apache/huskyhook-receive.service
 check "the wrapper names the package's receiver" grep -qx 'exec /usr/sbin/huskyhook-receive' /usr/share/huskyhook/apache/huskyhook.cgi
+check "the run unit names the package's huskyhook" grep -q '^ExecStart=/usr/bin/huskyhook run ' /usr/share/huskyhook/apache/huskyhook-run.service
+check "the mod_fcgid snippet names the package's receiver and config" \
+    sh -c "grep -qx 'Define HUSKYHOOK_RECEIVE /usr/sbin/huskyhook-receive' /usr/share/huskyhook/apache/huskyhook-fcgid.conf && grep -qx 'Define HUSKYHOOK_CONFIG  /etc/huskyhook.conf' /usr/share/huskyhook/apache/huskyhook-fcgid.conf"
+check "the forward hook signs with the package's huskyhook" grep -qx 'HUSKYHOOK=/usr/bin/huskyhook' /usr/share/huskyhook/examples/hooks/forward
+# Every path an installed file names is the package's: no /usr/local
+# (but in hook_path's default, a PATH for hooks) and no @...@ left for
+# make install to fill in. Man pages decompressed, programs by strings.
+: > "$T/installed.txt"
+for f in $(dpkg -L huskyhook); do
+	[ -f "$f" ] || continue
+	case $f in
+	*.gz) zcat "$f" ;;
+	/usr/bin/* | /usr/sbin/*) strings "$f" ;;
+	*) cat "$f" ;;
+	esac | sed "s#^#$f: #" >> "$T/installed.txt"
+done
+check "the installed files were read" grep -q '^/usr/share/man/man8/huskyhook-receive.8.gz: ' "$T/installed.txt"
+sed 's#/usr/local/bin:/usr/bin:/bin##g' "$T/installed.txt" | grep /usr/local > "$T/usr-local"
+check "no installed file names /usr/local" [ ! -s "$T/usr-local" ]
+sed 's/^/# /' "$T/usr-local"
+grep -E '@(bindir|sbindir|sysconfdir|pkgdatadir|datadir|prefix)@' "$T/installed.txt" > "$T/unfilled"
+check "no installed file has a placeholder left" [ ! -s "$T/unfilled" ]
+sed 's/^/# /' "$T/unfilled"
+# The man pages' default config is the one huskyhook --help names.
+conf=$(/usr/bin/huskyhook --help | sed -n 's/.*-c FILE .*, else \(.*\))$/\1/p')
+check "huskyhook --help: the default config is /etc/huskyhook.conf" [ "$conf" = /etc/huskyhook.conf ]
+for page in man1/huskyhook.1 man5/huskyhook.conf.5 man8/huskyhook-receive.8; do
+	check "$page names the default config as --help does" \
+	    'zcat "/usr/share/man/$page.gz" | grep -Eq "^\.(It )?Pa $conf( \.)?\$"'
+done
+check "the man pages name no other default config" \
+    '[ "$(zcat /usr/share/man/man*/huskyhook*.gz | grep -o "[^ \"]*etc/huskyhook\.conf" | sort -u)" = "$conf" ]'
 /usr/bin/huskyhook init "$T/site" > "$T/init.out" 2>&1
 check "huskyhook init, the installed one" [ -f "$T/site/huskyhook.conf" ]
 check "init's crontab line names /usr/bin/huskyhook" grep -q '^   \* \* \* \* \* /usr/bin/huskyhook run ' "$T/init.out"

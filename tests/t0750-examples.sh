@@ -103,6 +103,7 @@ if command -v lighttpd > /dev/null || [ -x /usr/sbin/lighttpd ]; then
 		CONF=$OUTER_CONF
 		sed -e "s#^URL=.*#URL=$DOWN_URL#" \
 		    -e "s#^SECRET_FILE=.*#SECRET_FILE=$T/downstream/secret#" \
+		    -e "s#^HUSKYHOOK=.*#HUSKYHOOK=$HUSKYHOOK#" \
 		    "$EX/forward" > "$T/hooks/call.answered"
 		chmod 755 "$T/hooks/call.answered"
 		deliver evt_fwd call.answered
@@ -121,6 +122,93 @@ if command -v lighttpd > /dev/null || [ -x /usr/sbin/lighttpd ]; then
 else
 	skip "forward: lighttpd is not installed"
 fi
+# forward's secret is on no command line: the hook posts to a local
+# listener that holds the request unanswered, and meanwhile every
+# process's /proc/PID/cmdline is read; strace records the arguments of
+# every program the run started, the short-lived ones too.
+FWD_SECRET=forward-secret-on-no-command-line-51c9e2
+if command -v perl > /dev/null; then
+	printf '%s\n' "$FWD_SECRET" > "$T/forward.secret"
+	chmod 600 "$T/forward.secret"
+	rm -f "$T/slow.port" "$T/slow.accepted" "$T/slow.release"
+	# Accepts one request, keeps it in slow.request, and answers 200
+	# once slow.release exists (60 s at most).
+	perl -MIO::Socket::INET -e '
+		my $d = $ARGV[0];
+		alarm 60;
+		my $l = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
+		    LocalPort => 0, ReuseAddr => 1) or die "listen: $!";
+		open(my $p, ">", "$d/slow.port.tmp") or die; print $p $l->sockport, "\n";
+		close $p; rename("$d/slow.port.tmp", "$d/slow.port") or die;
+		my $c = $l->accept or die "accept: $!";
+		my ($req, $buf) = ("", "");
+		until ($req =~ /\r\n\r\n/s) { sysread($c, $buf, 4096) or last; $req .= $buf }
+		my ($len) = $req =~ /^Content-Length:\s*(\d+)/mi;
+		my $want = index($req, "\r\n\r\n") + 4 + ($len // 0);
+		while (length($req) < $want) { sysread($c, $buf, 4096) or last; $req .= $buf }
+		open(my $r, ">", "$d/slow.request") or die; print $r $req; close $r;
+		open(my $a, ">", "$d/slow.accepted") or die; close $a;
+		select(undef, undef, undef, 0.05) until -e "$d/slow.release";
+		print $c "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+		close $c;' "$T" &
+	slow_pid=$!
+	i=0
+	while [ ! -s "$T/slow.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	SLOW_URL=http://127.0.0.1:$(cat "$T/slow.port")/forward
+	write_conf "hooks = $T/hooks"
+	# The hook's huskyhook through a script that only turns off
+	# LeakSanitizer (in an --enable-asan build), which cannot work under
+	# strace; the hook's environment is run's, without ASAN_OPTIONS.
+	printf '#!/bin/sh\nASAN_OPTIONS=detect_leaks=0 exec %s "$@"\n' "$HUSKYHOOK" > "$T/bin/huskyhook-nolsan"
+	chmod 755 "$T/bin/huskyhook-nolsan"
+	sed -e "s#^URL=.*#URL=$SLOW_URL#" \
+	    -e "s#^SECRET_FILE=.*#SECRET_FILE=$T/forward.secret#" \
+	    -e "s#^HUSKYHOOK=.*#HUSKYHOOK=$T/bin/huskyhook-nolsan#" \
+	    "$EX/forward" > "$T/hooks/call.answered"
+	chmod 755 "$T/hooks/call.answered"
+	deliver evt_fwd_argv call.answered
+	if command -v strace > /dev/null; then
+		# LeakSanitizer cannot work under ptrace.
+		ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
+		    strace -f -qq -e trace=execve -s 4096 -o "$T/exec.trace" \
+		    "$HUSKYHOOK" -c "$CONF" run > "$T/run-argv.out" 2>&1 &
+	else
+		"$HUSKYHOOK" -c "$CONF" run > "$T/run-argv.out" 2>&1 &
+	fi
+	run_pid=$!
+	i=0
+	while [ ! -e "$T/slow.accepted" ] && [ $i -lt 300 ] && kill -0 "$run_pid" 2> /dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	# The request is held: the hook's curl is waiting for the answer.
+	for f in /proc/[0-9]*/cmdline; do
+		tr '\0' ' ' 2> /dev/null < "$f"
+		echo
+	done > "$T/cmdlines"
+	touch "$T/slow.release"
+	wait "$run_pid"
+	kill "$slow_pid" 2> /dev/null	# gone unless the run never reached it
+	wait "$slow_pid" 2> /dev/null
+	[ -s "$T/run-argv.out" ] && sed 's/^/# /' "$T/run-argv.out"
+	check "forward: the scan ran while the hook's curl was posting" grep -qF "$SLOW_URL" "$T/cmdlines"
+	check "forward: no process's command line holds the secret" '! grep -qF "$FWD_SECRET" "$T/cmdlines"'
+	if [ -s "$T/exec.trace" ]; then
+		check "forward: strace saw the hook run curl" grep -q 'execve("[^"]*/curl"' "$T/exec.trace"
+		check "forward: no program the run started had the secret in its arguments" '! grep -qF "$FWD_SECRET" "$T/exec.trace"'
+	else
+		skip "forward: strace is not installed"
+	fi
+	check "forward: done once the listener answered" [ "$(state_of evt_fwd_argv)" = "done" ]
+	sed '1,/^\r*$/d' "$T/slow.request" > "$T/slow.body"
+	check "forward: the body sent as stored" cmp -s "$T/slow.body" "$T/deliver.json"
+	tr -d '\r' < "$T/slow.request" | sed '/^$/q' > "$T/slow.headers"
+	check "forward: signed with the secret in its file" \
+	    'grep -qix "X-Husky-Signature: $(sign "$T/deliver.json" "$FWD_SECRET")" "$T/slow.headers"'
+else
+	skip "forward: perl is not installed (the listener)"
+fi
+
 # forward with hostile values, curl replaced by one that keeps its
 # arguments: none of them reaches a shell or a header.
 mkdir -p "$T/fakebin"
@@ -132,6 +220,7 @@ chmod 755 "$T/fakebin/curl"
 write_conf "hooks = $T/hooks" "hook_path = $T/fakebin:/usr/bin:/bin"
 sed -e "s#^URL=.*#URL=https://forward.test.invalid/hook#" \
     -e "s#^SECRET_FILE=.*#SECRET_FILE=$T/secret#" \
+    -e "s#^HUSKYHOOK=.*#HUSKYHOOK=$HUSKYHOOK#" \
     "$EX/forward" > "$T/hooks/call.answered"
 chmod 755 "$T/hooks/call.answered"
 printf '{"event_id":"evt_fwd_hostile","event_type":"call.answered","created_at":"%s","org_id":"org_abc_123","data":{"call_id":"$(touch pwned1)`touch pwned2`\\"; touch pwned3; \\"","status":"a\\r\\nX-Evil: 2"}}' "$(now_utc)" > "$T/fwd.json"

@@ -9,7 +9,13 @@
 . "$top_srcdir/tests/wait.sh"
 setup_hooks "kick = yes" "kick_program = $HUSKYHOOK"
 
-hook call.completed "echo \"start \$HUSKY_EVENT_ID \$(date +%s%3N)\" >> '$T/times'; sleep 5; echo \"end \$HUSKY_EVENT_ID\" >> '$T/times'"
+hook call.completed "echo \"HOME=\$HOME USER=\$USER LOGNAME=\$LOGNAME\" > '$T/env.'\$HUSKY_EVENT_ID; echo \"start \$HUSKY_EVENT_ID \$(date +%s%3N)\" >> '$T/times'; sleep 5; echo \"end \$HUSKY_EVENT_ID\" >> '$T/times'"
+# The receiver's threads would share getpwuid's one static entry.
+if command -v nm > /dev/null; then
+	check "the receiver calls getpwuid_r, not getpwuid" '! nm -u "$RECEIVE" | grep -qw getpwuid'
+else
+	skip "nm is not installed"
+fi
 
 
 t0=$(date +%s%3N)
@@ -77,6 +83,9 @@ if command -v spawn-fcgi > /dev/null && command -v cgi-fcgi > /dev/null; then
 	fi
 	wait_for '^end evt_fcgi1' "$T/times" 10
 	check "FastCGI: done" wait_state evt_fcgi1 "done" 10
+	pw_dir=$(getent passwd "$(id -u)" | cut -d: -f6)
+	check "FastCGI: the hook has the password entry's HOME, USER and LOGNAME" \
+	    [ "$(cat "$T/env.evt_fcgi1")" = "HOME=$pw_dir USER=$(id -un) LOGNAME=$(id -un)" ]
 	stop_receiver
 else
 	skip "spawn-fcgi or cgi-fcgi is not installed"
