@@ -153,18 +153,25 @@ cgibin_prepare(struct cgibin *cb, const char *dir, const char *self,
 	return 0;
 }
 
-/* Writes text to a new file (O_EXCL), or appends it (append != 0). */
+/* Writes text to a new file (O_EXCL), or appends it (append != 0) to a
+ * file that is not also linked elsewhere; on disk when this returns. */
 static int
 cgibin_put(const char *path, const char *text, mode_t mode, int append)
 {
 	int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
+	struct stat st;
 
 	flags |= append ? O_APPEND : O_EXCL;
 	if ((fd = open(path, flags, mode)) == -1)
 		return cgibin_fail(strerror(errno), path);
+	if (append && (fstat(fd, &st) == -1 || st.st_nlink != 1)) {
+		(void)close(fd);
+		return cgibin_fail("has another link (a hard link to some other "
+		    "file?); nothing appended", path);
+	}
 	/* Whatever the umask: suexec refuses a script others may write. */
 	if ((!append && fchmod(fd, mode) == -1) ||
-	    io_write_all(fd, text, strlen(text)) == -1) {
+	    io_write_all(fd, text, strlen(text)) == -1 || fsync(fd) == -1) {
 		(void)close(fd);
 		return cgibin_fail(strerror(errno), path);
 	}
@@ -195,6 +202,7 @@ cgibin_write(struct cgibin *cb, const char *config)
 	char text[PATH_MAX * 2 + 2048];
 	struct stat sb;
 	const char *lead = "";
+	int fd;
 
 	if (cgibin_path_check(config) == -1 ||
 	    cgibin_path_check(cb->receive) == -1)
@@ -217,5 +225,15 @@ cgibin_write(struct cgibin *cb, const char *config)
 	snprintf(text, sizeof text, "%s", lead);
 	snprintf(text + strlen(text), sizeof text - strlen(text), cgibin_block,
 	    config);	/* config is at most PATH_MAX */
-	return cgibin_put(cb->htaccess, text, 0644, cb->appended);
+	if (cgibin_put(cb->htaccess, text, 0644, cb->appended) == -1)
+		return -1;
+	/* The new names on disk too, as init's own files are. */
+	if ((fd = open(cb->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(fd) == -1) {
+		if (fd != -1)
+			(void)close(fd);
+		return cgibin_fail(strerror(errno), cb->dir);
+	}
+	(void)close(fd);
+	return 0;
 }
