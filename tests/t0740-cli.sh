@@ -265,6 +265,14 @@ check "init: secret 600, spool and hooks 700" [ "$(stat -c %a "$T/site/secret") 
 check "init: an example hook per event type, disabled" [ "$(find "$T/site/hooks" -name '*.disabled' | wc -l)" = 5 ]
 check "init: the layout passes check" '"$HUSKYHOOK" -c "$T/site/huskyhook.conf" check > /dev/null'
 check "init twice refuses to overwrite" '"$HUSKYHOOK" init "$T/site" 2> /dev/null; [ $? = 1 ]'
+# An .htaccess that is a hard link to another file gets nothing appended.
+mkdir -p "$T/web"
+printf 'the victim\n' > "$T/victim"
+ln "$T/victim" "$T/web/.htaccess"
+"$HUSKYHOOK" init "$T/site-web" --cgi-bin "$T/web" > /dev/null 2> "$T/init-web.err"
+check "init --cgi-bin: an .htaccess with another link: exit 1" [ $? = 1 ]
+check "... the file it links to is unchanged" [ "$(cat "$T/victim")" = "the victim" ]
+check "... saying why" grep -q "web/.htaccess: has another link" "$T/init-web.err"
 mv "$T/site/hooks/call.completed.disabled" "$T/site/hooks/call.completed"
 CONF=$T/site/huskyhook.conf
 SECRET=$(cat "$T/site/secret")
