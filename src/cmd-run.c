@@ -3,7 +3,7 @@
 
 #include "bounds.h"
 #include "cli.h"
-#include "meta.h"
+#include "text.h"
 #include "run.h"
 
 static int
@@ -17,7 +17,7 @@ cmd_run(struct cli *c)
 	int rc = 0;
 
 	/* -j N: 1 to HOOK_JOBS_LIMIT, as the jobs key. */
-	if (jobs != NULL && (meta_number_parse(jobs, HOOK_JOBS_LIMIT, &v) ==
+	if (jobs != NULL && (text_number_parse(jobs, HOOK_JOBS_LIMIT, &v) ==
 	    -1 || v < 1))
 		return cli_usage(c->entry, "-j: '%s' is not a number from 1 "
 		    "to %ld", jobs, HOOK_JOBS_LIMIT);

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "meta.h"
+#include "text.h"
 #include "io.h"
 
 #ifndef SYSCONFDIR
@@ -108,7 +108,7 @@ config_fail(struct config_ctx *ctx, const char *fmt, ...)
 	return -1;
 }
 
-/* Digits (meta_number_parse's: no sign, no leading zero), then one
+/* Digits (text_number_parse's: no sign, no leading zero), then one
  * optional unit letter from units (multipliers mult). */
 static int
 config_parse_number(const char *s, const char *units, const long *mult,
@@ -123,7 +123,7 @@ config_parse_number(const char *s, const char *units, const long *mult,
 		return -1;
 	memcpy(digits, s, n);
 	digits[n] = '\0';
-	if (meta_number_parse(digits, LONG_MAX, &v) == -1)
+	if (text_number_parse(digits, LONG_MAX, &v) == -1)
 		return -1;
 	if (s[n] != '\0') {
 		u = strchr(units, s[n]);
@@ -448,7 +448,7 @@ config_apply(struct config_ctx *ctx, const char *key, const char *value)
 			    k->min);
 		break;
 	case CONFIG_COUNT:
-		if (meta_number_parse(value, k->max, &n) == -1 || n < k->min)
+		if (text_number_parse(value, k->max, &n) == -1 || n < k->min)
 			return config_fail(ctx, "%s: '%s' is not a whole number "
 			    "from %ld to %ld", key, value, k->min, k->max);
 		v = (long)n;

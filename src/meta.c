@@ -182,23 +182,6 @@ meta_get(char *dst, size_t n, const char *v, size_t len, size_t *lenp)
 	return 0;
 }
 
-/* Digits only, no sign, at most max. */
-int
-meta_number_parse(const char *v, long long max, long long *out)
-{
-	long long x = 0;
-
-	if (*v == '\0' || (v[0] == '0' && v[1] != '\0'))
-		return -1;
-	for (; *v != '\0'; v++) {
-		if (*v < '0' || *v > '9' || x > (max - (*v - '0')) / 10)
-			return -1;
-		x = x * 10 + (*v - '0');
-	}
-	*out = x;
-	return 0;
-}
-
 /* No control byte (C0, DEL) anywhere: nothing that could be a line, a
  * terminal sequence or a field separator. */
 static int
@@ -270,12 +253,12 @@ meta_field_set(const struct meta_field *f, struct spool_meta *m,
 			return -1;
 		break;
 	case META_TIME:
-		if (meta_number_parse(val, SPOOL_META_TIME_MAX, &v) == -1)
+		if (text_number_parse(val, SPOOL_META_TIME_MAX, &v) == -1)
 			return -1;
 		*(time_t *)(void *)base = (time_t)v;
 		return 0;
 	case META_COUNT:
-		if (meta_number_parse(val, MAX_ATTEMPTS_LIMIT, &v) == -1)
+		if (text_number_parse(val, MAX_ATTEMPTS_LIMIT, &v) == -1)
 			return -1;
 		*(long *)(void *)base = (long)v;
 		return 0;
@@ -286,7 +269,7 @@ meta_field_set(const struct meta_field *f, struct spool_meta *m,
 			return -1;
 		memcpy(text, val, (size_t)(dot - val));
 		text[dot - val] = '\0';
-		if (meta_number_parse(text, SPOOL_META_TIME_MAX, &v) == -1)
+		if (text_number_parse(text, SPOOL_META_TIME_MAX, &v) == -1)
 			return -1;
 		ts->tv_sec = (time_t)v;
 		ts->tv_nsec = strtol(dot + 1, NULL, 10);

@@ -12,7 +12,5 @@ int meta_format(const struct spool_meta *m, char *buf, size_t n);
 /* Reads a meta file into m, checking every field as untrusted input;
  * 0, or -1 for anything the receiver could not have written. */
 int meta_parse(const char *buf, size_t len, struct spool_meta *m);
-/* Digits only, no sign, no leading zero, at most max. */
-int meta_number_parse(const char *s, long long max, long long *out);
 
 #endif

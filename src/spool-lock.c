@@ -120,10 +120,10 @@ spool_lock_holder(struct spool *sp, struct spool_lock_holder *h)
 				    *c == '.' || *c == '_'))
 					*c = '?';
 		} else if (strncmp(line, "pid=", 4) == 0 &&
-		    meta_number_parse(line + 4, 1LL << 31, &v) == 0) {
+		    text_number_parse(line + 4, 1LL << 31, &v) == 0) {
 			h->pid = (long)v;
 		} else if (strncmp(line, "since=", 6) == 0 &&
-		    meta_number_parse(line + 6, SPOOL_META_TIME_MAX, &v) == 0) {
+		    text_number_parse(line + 6, SPOOL_META_TIME_MAX, &v) == 0) {
 			h->since = (time_t)v;
 		}
 	}

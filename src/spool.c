@@ -546,7 +546,7 @@ spool_stamp_get(struct spool *sp, const char *name)
 	buf[n - 1] = '\0';
 	/* Written by us, but in a spool others may write: a time in range,
 	 * or none (so that arithmetic on it cannot overflow). */
-	if (meta_number_parse(buf, SPOOL_META_TIME_MAX, &v) == -1)
+	if (text_number_parse(buf, SPOOL_META_TIME_MAX, &v) == -1)
 		return 0;
 	return (time_t)v;
 }

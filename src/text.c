@@ -120,3 +120,21 @@ text_format_age(char *buf, size_t n, long sec)
 	else
 		snprintf(buf, n, "%ldd", sec / 86400);
 }
+
+/* The one parser of whole numbers: the config's, the command line's and
+ * the spool's. Digits only, no sign, no leading zero, at most max. */
+int
+text_number_parse(const char *v, long long max, long long *out)
+{
+	long long x = 0;
+
+	if (*v == '\0' || (v[0] == '0' && v[1] != '\0'))
+		return -1;
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9' || x > (max - (*v - '0')) / 10)
+			return -1;
+		x = x * 10 + (*v - '0');
+	}
+	*out = x;
+	return 0;
+}

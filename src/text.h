@@ -24,5 +24,9 @@ void text_format_duration(char *buf, size_t n, long sec);
 /* sec rounded down to a unit that keeps it small: "90s", "5m", "3h",
  * "2d" (for ages). */
 void text_format_age(char *buf, size_t n, long sec);
+/* A whole number: digits only, no sign, no leading zero, at most max;
+ * 0, or -1. The one parser of numbers the config, the command line and
+ * the spool's files hold. */
+int  text_number_parse(const char *s, long long max, long long *out);
 
 #endif
