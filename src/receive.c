@@ -63,32 +63,54 @@ receive_now_ms(void)
  * libfcgi reads from the peer with plain blocking read(2)s, several per
  * call when the peer sends a record a byte at a time: in FCGX_Accept_r
  * (the parameters) and in FCGX_GetStr (the body). SO_RCVTIMEO bounds
- * each of them to RECEIVE_IDLE_SEC; the watcher bounds them all, by
- * shutting the connection down for reading when its budget is spent: the
- * read in hand returns at once, and the answer can still be written.
- * It acts on a descriptor of its own for the connection (a dup), which
- * only the connection's thread closes, after disarming it: never on a
- * number that libfcgi closed and something else may have reused.
+ * each of them to RECEIVE_IDLE_SEC; the watcher bounds them all. When a
+ * connection's budget is spent it shortens the connection's SO_RCVTIMEO
+ * to a millisecond: the read in hand ends with the next bytes to come,
+ * the one after it at once, and the 408 is written while the peer can
+ * still send, so that a web server streaming a slow client's body reads
+ * it and passes it on (Apache answers 503 of its own when its writing
+ * fails first). RECEIVE_CUT_GRACE_SEC later, if the thread still reads,
+ * it shuts the connection down for reading: the read in hand ends then,
+ * whatever the peer does. It acts on a descriptor of its own for the
+ * connection (a dup), which only the connection's thread closes, after
+ * disarming it: never on a number that libfcgi closed and something else
+ * may have reused.
  */
 static struct {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 wake;
 	int		 waiting;	/* with nothing to watch, until woken */
+	int		 lingering;	/* receive_linger threads */
 	struct receive_watch {
 		int		 fd;		/* -1: nothing watched */
-		int		 cut;		/* the budget ran out */
-		long long	 deadline_ms;
+		int		 cut;		/* 1: budget spent, 2: shut */
+		long long	 deadline_ms;	/* of the next step */
 	} slot[RECEIVE_MAX_THREADS];
 } watch = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int
+watch_set_timeout(int fd, long msec)
+{
+	struct timeval tv;
+
+	tv.tv_sec = msec / 1000;
+	tv.tv_usec = (msec % 1000) * 1000;
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
 
 static void
 watch_arm(int slot, int fd)
 {
+	struct receive_watch *w = &watch.slot[slot];
+
 	pthread_mutex_lock(&watch.lock);
-	watch.slot[slot].fd = fd;
-	watch.slot[slot].cut = 0;
-	watch.slot[slot].deadline_ms = receive_now_ms() +
-	    RECEIVE_READ_BUDGET_SEC * 1000LL;
+	/* The last request cut after its body was read, on a connection
+	 * the server keeps: the next one has the whole idle time again. */
+	if (w->cut != 0)
+		(void)watch_set_timeout(fd, RECEIVE_IDLE_SEC * 1000L);
+	w->fd = fd;
+	w->cut = 0;
+	w->deadline_ms = receive_now_ms() + RECEIVE_READ_BUDGET_SEC * 1000LL;
 	/* Deadlines only grow: a watcher with something to watch already
 	 * wakes before this one. */
 	if (watch.waiting)
@@ -112,7 +134,7 @@ watch_was_cut(int slot)
 	pthread_mutex_lock(&watch.lock);
 	cut = watch.slot[slot].cut;
 	pthread_mutex_unlock(&watch.lock);
-	return cut;
+	return cut != 0;
 }
 
 static void *
@@ -130,12 +152,19 @@ watch_run(void *arg)
 		next = -1;
 		for (i = 0; i < RECEIVE_MAX_THREADS; i++) {
 			w = &watch.slot[i];
-			if (w->fd == -1 || w->cut)
+			if (w->fd == -1 || w->cut == 2)
 				continue;
-			if (w->deadline_ms <= now) {
-				(void)shutdown(w->fd, SHUT_RD);
+			if (w->deadline_ms <= now && w->cut == 0) {
+				(void)watch_set_timeout(w->fd, 1);
 				w->cut = 1;
-			} else if (next == -1 || w->deadline_ms < next)
+				w->deadline_ms = now +
+				    RECEIVE_CUT_GRACE_SEC * 1000LL;
+			} else if (w->deadline_ms <= now) {
+				(void)shutdown(w->fd, SHUT_RD);
+				w->cut = 2;
+				continue;
+			}
+			if (next == -1 || w->deadline_ms < next)
 				next = w->deadline_ms;
 		}
 		if (next == -1) {
@@ -388,23 +417,63 @@ receive_accept(char *name, size_t n)
 
 /* Closes a connection: the end of our writing shown to the peer, then
  * what it still sends read and dropped until it closes too, or for
- * RECEIVE_LINGER_SEC at most (libfcgi's own close reads for as long as
- * the peer keeps sending). */
+ * linger_sec at most (libfcgi's own close reads for as long as the peer
+ * keeps sending). */
 static void
-receive_close(int fd)
+receive_close(int fd, int linger_sec)
 {
 	struct pollfd pfd = { fd, POLLIN, 0 };
 	long long end, left;
 	char trash[4096];
 
 	if (shutdown(fd, SHUT_WR) == 0) {
-		end = receive_now_ms() + RECEIVE_LINGER_SEC * 1000LL;
+		end = receive_now_ms() + linger_sec * 1000LL;
 		while ((left = end - receive_now_ms()) > 0 &&
 		    poll(&pfd, 1, (int)left) > 0 &&
 		    read(fd, trash, sizeof trash) > 0)
 			;
 	}
 	close(fd);
+}
+
+static void *
+receive_linger(void *arg)
+{
+	receive_close((int)(intptr_t)arg, RECEIVE_CUT_LINGER_SEC);
+	pthread_mutex_lock(&watch.lock);
+	watch.lingering--;
+	pthread_mutex_unlock(&watch.lock);
+	return NULL;
+}
+
+/* Closes a connection answered 408: a web server that streams a slow
+ * client's body reads the answer only when it is done writing what it
+ * has, so the connection stays open for RECEIVE_CUT_LINGER_SEC, in a
+ * thread of its own. There are few: each 408 took a serving thread
+ * RECEIVE_IDLE_SEC at least. */
+static void
+receive_close_cut(int fd)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int started = 0;
+
+	pthread_mutex_lock(&watch.lock);
+	if (watch.lingering < RECEIVE_MAX_THREADS &&
+	    pthread_attr_init(&attr) == 0) {
+		(void)pthread_attr_setdetachstate(&attr,
+		    PTHREAD_CREATE_DETACHED);
+		(void)pthread_attr_setstacksize(&attr, 65536);
+		if (pthread_create(&t, &attr, receive_linger,
+		    (void *)(intptr_t)fd) == 0) {
+			watch.lingering++;
+			started = 1;
+		}
+		pthread_attr_destroy(&attr);
+	}
+	pthread_mutex_unlock(&watch.lock);
+	if (!started)
+		receive_close(fd, RECEIVE_LINGER_SEC);
 }
 
 /*
@@ -472,7 +541,7 @@ receive_serve(void *arg)
 				    "request in %d s", peer,
 				    RECEIVE_READ_BUDGET_SEC);
 			watch_disarm(conn.slot);
-			receive_close(mine);
+			close(mine);	/* nothing answered: no linger */
 			mine = -1;
 			continue;
 		}
@@ -483,7 +552,10 @@ receive_serve(void *arg)
 			FCGX_PutStr(answer, n, conn.req.out);
 		FCGX_Finish_r(&conn.req);
 		if (conn.req.ipcFd < 0) {
-			receive_close(mine);
+			if (resp.status == 408)
+				receive_close_cut(mine);
+			else
+				receive_close(mine, RECEIVE_LINGER_SEC);
 			mine = -1;
 		}
 		/* The answer is complete: a kick never delays it. */

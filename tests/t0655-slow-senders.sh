@@ -5,10 +5,11 @@
 # slow client's body): a signed delivery sent after them all is answered
 # 200 within 30 s, and each slow one is answered 408 and logged, nothing
 # stored. The arithmetic, with the defaults of src/bounds.h: 24 senders
-# over 8 threads are 3 rounds of RECEIVE_READ_BUDGET_SEC (8 s) ahead of
-# the delivery, 24 s. Then a peer that sends nothing, and one that sends
-# its parameters a byte a second, are let go (RECEIVE_IDLE_SEC, 5 s, and
-# the budget), and the threads serve again. As CGI, a body that trickles
+# over 8 threads are 3 rounds ahead of the delivery, each of at most
+# RECEIVE_READ_BUDGET_SEC and RECEIVE_CUT_GRACE_SEC (7 + 1 s): 24 s.
+# Then a peer that sends nothing, and one that sends its parameters a
+# byte a second, are let go (RECEIVE_IDLE_SEC, 5 s, and the budget), and
+# the threads serve again. As CGI, a body that trickles
 # on standard input is answered 408 within the budget.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -20,7 +21,7 @@ setup
 sockdir
 SOCKET=$SOCKDIR/slow.sock
 SENDERS=24
-BUDGET=8	# RECEIVE_READ_BUDGET_SEC
+BUDGET=7	# RECEIVE_READ_BUDGET_SEC
 IDLE=5		# RECEIVE_IDLE_SEC
 
 stop_receiver() {
