@@ -53,6 +53,32 @@
  * noticed by a running receiver within this long (it looks once in it,
  * not at every request). */
 #define RECEIVE_RECHECK_SEC         1
+/*
+ * Deadlines on a peer that has not shown the secret yet (the signature
+ * is checked only once the whole body is in): each read or write on a
+ * FastCGI connection or a CGI standard input waits at most
+ * RECEIVE_IDLE_SEC, and the request as a whole (FastCGI: from accept to
+ * the last body byte, parameters included; CGI: from the start to the
+ * last body byte) RECEIVE_READ_BUDGET_SEC; then it is answered 408. Under
+ * FastCGI a read still blocked RECEIVE_CUT_GRACE_SEC after that is cut
+ * off. A connection is let go at most RECEIVE_LINGER_SEC after its
+ * answer, whatever the peer still sends (a peer whose unread data is left
+ * behind gets a reset, which can cost it the answer); one answered 408,
+ * RECEIVE_CUT_LINGER_SEC, off the serving thread.
+ *
+ * The budget bounds how long slow senders hold the threads: with the
+ * default 8 threads, 24 senders trickling a byte a second are 3 rounds
+ * ahead of a delivery sent after them, each of at most 7 + 1 s: it is
+ * answered within 24 s (30 s asked). A silent peer is let go after 5 s.
+ * A webhook body is a few KB, and even max_body's default 1M needs only
+ * 150 KiB/s to arrive in 7 s; lighttpd and nginx read the whole body
+ * before they pass it on, Apache's mod_proxy_fcgi streams it.
+ */
+#define RECEIVE_IDLE_SEC            5
+#define RECEIVE_READ_BUDGET_SEC     7
+#define RECEIVE_CUT_GRACE_SEC       1
+#define RECEIVE_LINGER_SEC          1
+#define RECEIVE_CUT_LINGER_SEC      RECEIVE_IDLE_SEC
 #define RESPONSE_BODY_BYTES         512	/* the JSON answer */
 #define RESPONSE_BYTES              (RESPONSE_BODY_BYTES + 256)	/* + header */
 /* A body refused unread is read and dropped up to this much first. */
@@ -168,6 +194,12 @@ _Static_assert(RESPONSE_BODY_BYTES >= EVENT_ID_MAX_CHARS + 64,
     "an answer holds any event id and its status");
 _Static_assert(HOOK_ENV_MAX_VARS >= HOOK_DATA_MAX_VARS + 16,
     "the HUSKY_* variables fit beside the data ones");
+_Static_assert(RECEIVE_IDLE_SEC < RECEIVE_READ_BUDGET_SEC,
+    "a silent peer is let go before the budget is spent");
+_Static_assert((RECEIVE_READ_BUDGET_SEC + RECEIVE_CUT_GRACE_SEC) *
+    ((24 + RECEIVE_THREADS_DEFAULT - 1) / RECEIVE_THREADS_DEFAULT) <= 30,
+    "24 slow senders delay a delivery by at most 30 s with the default "
+    "threads");
 _Static_assert(REQUEST_DRAIN_MAX_BYTES >= DEFAULT_MAX_BODY_BYTES,
     "a default-size body refused unread is drained whole");
 _Static_assert(MAX_AGE_SEC_LIMIT + MAX_SKEW_SEC_LIMIT +

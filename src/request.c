@@ -107,6 +107,7 @@ response_status_text(int status)
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
 	case 411: return "Length Required";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
@@ -215,22 +216,44 @@ parse_content_length(const char *s, long long *out)
 	return 0;
 }
 
-/* Reads exactly len bytes; -1 if the body ends early or fails. */
+/* Reads exactly len bytes into *bufp (malloc'd, grown as they come: a
+ * Content-Length is only a claim until the signature is checked), their
+ * count in *gotp. 0; -1 with errno set if the body ends early (0), the
+ * peer is too slow (EAGAIN, ETIMEDOUT) or memory runs out (ENOMEM). */
 static int
-read_body(const struct request_io *io, char *buf, size_t len)
+read_body(const struct request_io *io, char **bufp, size_t len, size_t *gotp)
 {
-	size_t off = 0;
+	size_t cap = 0, want;
 	ssize_t n;
+	char *p;
 
-	while (off < len) {
-		n = io->read(io->arg, buf + off, len - off);
+	*gotp = 0;
+	for (;;) {
+		if (*gotp == cap && (cap < len || *bufp == NULL)) {
+			cap = cap == 0 ? IO_BLOCK_BYTES : cap * 2;
+			if (cap > len)
+				cap = len;
+			if ((p = realloc(*bufp, cap > 0 ? cap : 1)) == NULL) {
+				errno = ENOMEM;
+				return -1;
+			}
+			*bufp = p;
+		}
+		if (*gotp == len)
+			return 0;
+		want = cap - *gotp;
+		if (want > IO_BLOCK_BYTES)
+			want = IO_BLOCK_BYTES;
+		n = io->read(io->arg, *bufp + *gotp, want);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			if (n == 0)
+				errno = 0;
 			return -1;
-		off += (size_t)n;
+		}
+		*gotp += (size_t)n;
 	}
-	return 0;
 }
 
 /*
@@ -250,6 +273,7 @@ enum receive_outcome {
 	RECEIVE_TOO_LARGE,
 	RECEIVE_NO_MEMORY,
 	RECEIVE_SHORT_BODY,
+	RECEIVE_TOO_SLOW,
 	RECEIVE_SIGNATURE_MISSING,
 	RECEIVE_SIGNATURE_MALFORMED,
 	RECEIVE_SIGNATURE_MISMATCH,
@@ -280,6 +304,7 @@ static const struct receive_answer {
 	[RECEIVE_NO_MEMORY] = { 503, SPOOL_RETRY_AFTER_SEC, "out of memory" },
 	[RECEIVE_SHORT_BODY] = { 400, 0,
 	    "body is shorter than Content-Length" },
+	[RECEIVE_TOO_SLOW] = { 408, 0, "the body did not arrive in time" },
 	[RECEIVE_SIGNATURE_MISSING] = { 401, 0,
 	    "X-Husky-Signature is missing" },
 	[RECEIVE_SIGNATURE_MALFORMED] = { 401, 0,
@@ -360,6 +385,7 @@ receive_check(struct receiver *r, const struct request_io *io, char **bodyp,
 {
 	const char *method, *ctype, *clen;
 	enum signature_result sr;
+	size_t got;
 
 	/* The request never chooses the config: a FastCGI request's
 	 * parameters come from whoever can reach the socket. */
@@ -382,10 +408,22 @@ receive_check(struct receiver *r, const struct request_io *io, char **bodyp,
 		snprintf(detail, dlen, "%ld bytes", r->cfg.max_body);
 		return RECEIVE_TOO_LARGE;
 	}
-	if ((*bodyp = malloc(*lenp > 0 ? (size_t)*lenp : 1)) == NULL)
-		return RECEIVE_NO_MEMORY;
-	if (read_body(io, *bodyp, (size_t)*lenp) == -1)
-		return RECEIVE_SHORT_BODY;
+	if (read_body(io, bodyp, (size_t)*lenp, &got) == -1) {
+		switch (errno) {
+		case ENOMEM:
+			return RECEIVE_NO_MEMORY;
+		case EAGAIN:
+			snprintf(detail, dlen, "%zu of %lld bytes, then none "
+			    "for %d s", got, *lenp, RECEIVE_IDLE_SEC);
+			return RECEIVE_TOO_SLOW;
+		case ETIMEDOUT:
+			snprintf(detail, dlen, "%zu of %lld bytes in %d s",
+			    got, *lenp, RECEIVE_READ_BUDGET_SEC);
+			return RECEIVE_TOO_SLOW;
+		default:
+			return RECEIVE_SHORT_BODY;
+		}
+	}
 	sr = signature_verify(r->keys, io->param(io->arg,
 	    "HTTP_X_HUSKY_SIGNATURE"), *bodyp, (size_t)*lenp);
 	switch (sr) {
@@ -430,7 +468,9 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 
 	if ((o = receive_check(r, io, &body, &len, detail, sizeof detail)) !=
 	    RECEIVE_ACCEPTED) {
-		if (body == NULL)
+		/* A body not read (or not all, for want of memory) is
+		 * drained; one that ended or came too slowly is not. */
+		if (body == NULL || o == RECEIVE_NO_MEMORY)
 			receive_drain(io);
 		goto answer;
 	}

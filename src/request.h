@@ -11,7 +11,10 @@
 struct request_io {
 	/* A CGI variable of this request, or NULL. */
 	const char	*(*param)(void *arg, const char *name);
-	/* Reads up to n body bytes: >0 bytes read, 0 end, -1 error. */
+	/* Reads up to n body bytes: >0 bytes read, 0 end, -1 error.
+	 * A peer too slow is -1 with errno EAGAIN (nothing came for
+	 * RECEIVE_IDLE_SEC) or ETIMEDOUT (RECEIVE_READ_BUDGET_SEC spent):
+	 * the transport keeps the clock. */
 	ssize_t		 (*read)(void *arg, void *buf, size_t n);
 	void		*arg;
 };

@@ -85,7 +85,8 @@ if lighttpd_start huskyhook-fastcgi.conf; then
 	procs=$(receiver_pids)
 	nthreads=
 	for p in $procs; do nthreads="$nthreads $(find "/proc/$p/task" -mindepth 1 -maxdepth 1 | wc -l)"; done
-	check "threads: 8 threads in each receiver process ($nthreads)" '[ -n "$procs" ] && echo "$nthreads" | grep -qx "\( 8\)\{1,\}"'
+	# 8 that serve requests, and the one that keeps their deadlines.
+	check "threads: 8 threads and a watcher in each receiver process ($nthreads)" '[ -n "$procs" ] && echo "$nthreads" | grep -qx "\( 9\)\{1,\}"'
 	storm threads evt_tstorm 40
 	# A thread opens the spool at its first request that gets that far.
 	served=0

@@ -107,4 +107,21 @@ check "CGI: a REMOTE_ADDR holding spaces: accepted, kept as nothing" grep -q '^r
 SIG=0000 post "$T/cgi.json" REMOTE_ADDR="$(printf '1.2.3.4\nrefused')"
 check "CGI: a REMOTE_ADDR holding a newline is logged as invalid" grep -q 'refused 401 from invalid' "$T/receive.log"
 check "and adds no line of its own" '! grep -q "^refused" "$T/receive.log"'
+
+# A FastCGI socket in a directory every user may write is said at start
+# (any local user could bind it first); the one above, in a directory of
+# the test's own, was not.
+check "a socket in a private directory: no warning" '! grep -q "every user may write" "$T/stderr" "$T/receive.log"'
+mkdir "$SOCKDIR/open"
+chmod 1777 "$SOCKDIR/open"
+HUSKYHOOK_CONFIG=$CONF spawn-fcgi -s "$SOCKDIR/open/trust.sock" \
+    -P "$T/spawn2.pid" -- "$RECEIVE" > /dev/null 2> "$T/stderr2"
+i=0
+while [ $i -lt 50 ] && ! grep -q "every user may write" "$T/receive.log"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "a socket in a world-writable directory: the receiver says so at start" \
+    grep -q "warning: the FastCGI socket is in $SOCKDIR/open, which every user may write" "$T/receive.log"
+[ -s "$T/spawn2.pid" ] && kill "$(cat "$T/spawn2.pid")" 2>/dev/null
 done_testing
