@@ -682,8 +682,14 @@ cli_parse(struct cli *c, int argc, char **argv)
 	return -1;
 }
 
+/*
+ * The whole command line: the options before the command, the command,
+ * its own options and operands, into c (whose args the caller frees).
+ * Returns -1 when the command is to run, else the exit status (after
+ * --help, --version or a usage error).
+ */
 int
-main(int argc, char **argv)
+cli_parse_line(struct cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -692,22 +698,21 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_entry *e = NULL;
-	struct cli c;
 	char bad[64];
 	size_t i;
-	int ch, rc;
+	int ch;
 
-	memset(&c, 0, sizeof c);
-	c.argv = argv;
-	c.argc = argc;
-	log_init("huskyhook");
+	memset(c, 0, sizeof *c);
+	c->argv = argv;
+	c->argc = argc;
 	opterr = 0;	/* messages are ours, with the usage */
+	optind = 0;
 
 	/* The options before the command ('+': stop at it). */
 	while ((ch = getopt_long(argc, argv, "+:c:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			c.config_path = optarg;
+			c->config_path = optarg;
 			break;
 		case 'h':
 			cli_help(stdout);
@@ -733,11 +738,8 @@ main(int argc, char **argv)
 			e = cli_entries[i];
 	if (e == NULL)
 		return cli_usage(NULL, "unknown command '%s'", argv[0]);
-	c.entry = e;
-	if (c.config_path != NULL && !(e->flags & CLI_CONFIG))
+	c->entry = e;
+	if (c->config_path != NULL && !(e->flags & CLI_CONFIG))
 		return cli_usage(e, "%s reads no config: no -c", e->name);
-	if ((rc = cli_parse(&c, argc, argv)) == -1)
-		rc = e->exec(&c);
-	free(c.args);
-	return rc;
+	return cli_parse(c, argc, argv);
 }

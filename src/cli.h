@@ -52,6 +52,11 @@ struct cli {
 	int			 argc;
 };
 
+/* Parses a whole command line into c: -1 when the command is to run
+ * (c->entry->exec), else the exit status; c->args is the caller's to
+ * free. main in huskyhook.c; the parser is unit-tested apart from it. */
+int	cli_parse_line(struct cli *, int argc, char **argv);
+
 /* The value of the option called name (its long name, or its letter as
  * a one-character string), or NULL if it was not given. */
 const char	*cli_value(const struct cli *, const char *name);
