@@ -580,7 +580,6 @@ hook_child(int fd, const char *path, const struct hook_env *env,
 
 	/* A hook must not outlive a killed `huskyhook run`. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	setpgid(0, 0);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGPIPE, SIG_DFL);
@@ -596,6 +595,12 @@ hook_child(int fd, const char *path, const struct hook_env *env,
 	    dup3(xfd, HOOK_EXEC_FD, O_CLOEXEC) == -1 ||
 	    dup2(0, HOOK_BODY_FD) == -1)
 		_exit(127);
+	/* A session of its own, and so a process group (killed whole on a
+	 * timeout) and no controlling terminal: a hook, which may be the
+	 * web server's user's, must not reach the terminal of whoever runs
+	 * `huskyhook run` (root's shell: TIOCSTI would type into it). */
+	if (setsid() == -1)
+		hook_child_fail("cannot start a session for", path, errno);
 	if (cwd != NULL && chdir(cwd) == -1)
 		hook_child_fail("cannot enter", cwd, errno);
 	closefrom(HOOK_BODY_FD + 1);
@@ -831,7 +836,7 @@ hook_run(const struct hook_spec *spec, struct hook_output *out,
 		close(pipefd[1]);
 		return -1;
 	}
-	setpgid(pid, pid);	/* also here: no race with a quick kill */
+	/* vfork: the child's setsid is done by now, its group is pid. */
 	close(pipefd[1]);
 #ifdef SYS_pidfd_open
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

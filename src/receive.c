@@ -553,6 +553,13 @@ receive_serve(void *arg)
 		watch_disarm(conn.slot);
 		if ((n = receive_format(&resp, answer, sizeof answer)) > 0)
 			FCGX_PutStr(answer, n, conn.req.out);
+		/* A connection is kept for more requests (FCGI_KEEP_CONN) only
+		 * after one that showed the secret: a peer without it could
+		 * otherwise send a small refused request every few seconds and
+		 * hold this thread for good, each request within its
+		 * deadlines. */
+		if (resp.status != 200)
+			conn.req.keepConnection = 0;
 		FCGX_Finish_r(&conn.req);
 		if (conn.req.ipcFd < 0) {
 			if (resp.status == 408)

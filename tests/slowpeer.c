@@ -9,12 +9,14 @@
  *   body     sends a whole request for a 100-byte POST from ADDR with a
  *            wrong signature, then its body in records of one byte, one
  *            a second, as a web server streams what a slow client sends;
+ *   keep     sends such a request whole at once, asking the server to
+ *            keep the connection (FCGI_KEEP_CONN) for more, and waits;
  *
  * until the server closes the connection. Then it prints "answered
  * STATUS after N s" and the answer's JSON body if an answer came, else
  * "closed after N s", or "still open after N s" when LIMIT seconds
- * passed first.
- * usage: slowpeer SOCKET silent|params|body LIMIT [ADDR]
+ * passed first (in keep mode, after the answer's lines).
+ * usage: slowpeer SOCKET silent|params|body|keep LIMIT [ADDR]
  */
 #include <poll.h>
 #include <signal.h>
@@ -66,7 +68,7 @@ param(unsigned char *p, const char *name, const char *value)
 
 /* The records of a request up to its body, in buf; their length. */
 static size_t
-request_head(unsigned char *buf, const char *addr)
+request_head(unsigned char *buf, const char *addr, int keep)
 {
 	unsigned char pairs[512], *p, *q;
 	char len[16], sig[65];
@@ -80,8 +82,8 @@ request_head(unsigned char *buf, const char *addr)
 	q = param(q, "CONTENT_LENGTH", len);
 	q = param(q, "REMOTE_ADDR", addr);
 	q = param(q, "HTTP_X_HUSKY_SIGNATURE", sig);
-	p = record(buf, 1, 8);	/* BEGIN_REQUEST: responder, no keep-alive */
-	memcpy(p, "\0\1\0\0\0\0\0\0", 8);
+	p = record(buf, 1, 8);	/* BEGIN_REQUEST: responder, keep-alive? */
+	memcpy(p, keep ? "\0\1\1\0\0\0\0\0" : "\0\1\0\0\0\0\0\0", 8);
 	p = record(p + 8, 4, (size_t)(q - pairs));
 	memcpy(p, pairs, (size_t)(q - pairs));
 	p = record(p + (q - pairs), 4, 0);
@@ -93,13 +95,13 @@ main(int argc, char **argv)
 {
 	static const unsigned char begin[16] = { 1, 1, 0, 1, 0, 8, 0, 0,
 	    0, 1, 0, 0, 0, 0, 0, 0 };
-	unsigned char head[1024], in[4096], one[9];
+	unsigned char head[1024], in[4096], one[9], whole[8 + BODY_BYTES + 8];
 	struct sockaddr_un sa;
 	struct pollfd pfd;
 	double start, limit, next;
 	char got[8192], *st;
 	size_t gotlen = 0, n;
-	int fd, sent = 0, open = 1, mode;
+	int fd, sent = 0, open = 1, mode, answered;
 	ssize_t k;
 
 	if (argc < 4 || strlen(argv[1]) >= sizeof sa.sun_path) {
@@ -113,6 +115,8 @@ main(int argc, char **argv)
 		mode = 1;
 	else if (strcmp(argv[2], "body") == 0)
 		mode = 2;
+	else if (strcmp(argv[2], "keep") == 0)
+		mode = 3;
 	else {
 		fprintf(stderr, "slowpeer: no mode %s\n", argv[2]);
 		return 2;
@@ -135,10 +139,19 @@ main(int argc, char **argv)
 		if (write(fd, begin, sizeof begin) != sizeof begin ||
 		    write(fd, head, n) != (ssize_t)n)
 			open = 0;
-	} else if (mode == 2) {
-		n = request_head(head, argc > 4 ? argv[4] : "192.0.2.1");
+	} else if (mode >= 2) {
+		n = request_head(head, argc > 4 ? argv[4] : "192.0.2.1",
+		    mode == 3);
 		if (write(fd, head, n) != (ssize_t)n)
 			open = 0;
+	}
+	if (mode == 3) {
+		/* The body in one STDIN record, then the empty one. */
+		memset(record(whole, 5, BODY_BYTES), 'x', BODY_BYTES);
+		record(whole + 8 + BODY_BYTES, 5, 0);
+		if (write(fd, whole, sizeof whole) != sizeof whole)
+			open = 0;
+		sent = BODY_BYTES;
 	}
 	pfd.fd = fd;
 	pfd.events = POLLIN;
@@ -178,13 +191,16 @@ main(int argc, char **argv)
 	for (st = got; st < got + gotlen; st++)
 		if (strncmp(st, "Status: ", 8) == 0)
 			break;
-	if (st < got + gotlen) {
+	answered = st < got + gotlen;
+	if (answered) {
 		printf("answered %.3s after %.1f s\n", st + 8, now() - start);
 		/* And the JSON body, on a line of its own. */
 		if ((st = strstr(st, "\r\n\r\n{")) != NULL)
 			printf("%.*s\n", (int)strcspn(st + 4, "\n"), st + 4);
 	}
-	else if (now() - start >= limit)
+	if (answered && mode != 3)
+		return 0;
+	if (now() - start >= limit)
 		printf("still open after %.1f s\n", now() - start);
 	else
 		printf("closed after %.1f s\n", now() - start);

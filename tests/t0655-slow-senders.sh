@@ -164,4 +164,12 @@ done
 wait
 check "then 16 deliveries at once: all 200" \
     '[ "$(cat "$T"/after.*.out | grep -c "^Status: 200")" -eq 16 ]'
+
+# A peer without the secret that asks to keep its connection: answered,
+# then let go at once, not kept to send its next refused request (which
+# would hold a thread for good, each request within its deadlines).
+"$SLOWPEER" "$SOCKET" keep 10 > "$T/keep" 2>&1
+check "a refused request asking for keep-alive: answered 401" grep -q '^answered 401 ' "$T/keep"
+kept=$(sed -n 's/^closed after \([0-9]*\)\..*/\1/p' "$T/keep")
+check "and its connection closed at once (${kept:-never})" '[ -n "$kept" ] && [ "$kept" -le 3 ]'
 done_testing

@@ -149,4 +149,17 @@ hh run > "$T/run.out" 2>&1
 check "a hook that cannot be executed: retried" [ "$(state_of evt_noexec)" = pending ]
 check "its log says why" grep -q "^huskyhook: cannot execute $T/hooks/call.initiated: No such file or directory$" "$T/spool/logs/evt_noexec.log"
 check "and the exit status is 127" grep -q '^=== exit 127$' "$T/spool/logs/evt_noexec.log"
+
+# A hook has no controlling terminal, even when run is started from one
+# (script(1) gives it a pseudo-terminal): it cannot read what is typed
+# there, nor push input into it (TIOCSTI).
+if command -v script > /dev/null; then
+	rm -f "$T/hooks/call.completed"
+	hook call.completed 'if (: < /dev/tty) 2> /dev/null; then echo has-tty; else echo no-tty; fi > tty.out'
+	deliver evt_tty call.completed
+	script -qec "$HUSKYHOOK -c $CONF run" /dev/null > /dev/null 2>&1
+	check "a hook run from a terminal has none itself" [ "$(cat "$T/hooks/tty.out" 2>/dev/null)" = no-tty ]
+else
+	skip "script(1) is not installed"
+fi
 done_testing
