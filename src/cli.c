@@ -8,6 +8,7 @@
  * Exit status: 0 success, 1 failure, 2 usage error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
@@ -94,27 +95,27 @@ cli_fail(const char *fmt, ...)
  * root acts as the user a layout belongs to: a log, a spool directory or
  * a meta that root made would be one the receiver and the owner's runs
  * cannot write (the receiver would answer 503, run would take a meta for
- * torn). The owner is whoever owns path; nothing changes for root's own
- * files, nor for any other user, whose permissions decide as they are.
- * The groups are the owner's, and HOME, USER and LOGNAME too, for hooks.
+ * torn). The owner is sb's, the file just opened or looked at; nothing
+ * changes for root's own files, nor for any other user, whose
+ * permissions decide as they are. The groups are the owner's, and HOME,
+ * USER and LOGNAME too, for hooks.
  */
 static int
-cli_become_owner_of(const char *path)
+cli_become_owner(const char *path, const struct stat *sb)
 {
 	struct passwd pw, *pwp = NULL;
-	struct stat sb;
 	char buf[PASSWD_BUF_BYTES];
 	gid_t gid;
 
-	if (geteuid() != 0 || stat(path, &sb) == -1 || sb.st_uid == 0)
+	if (geteuid() != 0 || sb->st_uid == 0)
 		return 0;
-	getpwuid_r(sb.st_uid, &pw, buf, sizeof buf, &pwp);
-	gid = pwp != NULL ? pwp->pw_gid : sb.st_gid;
+	getpwuid_r(sb->st_uid, &pw, buf, sizeof buf, &pwp);
+	gid = pwp != NULL ? pwp->pw_gid : sb->st_gid;
 	if ((pwp != NULL ? initgroups(pwp->pw_name, gid) :
 	    setgroups(0, NULL)) == -1 || setgid(gid) == -1 ||
-	    setuid(sb.st_uid) == -1)
+	    setuid(sb->st_uid) == -1)
 		return cli_fail("%s belongs to uid %ld: cannot act as that user: "
-		    "%s", path, (long)sb.st_uid, strerror(errno));
+		    "%s", path, (long)sb->st_uid, strerror(errno));
 	if (pwp != NULL && (setenv("HOME", pwp->pw_dir, 1) == -1 ||
 	    setenv("USER", pwp->pw_name, 1) == -1 ||
 	    setenv("LOGNAME", pwp->pw_name, 1) == -1))
@@ -188,12 +189,78 @@ cli_owner_only(const struct cli *c, const char *path, int how)
 	return -1;
 }
 
+/*
+ * Whether path (resolved) and every directory above it is root's and
+ * writable by no one else, so that nothing there can be swapped under
+ * root. A directory above that others may write but with the sticky bit
+ * (/tmp) counts as root's: there no one else can rename or remove what is
+ * root's. 1 if so; 0 naming the first that is not in *who.
+ */
+static int
+cli_path_is_roots(const char *path, char *who, size_t n)
+{
+	char real[PATH_MAX], *slash;
+	struct stat sb;
+	int top = 1;
+
+	if (realpath(path, real) == NULL) {
+		snprintf(who, n, "%s (%s)", path, strerror(errno));
+		return 0;
+	}
+	for (;; top = 0) {
+		if (stat(real, &sb) == -1 || sb.st_uid != 0 ||
+		    ((sb.st_mode & 022) != 0 &&
+		    (top || (sb.st_mode & S_ISVTX) == 0))) {
+			snprintf(who, n, "%s", real);
+			return 0;
+		}
+		if ((slash = strrchr(real, '/')) == NULL || real[1] == '\0')
+			return 1;
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+}
+
+/*
+ * root, with root's own config: a spool that is another user's is worked
+ * on as that user (opened, and its owner read from what was opened). On
+ * one that is root's, run stays root, and so needs a hooks directory no
+ * other user could have put a hook in, nor swapped on its way: root
+ * never runs what another user could have put there.
+ */
+static int
+cli_root_spool(const struct cli *c, const struct config *cfg)
+{
+	char who[PATH_MAX + 64];
+	struct stat sb;
+	int fd;
+
+	if ((fd = open(cfg->spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1 || fstat(fd, &sb) == -1) {
+		if (fd != -1)
+			close(fd);
+		return 0;	/* opening the spool says why, as this user */
+	}
+	close(fd);
+	if (sb.st_uid != 0)
+		return cli_become_owner(cfg->spool, &sb);
+	if (strcmp(c->entry->name, "run") == 0 && cfg->hooks != NULL &&
+	    !cli_path_is_roots(cfg->hooks, who, sizeof who))
+		return cli_fail("hooks %s: %s is not root's alone, and run "
+		    "would run its hooks as root; make them root's, or run "
+		    "huskyhook as the spool's user", cfg->hooks, who);
+	return 0;
+}
+
 int
 cli_load_config(const struct cli *c, struct config *cfg)
 {
 	const char *path = c->config_path, *env;
 	char err[MESSAGE_BYTES];
 	struct stat sb;
+	int fd = -1, rc;
 
 	/* Without -c, a config that is not there is most likely a first
 	 * try: say how to name one, or make one. */
@@ -209,17 +276,41 @@ cli_load_config(const struct cli *c, struct config *cfg)
 			    "DIR", path);
 		return -1;
 	}
-	/* A config in a layout of another user's is read as that user,
-	 * and so are the files it names. */
-	if (cli_become_owner_of(path) != 0 || cli_owner_only(c, path, R_OK) != 0)
+	if (cli_owner_only(c, path, R_OK) != 0)
 		return -1;
-	if (config_load(path, cfg, err, sizeof err) == -1) {
+	/*
+	 * root: the config is opened once, and its owner decided from what
+	 * was opened: another user's is read (and all it names) as that
+	 * user, never as root, whatever its path names by the time it is
+	 * read; root's own is read from the same descriptor. A path that
+	 * does not open is an error, not a reason to read on as root.
+	 */
+	if (geteuid() == 0) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
+		    fstat(fd, &sb) == -1) {
+			cli_fail("%s: %s", path, strerror(errno));
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		if (cli_become_owner(path, &sb) != 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	rc = config_load_fd(fd, path, cfg, err, sizeof err);
+	if (fd != -1)
+		close(fd);
+	if (rc == -1) {
 		cli_fail("%s", err);
 		return -1;
 	}
-	if (cli_become_owner_of(cfg->spool) != 0 ||
-	    ((c->entry->flags & CLI_WRITES) && cli_owner_only(c, cfg->spool,
-	    W_OK | X_OK) != 0)) {
+	if (geteuid() == 0 && cli_root_spool(c, cfg) != 0) {
+		config_free(cfg);
+		return -1;
+	}
+	if ((c->entry->flags & CLI_WRITES) && cli_owner_only(c, cfg->spool,
+	    W_OK | X_OK) != 0) {
 		config_free(cfg);
 		return -1;
 	}

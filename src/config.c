@@ -539,6 +539,13 @@ config_defaults(struct config *cfg)
 int
 config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 {
+	return config_load_fd(-1, path, cfg, err, errlen);
+}
+
+int
+config_load_fd(int fd, const char *path, struct config *cfg, char *err,
+    size_t errlen)
+{
 	struct config_ctx ctx;
 	char buf[CONFIG_LINE_BYTES + 2], *line, *eq, *key, *value, *slash, *abs;
 	FILE *fp = NULL;
@@ -567,9 +574,15 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 		free(ctx.dir);
 		ctx.dir = abs;
 	}
-	if ((fp = fopen(path, "re")) == NULL ||
+	if (fd != -1 && (fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1) {
+		config_fail(&ctx, "%s", strerror(errno));
+		goto done;
+	}
+	if ((fp = fd != -1 ? fdopen(fd, "re") : fopen(path, "re")) == NULL ||
 	    fstat(fileno(fp), &st) == -1) {
 		config_fail(&ctx, "%s", strerror(errno));
+		if (fp == NULL && fd != -1)
+			close(fd);
 		goto done;
 	}
 	if (config_watch_add(cfg, path, &st) == -1) {

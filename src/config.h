@@ -99,6 +99,10 @@ const char *config_default_path(void);
 /* Reads path into cfg. On failure returns -1 with a message naming the
  * file (and line, where there is one) in err; cfg is then left empty. */
 int  config_load(const char *path, struct config *cfg, char *err, size_t errlen);
+/* The same from fd, a descriptor of path already open (the caller's to
+ * close): what was checked when it was opened is what is read. */
+int  config_load_fd(int fd, const char *path, struct config *cfg, char *err,
+    size_t errlen);
 void config_free(struct config *cfg);
 /* 1 if any file the config was built from changed since it was loaded. */
 int  config_is_stale(const struct config *cfg);

@@ -90,4 +90,28 @@ as_owner "$HUSKYHOOK" -c "$CONF" check > "$T/check.out"
 check "check (owner): a log the owner cannot write is a problem" grep -q "^problem: log $T/home/site/huskyhook.log is not writable" "$T/check.out"
 chown $OWNER:$OWNER "$T/home/site/huskyhook.log"
 check "check: with that mended, no problem" sh -c "'$HUSKYHOOK' -c '$CONF' check | grep -qx '0 problems, [0-9]* warnings*'"
+
+# root's own layout: run stays root, so its hooks directory must be root's
+# alone; one another user may write is refused, nothing run.
+mkdir "$T/rootl"
+"$HUSKYHOOK" init "$T/rootl/site" > /dev/null
+printf '#!/bin/sh\nid -u > ../ran-as\n' > "$T/rootl/site/hooks/call.completed"
+chmod 755 "$T/rootl/site/hooks/call.completed"
+CONF=$T/rootl/site/huskyhook.conf
+SECRET=$(cat "$T/rootl/site/secret")
+deliver evt_rootl call.completed
+chown $OWNER "$T/rootl/site/hooks"
+"$HUSKYHOOK" -c "$CONF" run > "$T/rootl.out" 2>&1
+check "root's layout, hooks another user's: run refuses, exit 1" [ $? = 1 ]
+check "saying why" grep -q "hooks $T/rootl/site/hooks: $T/rootl/site/hooks is not root's alone" "$T/rootl.out"
+check "and nothing ran" [ ! -e "$T/rootl/site/ran-as" ]
+chown 0 "$T/rootl/site/hooks"
+"$HUSKYHOOK" -c "$CONF" run > /dev/null 2>&1
+check "the hooks root's again: the hook ran, as root" [ "$(cat "$T/rootl/site/ran-as" 2>/dev/null)" = 0 ]
+# A config path that does not open (a dangling link) is an error at
+# once, never read on as root.
+ln -s "$T/rootl/nothing-here" "$T/rootl/dangling.conf"
+"$HUSKYHOOK" -c "$T/rootl/dangling.conf" run > "$T/dangling.out" 2>&1
+check "root, a config that does not open: exit 1" [ $? = 1 ]
+check "naming it" grep -q "dangling.conf: No such file or directory" "$T/dangling.out"
 done_testing
