@@ -393,15 +393,37 @@ cmd_init(struct cli *c)
 	struct stat sb;
 	char dir[PATH_MAX], path[PATH_MAX + 64], open_dir[PATH_MAX];
 	char selfdir[PATH_MAX], buf[PASSWD_BUF_BYTES], *slash;
-	int exists;
+	int exists, fd;
 
 	if (cli_value(c, "url") != NULL && cgi_bin == NULL)
 		return cli_usage(c->entry, "init: --url goes with --cgi-bin");
 	umask(DEFAULT_UMASK);
 	if (mkdir(c->args[0], 0700) == -1 && errno != EEXIST)
 		return cli_fail("%s: %s", c->args[0], strerror(errno));
+	/* DIR itself is not followed as a link: one another user left in
+	 * /tmp would choose where the layout goes. */
+	if (lstat(c->args[0], &sb) == -1)
+		return cli_fail("%s: %s", c->args[0], strerror(errno));
+	if (S_ISLNK(sb.st_mode))
+		return cli_fail("%s is a symbolic link: give the directory it "
+		    "names, if it is yours", c->args[0]);
 	if (realpath(c->args[0], dir) == NULL)
 		return cli_fail("%s: %s", c->args[0], strerror(errno));
+	/* Its name in its parent on disk too, where the parent can be
+	 * opened: the lines printed point at it. */
+	snprintf(path, sizeof path, "%s", dir);
+	if ((slash = strrchr(path, '/')) != NULL) {
+		*(slash == path ? slash + 1 : slash) = '\0';
+		if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) !=
+		    -1) {
+			if (fsync(fd) == -1) {
+				close(fd);
+				return cli_fail("%s: %s", path,
+				    strerror(errno));
+			}
+			close(fd);
+		}
+	}
 	/* A directory someone else made (in /tmp, say, before we came) is
 	 * theirs to read and to change: nothing is written into it. */
 	if (stat(dir, &sb) == -1)

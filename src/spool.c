@@ -82,7 +82,10 @@ spool_subdir(struct spool *sp, const char *name, int make, int *fdp,
 	 * request. */
 	if ((*fdp = openat(sp->rootfd, name, flags)) == -1 && errno == ENOENT &&
 	    make) {
-		if (mkdirat(sp->rootfd, name, 0777) == -1 && errno != EEXIST) {
+		/* Made durable in the spool before anything is stored in
+		 * it: a body answered 200 must not go with its directory. */
+		if ((mkdirat(sp->rootfd, name, 0777) == -1 && errno != EEXIST) ||
+		    fsync(sp->rootfd) == -1) {
 			snprintf(err, errlen, "cannot create %s/%s: %s",
 			    sp->path, name, strerror(errno));
 			return -1;

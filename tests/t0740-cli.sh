@@ -265,6 +265,14 @@ check "init: secret 600, spool and hooks 700" [ "$(stat -c %a "$T/site/secret") 
 check "init: an example hook per event type, disabled" [ "$(find "$T/site/hooks" -name '*.disabled' | wc -l)" = 5 ]
 check "init: the layout passes check" '"$HUSKYHOOK" -c "$T/site/huskyhook.conf" check > /dev/null'
 check "init twice refuses to overwrite" '"$HUSKYHOOK" init "$T/site" 2> /dev/null; [ $? = 1 ]'
+# DIR a symbolic link (one another user left in /tmp would choose where
+# the layout goes): refused, nothing written where it points.
+mkdir "$T/elsewhere"
+ln -s "$T/elsewhere" "$T/linked"
+"$HUSKYHOOK" init "$T/linked" > /dev/null 2> "$T/init-link.err"
+check "init: DIR a symbolic link is refused" [ $? = 1 ]
+check "... nothing written where it points" [ -z "$(ls -A "$T/elsewhere")" ]
+check "... saying so" grep -q "linked is a symbolic link" "$T/init-link.err"
 # An .htaccess that is a hard link to another file gets nothing appended.
 mkdir -p "$T/web"
 printf 'the victim\n' > "$T/victim"

@@ -196,6 +196,9 @@ if command -v perl > /dev/null; then
 	if [ -s "$T/exec.trace" ]; then
 		check "forward: strace saw the hook run curl" grep -q 'execve("[^"]*/curl"' "$T/exec.trace"
 		check "forward: no program the run started had the secret in its arguments" '! grep -qF "$FWD_SECRET" "$T/exec.trace"'
+		fwd_sig=$(grep -i '^X-Husky-Signature: ' "$T/slow.request" | tr -d '\r' | sed 's/^[^:]*: //')
+		check "forward: nor the signature it sent (${fwd_sig:-none seen})" \
+		    '[ -n "$fwd_sig" ] && ! grep -qF "$fwd_sig" "$T/exec.trace"'
 	else
 		skip "forward: strace is not installed"
 	fi
