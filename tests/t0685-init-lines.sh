@@ -32,6 +32,7 @@ uninstall() {
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$top_builddir" \
 	    uninstall > "$T/uninstall.log" 2>&1
 	[ -z "${SOCKDIR:-}" ] || rm -rf "$SOCKDIR"
+	[ -z "${HOME_DIR:-}" ] || rm -rf "$HOME_DIR"
 }
 trap uninstall EXIT
 if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$top_builddir" install \
@@ -48,16 +49,21 @@ fi
 WEB_UID=$(id -u "$APACHE_USER")
 WEB_GID=$(id -g "$APACHE_USER")
 as_web() { setpriv --reuid="$WEB_UID" --regid="$WEB_GID" --clear-groups "$@"; }
-mkdir "$T/home"
-chown "$WEB_UID:$WEB_GID" "$T/home"
-as_web "$BINDIR/huskyhook" init "$T/home/site" > "$T/init.out" 2>&1
-check "init as $APACHE_USER" [ -f "$T/home/site/huskyhook.conf" ]
-CONF=$T/home/site/huskyhook.conf
-SECRET=$(cat "$T/home/site/secret")
+# The layout's path is short (a Unix socket's path is at most 107
+# bytes, and a build tree can be deep, as make distcheck's is), in a
+# directory of root's that no other user may write.
+HOME_DIR=$(mktemp -d /run/hh685.XXXXXX) || skip_all "cannot make a directory in /run"
+chmod 755 "$HOME_DIR"
+chown "$WEB_UID:$WEB_GID" "$HOME_DIR"
+LAYOUT=$HOME_DIR/site
+as_web "$BINDIR/huskyhook" init "$LAYOUT" > "$T/init.out" 2>&1
+check "init as $APACHE_USER" [ -f "$LAYOUT/huskyhook.conf" ]
+CONF=$LAYOUT/huskyhook.conf
+SECRET=$(cat "$LAYOUT/secret")
 check "no line init prints names /tmp, /var/tmp or /dev/shm" \
     '! grep -qE "(^|[^A-Za-z0-9_.-])(/tmp|/var/tmp|/dev/shm)/" "$T/init.out"'
 check "the socket's directory: $APACHE_USER's, mode 700" \
-    [ "$(stat -c '%U %a' "$T/home/site/run")" = "$APACHE_USER 700" ]
+    [ "$(stat -c '%U %a' "$LAYOUT/run")" = "$APACHE_USER 700" ]
 
 # lighttpd: the four lines as printed, after the user it says to run as.
 sed -n '/^var\.huskyhook_receive = /,/^include /p' "$T/init.out" > "$T/lighttpd.lines"
@@ -79,9 +85,9 @@ if lighttpd_start - "$T/lighttpd.site"; then
 	event evt_lines_lt > "$T/lt.json"
 	curl_post "$T/lt.json"
 	check "a delivery through init's lighttpd lines: 200" [ "$STATUS" = 200 ]
-	check "stored in init's spool" cmp -s "$T/lt.json" "$T/home/site/spool/events/evt_lines_lt.json"
+	check "stored in init's spool" cmp -s "$T/lt.json" "$LAYOUT/spool/events/evt_lines_lt.json"
 	check "the receiver's socket is in the layout's run/" \
-	    '[ -S "$T/home/site/run/huskyhook.socket-0" ]'
+	    '[ -S "$LAYOUT/run/huskyhook.socket-0" ]'
 	lighttpd_stop
 else
 	not_ok "lighttpd starts with init's lines"
@@ -98,7 +104,7 @@ if [ -f "$APACHE_MODULES/mod_fcgid.so" ]; then
 		event evt_lines_ap > "$T/ap.json"
 		curl_post "$T/ap.json"
 		check "a delivery through init's Apache lines: 200" [ "$STATUS" = 200 ]
-		check "stored in init's spool" cmp -s "$T/ap.json" "$T/home/site/spool/events/evt_lines_ap.json"
+		check "stored in init's spool" cmp -s "$T/ap.json" "$LAYOUT/spool/events/evt_lines_ap.json"
 		apache_stop
 	else
 		not_ok "Apache starts with init's lines"
@@ -110,10 +116,10 @@ fi
 
 # The cron line, as printed, as the user: the events are run.
 CRONLINE=$(sed -n 's/^   \* \* \* \* \* //p' "$T/init.out")
-mv "$T/home/site/hooks/call.completed.disabled" "$T/home/site/hooks/call.completed"
+mv "$LAYOUT/hooks/call.completed.disabled" "$LAYOUT/hooks/call.completed"
 as_web sh -c "$CRONLINE"
 check "init's cron line runs the hooks" \
-    '[ "$(grep -c "\"evt_lines_..\",\"call.completed\"" "$T/home/site/calls.csv")" = 2 ]'
+    '[ "$(grep -c "\"evt_lines_..\",\"call.completed\"" "$LAYOUT/calls.csv")" = 2 ]'
 check_as_web() { as_web "$BINDIR/huskyhook" check -c "$CONF" > /dev/null; }
 check "the layout passes check" check_as_web
 done_testing
