@@ -123,10 +123,10 @@ echo
 echo "== huskyhook run, as cron would start it, with examples/hooks/log-csv"
 echo "   as the default hook (it appends a line per event to a CSV file)"
 cp examples/hooks/log-csv "$D/hooks/default"
-HOME=$D $HH run -v
+$HH run -v
 echo
-echo "== $D/huskyvoice-calls.csv, written by the hook, in created_at order"
-cat "$D/huskyvoice-calls.csv"
+echo "== $D/calls.csv, written by the hook (beside hooks/), in created_at order"
+cat "$D/calls.csv"
 echo
 echo "== huskyhook status"
 $HH status
@@ -137,5 +137,5 @@ echo
 echo "lighttpd is still running. Post your own event, then run the hooks:"
 echo "  sig=\$($HH sign EVENT.json)"
 echo "  curl -X POST $URL -H 'Content-Type: application/json' -H \"X-Husky-Signature: \$sig\" --data-binary @EVENT.json"
-echo "  HOME=$D $HH run -v"
+echo "  $HH run -v"
 echo "Stop it with: ./demo.sh stop"
