@@ -190,11 +190,13 @@ cli_owner_only(const struct cli *c, const char *path, int how)
 }
 
 /*
- * Whether path (resolved) and every directory above it is root's and
- * writable by no one else, so that nothing there can be swapped under
- * root. A directory above that others may write but with the sticky bit
- * (/tmp) counts as root's: there no one else can rename or remove what is
- * root's. 1 if so; 0 naming the first that is not in *who.
+ * Whether path (resolved) is root's and writable by no one else, and no
+ * directory above it is writable by its group or by others (but for the
+ * sticky ones, /tmp, where no one else can rename or remove what is
+ * root's). 1 if so; 0 naming the first that is not in *who. (A directory
+ * above that belongs to another user is not refused: its owner could
+ * swap what is below; the hooks directory itself is what is checked
+ * whole.)
  */
 static int
 cli_path_is_roots(const char *path, char *who, size_t n)
@@ -208,7 +210,7 @@ cli_path_is_roots(const char *path, char *who, size_t n)
 		return 0;
 	}
 	for (;; top = 0) {
-		if (stat(real, &sb) == -1 || sb.st_uid != 0 ||
+		if (stat(real, &sb) == -1 || (top && sb.st_uid != 0) ||
 		    ((sb.st_mode & 022) != 0 &&
 		    (top || (sb.st_mode & S_ISVTX) == 0))) {
 			snprintf(who, n, "%s", real);
