@@ -201,13 +201,21 @@ cli_owner_only(const struct cli *c, const char *path, int how)
 static int
 cli_path_is_roots(const char *path, char *who, size_t n)
 {
-	char real[PATH_MAX], *slash;
+	char want[PATH_MAX], real[PATH_MAX], *slash;
 	struct stat sb;
 	int top = 1;
 
-	if (realpath(path, real) == NULL) {
-		snprintf(who, n, "%s (%s)", path, strerror(errno));
-		return 0;
+	/* A path not there (yet) holds nothing: run says so itself. What
+	 * is above it must still be such that no one else can make it. */
+	snprintf(want, sizeof want, "%s", path);
+	while (realpath(want, real) == NULL) {
+		if (errno != ENOENT || (slash = strrchr(want, '/')) == NULL ||
+		    slash == want) {
+			snprintf(who, n, "%s (%s)", path, strerror(errno));
+			return 0;
+		}
+		*slash = '\0';
+		top = 0;
 	}
 	for (;; top = 0) {
 		if (stat(real, &sb) == -1 || (top && sb.st_uid != 0) ||
