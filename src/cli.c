@@ -160,19 +160,16 @@ cli_owner_only(const struct cli *c, const char *path, int how)
 {
 	struct passwd pw, *pwp = NULL;
 	struct stat sb;
-	char buf[PASSWD_BUF_BYTES], up[PATH_MAX], *slash;
+	char buf[PASSWD_BUF_BYTES], up[PATH_MAX];
 
 	if (geteuid() == 0 || access(path, how) == 0 || errno != EACCES)
 		return 0;
 	/* Its owner, or that of the nearest directory above it this user
 	 * may look into (a layout is mode 700). */
 	snprintf(up, sizeof up, "%s", path);
-	while (stat(up, &sb) == -1) {
-		if (errno != EACCES || (slash = strrchr(up, '/')) == NULL ||
-		    slash == up)
+	while (stat(up, &sb) == -1)
+		if (errno != EACCES || !text_path_up(up))
 			return 0;
-		*slash = '\0';
-	}
 	if (sb.st_uid == geteuid())
 		return 0;
 	getpwuid_r(sb.st_uid, &pw, buf, sizeof buf, &pwp);
@@ -201,7 +198,7 @@ cli_owner_only(const struct cli *c, const char *path, int how)
 static int
 cli_path_is_roots(const char *path, char *who, size_t n)
 {
-	char want[PATH_MAX], real[PATH_MAX], *slash;
+	char want[PATH_MAX], real[PATH_MAX];
 	struct stat sb;
 	int top = 1;
 
@@ -209,12 +206,10 @@ cli_path_is_roots(const char *path, char *who, size_t n)
 	 * is above it must still be such that no one else can make it. */
 	snprintf(want, sizeof want, "%s", path);
 	while (realpath(want, real) == NULL) {
-		if (errno != ENOENT || (slash = strrchr(want, '/')) == NULL ||
-		    slash == want) {
+		if (errno != ENOENT || !text_path_up(want)) {
 			snprintf(who, n, "%s (%s)", path, strerror(errno));
 			return 0;
 		}
-		*slash = '\0';
 		top = 0;
 	}
 	for (;; top = 0) {
@@ -224,12 +219,8 @@ cli_path_is_roots(const char *path, char *who, size_t n)
 			snprintf(who, n, "%s", real);
 			return 0;
 		}
-		if ((slash = strrchr(real, '/')) == NULL || real[1] == '\0')
+		if (!text_path_up(real))
 			return 1;
-		if (slash == real)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
 	}
 }
 
@@ -256,7 +247,7 @@ cli_root_spool(const struct cli *c, const struct config *cfg)
 	close(fd);
 	if (sb.st_uid != 0)
 		return cli_become_owner(cfg->spool, &sb);
-	if (strcmp(c->entry->name, "run") == 0 && cfg->hooks != NULL &&
+	if ((c->entry->flags & CLI_RUNS_HOOKS) && cfg->hooks != NULL &&
 	    !cli_path_is_roots(cfg->hooks, who, sizeof who))
 		return cli_fail("hooks %s: %s is not root's alone, and run "
 		    "would run its hooks as root; make them root's, or run "
@@ -354,19 +345,16 @@ cli_open_spool(const struct cli *c, const struct config *cfg)
 int
 cli_open_dir_above(const char *path, char *out, size_t n)
 {
-	char want[PATH_MAX], buf[PATH_MAX], *slash;
+	char want[PATH_MAX], buf[PATH_MAX];
 	struct stat sb;
 
 	snprintf(want, sizeof want, "%s", path);
 	while (realpath(want, buf) == NULL) {
-		if ((slash = strrchr(want, '/')) == NULL)
-			snprintf(want, sizeof want, ".");
-		else if (slash == want)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-		if (strcmp(want, ".") == 0 && realpath(want, buf) == NULL)
+		if (text_path_up(want))
+			continue;
+		if (strcmp(want, ".") == 0)
 			return 0;
+		snprintf(want, sizeof want, ".");	/* a relative name */
 	}
 	for (;;) {
 		if (stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode) &&
@@ -374,12 +362,8 @@ cli_open_dir_above(const char *path, char *out, size_t n)
 			snprintf(out, n, "%s", buf);
 			return 1;
 		}
-		if ((slash = strrchr(buf, '/')) == NULL || buf[1] == '\0')
+		if (!text_path_up(buf))
 			return 0;
-		if (slash == buf)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
 	}
 }
 

@@ -36,6 +36,7 @@ struct cli_entry {
 	int			 flags;
 #define CLI_CONFIG	0x1	/* reads the config: takes -c */
 #define CLI_WRITES	0x2	/* changes the spool, opens the log */
+#define CLI_RUNS_HOOKS	0x4	/* runs hooks (as root: only root's) */
 	int			(*exec)(struct cli *);
 };
 

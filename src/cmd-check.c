@@ -12,8 +12,10 @@
 
 #include "bounds.h"
 #include "cli.h"
+#include "text.h"
 #include "fsinfo.h"
 #include "hook.h"
+#include "log.h"
 
 enum check_level {
 	CHECK_OK,
@@ -145,7 +147,7 @@ check_unwritable_in(const char *dir, char *first, size_t n)
 static void
 check_spool_writable(struct check *ck, const char *spool)
 {
-	char path[PATH_MAX], first[NAME_MAX + 1];
+	char path[PATH_MAX], first[NAME_MAX + 1], shown[4 * NAME_MAX + 1];
 	size_t i;
 	long n;
 	int r = 1;
@@ -159,7 +161,8 @@ check_spool_writable(struct check *ck, const char *spool)
 		check_say(ck, CHECK_PROBLEM, "%ld file%s in %s %s not writable "
 		    "by this user (%s%s): chown -R them to the user the "
 		    "receiver and run run as", n, n == 1 ? "" : "s", path,
-		    n == 1 ? "is" : "are", first, n == 1 ? "" : ", ...");
+		    n == 1 ? "is" : "are", log_escape(shown, sizeof shown,
+		    first, strlen(first)), n == 1 ? "" : ", ...");
 	}
 }
 
@@ -223,7 +226,7 @@ check_not_open(struct check *ck, const char *what, const char *path)
 static void
 check_log(struct check *ck, const char *log)
 {
-	char dir[PATH_MAX], *slash;
+	char dir[PATH_MAX];
 
 	if (strcmp(log, "stderr") == 0 || strcmp(log, "syslog") == 0)
 		return;
@@ -237,9 +240,7 @@ check_log(struct check *ck, const char *log)
 		return;
 	}
 	snprintf(dir, sizeof dir, "%s", log);
-	if ((slash = strrchr(dir, '/')) != NULL)
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	else
+	if (!text_path_up(dir))
 		snprintf(dir, sizeof dir, ".");
 	if (access(dir, W_OK | X_OK) == -1)
 		check_say(ck, CHECK_PROBLEM, "log %s cannot be created by this "

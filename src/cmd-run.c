@@ -44,6 +44,6 @@ const struct cli_entry cmd_run_entry = {
 		{ 0, "watch", 0 },
 	},
 	.lower = 0, .upper = 0,
-	.flags = CLI_CONFIG | CLI_WRITES,
+	.flags = CLI_CONFIG | CLI_WRITES | CLI_RUNS_HOOKS,
 	.exec = cmd_run,
 };

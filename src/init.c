@@ -22,6 +22,7 @@
 #include "bounds.h"
 #include "cgibin.h"
 #include "cli.h"
+#include "text.h"
 #include "io.h"
 
 #ifndef SBINDIR
@@ -392,7 +393,7 @@ cmd_init(struct cli *c)
 	struct cgibin cb;
 	struct stat sb;
 	char dir[PATH_MAX], path[PATH_MAX + 64], open_dir[PATH_MAX];
-	char selfdir[PATH_MAX], buf[PASSWD_BUF_BYTES], *slash;
+	char selfdir[PATH_MAX], buf[PASSWD_BUF_BYTES];
 	int exists, fd;
 
 	if (cli_value(c, "url") != NULL && cgi_bin == NULL)
@@ -412,8 +413,7 @@ cmd_init(struct cli *c)
 	/* Its name in its parent on disk too, where the parent can be
 	 * opened: the lines printed point at it. */
 	snprintf(path, sizeof path, "%s", dir);
-	if ((slash = strrchr(path, '/')) != NULL) {
-		*(slash == path ? slash + 1 : slash) = '\0';
+	if (text_path_up(path)) {
 		if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) !=
 		    -1) {
 			if (fsync(fd) == -1) {
@@ -451,8 +451,7 @@ cmd_init(struct cli *c)
 	v.dir = dir;
 	v.self = cli_self();
 	snprintf(selfdir, sizeof selfdir, "%s", v.self);
-	if ((slash = strrchr(selfdir, '/')) != NULL)
-		*(slash == selfdir ? slash + 1 : slash) = '\0';
+	(void)text_path_up(selfdir);
 	v.selfdir = selfdir;
 	getpwuid_r(geteuid(), &pw, buf, sizeof buf, &pwp);
 	v.user = pwp != NULL ? pwp->pw_name : "USER";

@@ -42,6 +42,7 @@
 #include "kick.h"
 #include "log.h"
 #include "request.h"
+#include "text.h"
 
 /* The config path, fixed before the first request. */
 static const char *receive_config;
@@ -357,26 +358,28 @@ receive_peer_name(int fd, const struct sockaddr *sa, char *buf, size_t n)
 		    (int)cred.pid);
 }
 
+/* A connection's peer, as accept(2) gave it. */
+union receive_peer {
+	struct sockaddr		sa;
+	struct sockaddr_in	in;
+	struct sockaddr_storage	ss;
+};
+
 /* The next connection on the server's socket (our standard input,
  * FCGI_LISTENSOCK_FILENO), its reads and writes bounded by
- * RECEIVE_IDLE_SEC, who sent it in name; -1 if the socket cannot be
- * accepted on. */
+ * RECEIVE_IDLE_SEC, its peer in *peer (named only if it is logged);
+ * -1 if the socket cannot be accepted on. */
 static int
-receive_accept(char *name, size_t n)
+receive_accept(union receive_peer *peer)
 {
 	struct timeval idle = { RECEIVE_IDLE_SEC, 0 };
-	union {
-		struct sockaddr		sa;
-		struct sockaddr_in	in;
-		struct sockaddr_storage	ss;
-	} peer;
 	socklen_t len;
 	int fd, one = 1;
 
 	for (;;) {
-		len = sizeof peer;
-		memset(&peer, 0, sizeof peer);
-		if ((fd = accept4(STDIN_FILENO, &peer.sa, &len,
+		len = sizeof *peer;
+		memset(peer, 0, sizeof *peer);
+		if ((fd = accept4(STDIN_FILENO, &peer->sa, &len,
 		    SOCK_CLOEXEC)) == -1) {
 			switch (errno) {
 			case EINTR:
@@ -396,7 +399,7 @@ receive_accept(char *name, size_t n)
 				return -1;
 			}
 		}
-		if (!receive_peer_is_allowed(&peer.in)) {
+		if (!receive_peer_is_allowed(&peer->in)) {
 			close(fd);
 			continue;
 		}
@@ -409,11 +412,10 @@ receive_accept(char *name, size_t n)
 			continue;
 		}
 		/* Small answers, each in one piece: no Nagle delay. */
-		if (peer.sa.sa_family == AF_INET ||
-		    peer.sa.sa_family == AF_INET6)
+		if (peer->sa.sa_family == AF_INET ||
+		    peer->sa.sa_family == AF_INET6)
 			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 			    sizeof one);
-		receive_peer_name(fd, &peer.sa, name, n);
 		return fd;
 	}
 }
@@ -499,7 +501,8 @@ receive_serve(void *arg)
 {
 	char answer[RESPONSE_BYTES];
 	struct request_io io = { receive_fcgi_param, receive_fcgi_read, NULL };
-	char peer[INET6_ADDRSTRLEN + 64];
+	char name[INET6_ADDRSTRLEN + 64];
+	union receive_peer peer;
 	struct receive_conn conn;
 	struct response resp;
 	struct receiver *r;
@@ -519,7 +522,7 @@ receive_serve(void *arg)
 			 * lock of ours around it (libfcgi's threaded example
 			 * has one, for systems that wake every waiter): Linux
 			 * wakes one waiter per connection. */
-			if ((fd = receive_accept(peer, sizeof peer)) == -1)
+			if ((fd = receive_accept(&peer)) == -1)
 				break;
 			if ((mine = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1) {
 				log_msg(LOG_LEVEL_ERR, "cannot accept a "
@@ -538,11 +541,14 @@ receive_serve(void *arg)
 			 * nothing for RECEIVE_IDLE_SEC (a kept connection with
 			 * no next request, often), sent what is not FastCGI,
 			 * or ran out of budget. */
-			if (watch_was_cut(conn.slot))
+			if (watch_was_cut(conn.slot)) {
+				receive_peer_name(mine, &peer.sa, name,
+				    sizeof name);
 				log_msg(LOG_LEVEL_WARN, "closed a FastCGI "
 				    "connection from %s that sent no whole "
-				    "request in %d s", peer,
+				    "request in %d s", name,
 				    RECEIVE_READ_BUDGET_SEC);
+			}
 			watch_disarm(conn.slot);
 			close(mine);	/* nothing answered: no linger */
 			mine = -1;
@@ -639,7 +645,7 @@ receive_check_socket_dir(void)
 {
 	struct sockaddr_un sun;
 	socklen_t len = sizeof sun;
-	char dir[sizeof sun.sun_path + 1], err[MESSAGE_BYTES], *slash;
+	char dir[sizeof sun.sun_path + 1], err[MESSAGE_BYTES];
 	struct config cfg;
 	struct stat st;
 	size_t n;
@@ -654,9 +660,8 @@ receive_check_socket_dir(void)
 	if (n > sizeof sun.sun_path)
 		n = sizeof sun.sun_path;
 	snprintf(dir, sizeof dir, "%.*s", (int)n, sun.sun_path);
-	if ((slash = strrchr(dir, '/')) == NULL)
+	if (!text_path_up(dir))
 		return;
-	*(slash == dir ? slash + 1 : slash) = '\0';
 	if (stat(dir, &st) != 0 || (st.st_mode & S_IWOTH) == 0)
 		return;
 	/* Where the requests will log: a spawner's stderr is often

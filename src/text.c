@@ -138,3 +138,17 @@ text_number_parse(const char *v, long long max, long long *out)
 	*out = x;
 	return 0;
 }
+
+int
+text_path_up(char *path)
+{
+	char *slash = strrchr(path, '/');
+
+	if (slash == NULL || (slash == path && path[1] == '\0'))
+		return 0;
+	if (slash == path)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return 1;
+}

@@ -28,5 +28,8 @@ void text_format_age(char *buf, size_t n, long sec);
  * 0, or -1. The one parser of numbers the config, the command line and
  * the spool's files hold. */
 int  text_number_parse(const char *s, long long max, long long *out);
+/* path cut to its directory ("/a/b" to "/a", "/a" to "/"): 1, or 0
+ * when it is "/" or holds no '/', left as it is. */
+int  text_path_up(char *path);
 
 #endif

@@ -84,6 +84,14 @@ chmod 644 "$T/home/site/spool/pending/evt_rootmeta"
 check "check (root): a root-owned meta is a problem, exit 1" [ $? = 1 ]
 check "check names the directory and the file" grep -q "^problem: 1 file in $T/home/site/spool/pending is not writable by this user (evt_rootmeta)" "$T/check.out"
 rm "$T/home/site/spool/pending/evt_rootmeta"
+# A name in the spool is anyone's who may write it: shown escaped, never
+# as raw terminal bytes.
+esc=$(printf '\033')
+: > "$T/home/site/spool/pending/x${esc}[2Jy"
+"$HUSKYHOOK" -c "$CONF" check > "$T/check.out"
+check "check: a file name holding ESC is shown escaped" \
+    'grep -qF "(x\\x1b" "$T/check.out" && ! grep -q "$esc" "$T/check.out"'
+rm "$T/home/site/spool/pending/x${esc}[2Jy"
 chown 0:0 "$T/home/site/huskyhook.log"
 chmod 600 "$T/home/site/huskyhook.log"
 as_owner "$HUSKYHOOK" -c "$CONF" check > "$T/check.out"
