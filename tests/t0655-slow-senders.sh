@@ -13,6 +13,8 @@
 # on standard input is answered 408 within the budget.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/wait.sh
+. "$top_srcdir/tests/wait.sh"
 command -v spawn-fcgi > /dev/null || skip_all "spawn-fcgi is not installed"
 command -v cgi-fcgi > /dev/null || skip_all "cgi-fcgi (libfcgi-bin) is not installed"
 SLOWPEER=$top_builddir/tests/slowpeer
@@ -97,12 +99,7 @@ done
 connected() {
 	[ "$(cat "$T"/slow.* 2>/dev/null | grep -c '^connected$')" -eq $SENDERS ]
 }
-i=0
-while ! connected && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-check "$SENDERS slow senders are connected" connected
+check "$SENDERS slow senders are connected" wait_until 10 connected
 
 event evt_behind_slow > "$T/good.json"
 fcgi_post "$T/good.json"

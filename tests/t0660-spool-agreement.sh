@@ -6,6 +6,8 @@
 # and a run's recovery, not for its hooks.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/wait.sh
+. "$top_srcdir/tests/wait.sh"
 setup_hooks
 hook call.completed 'echo "$HUSKY_EVENT_ID" >> ran.log'
 old=$(date -d '-5 min' +%Y%m%d%H%M.%S)
@@ -86,16 +88,7 @@ hold_lock() {
 	rm -f "$T/held"
 	flock -o "$1" sh -c ': > "$1"; exec sleep 30' sh "$T/held" &
 	holder=$!
-	wait_for_file "$T/held"
-}
-# wait_for_file FILE: 0 once FILE exists (within 10 s).
-wait_for_file() {
-	i=0
-	while [ ! -e "$1" ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -e "$1" ]
+	wait_until 10 test -e "$T/held"
 }
 hold_lock "$T/spool"
 echo forged > "$T/run.lock.new"
@@ -132,12 +125,7 @@ purge_waits() {
 	done
 	return 1
 }
-i=0
-while ! purge_waits && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-check "purge waits while the state lock is held" purge_waits
+check "purge waits while the state lock is held" wait_until 10 purge_waits
 kill "$holder"
 wait "$holder" 2>/dev/null
 wait "$purger"
