@@ -44,6 +44,15 @@ check "the forgery 401" grep -q 'refused 401' "$COPY/src/demo-run/receive.log"
 check "the hook ran each event: 5 done" grep -q '^5 done, 0 to retry, 0 failed$' "$T/demo.out"
 check "the CSV it shows has the five events" \
     [ "$(grep -c '^"[^"]*","evt_demo_000[1-5]",' "$T/demo.out")" = 5 ]
+# The three lines it prints for posting an event of one's own, run as
+# printed, with an EVENT.json in the directory they are run from.
+sed -n '/^lighttpd is still running/,/^Stop it with/p' "$T/demo.out" |
+    sed -n 's/^  //p' > "$T/own.sh"
+check "it prints three lines to post one's own event" [ "$(wc -l < "$T/own.sh")" = 3 ]
+event evt_own_demo > "$COPY/src/EVENT.json"
+(cd "$COPY/src" && sh "$T/own.sh" > "$T/own.out" 2>&1)
+check "those lines, as printed: the event accepted" grep -q '"status":"accepted","event_id":"evt_own_demo"' "$T/own.out"
+check "... and its hook run" grep -q '^evt_own_demo call.completed: done$' "$T/own.out"
 (cd "$COPY/src" && ./demo.sh stop > "$T/stop.out" 2>&1)
 check "./demo.sh stop: lighttpd stopped" '! curl -s -o /dev/null "http://127.0.0.1:$port/"'
 done_testing
