@@ -203,22 +203,49 @@ check_spool(struct check *ck, const char *spool)
 	check_spool_fs(ck, spool);
 }
 
-/* what at path is a problem under a directory every user may write;
- * said once for each such directory. */
+/*
+ * what at path, under a directory every user may write (/tmp): a problem
+ * when another user could have put something where it is (it is in that
+ * directory itself, or the directory between is not ours, or others may
+ * write it); else a warning, the system may clean it away. Said once for
+ * each such directory.
+ */
 static void
 check_not_open(struct check *ck, const char *what, const char *path)
 {
-	char open_dir[PATH_MAX];
+	char open_dir[PATH_MAX], want[PATH_MAX], real[PATH_MAX];
+	char below[PATH_MAX];
+	struct stat sb;
+	size_t n;
+	int taken = 1;
 
 	if (cli_open_dir_above(path, open_dir, sizeof open_dir) != 1 ||
 	    strcmp(open_dir, ck->open_dir) == 0)
 		return;
 	snprintf(ck->open_dir, sizeof ck->open_dir, "%s", open_dir);
-	check_say(ck, CHECK_PROBLEM, "%s %s is under %s, which every user may "
-	    "write: another user can put a file, link or socket where "
-	    "huskyhook expects its own, and the system may clean it away; move "
-	    "it, and all else of huskyhook's there, to a directory of yours",
-	    what, path, open_dir);
+	/* The directory just below the open one, on the way to path. */
+	snprintf(want, sizeof want, "%s", path);
+	while (realpath(want, real) == NULL && text_path_up(want))
+		;
+	n = strlen(open_dir);
+	if (strncmp(real, open_dir, n) == 0 && real[n] == '/' &&
+	    strchr(real + n + 1, '/') != NULL) {
+		snprintf(below, sizeof below, "%.*s", (int)(strchr(real + n + 1,
+		    '/') - real), real);
+		taken = lstat(below, &sb) == -1 || !S_ISDIR(sb.st_mode) ||
+		    (sb.st_uid != geteuid() && sb.st_uid != 0) ||
+		    (sb.st_mode & 022) != 0;
+	}
+	if (taken)
+		check_say(ck, CHECK_PROBLEM, "%s %s is under %s, which every "
+		    "user may write, and another user could have put a file, "
+		    "link or socket where huskyhook expects its own; move it, "
+		    "and all else of huskyhook's there, to a directory of "
+		    "yours", what, path, open_dir);
+	else
+		check_say(ck, CHECK_WARNING, "%s %s is under %s, which every "
+		    "user may write: the directory between is yours, but the "
+		    "system may clean it away", what, path, open_dir);
 }
 
 /* The log: check does not open it (a command that only reads creates

@@ -69,7 +69,7 @@ static const char text_docroot[] =
 
 static const char text_open_dir[] =
     "@DIR@ is under @OPEN@, which every user may write: the system may clean it\n"
-    "away, and huskyhook check calls that a problem. Use it to try huskyhook\n"
+    "away, and huskyhook check warns about that. Use it to try huskyhook\n"
     "out only.\n\n";
 
 static const char text_cron[] =

@@ -315,4 +315,16 @@ check "status: the holder of the run lock, host, pid and time" grep -q "^run    
 wait "$held_pid"
 check "status: no run line once the run ended" sh -c "! '$HUSKYHOOK' -c '$CONF' status | grep -q '^run '"
 check "check: names the spool's filesystem" sh -c "'$HUSKYHOOK' -c '$CONF' check | grep -q '^ok: spool .* is on /.* ([a-z0-9.]*)$'"
+# Under a directory every user may write (sticky, as /tmp): a spool right
+# in it is a problem (another user could have made that name first); one
+# below a directory of ours there, a warning (it may be cleaned away).
+mkdir -p "$T/open/mine/spool" "$T/open/spool"
+chmod 1777 "$T/open"
+printf 'secret_file = %s\nspool = %s\nhooks = %s\n' "$T/secret" "$T/open/spool" "$T/hooks" > "$T/open-in.conf"
+printf 'secret_file = %s\nspool = %s\nhooks = %s\n' "$T/secret" "$T/open/mine/spool" "$T/hooks" > "$T/open-below.conf"
+"$HUSKYHOOK" -c "$T/open-in.conf" check > "$T/open-in.out"
+check "check: a spool right in a world-writable directory: a problem, exit 1" [ $? = 1 ]
+check "... naming that directory" grep -q "^problem: spool $T/open/spool is under $T/open, which every user may write" "$T/open-in.out"
+"$HUSKYHOOK" -c "$T/open-below.conf" check > "$T/open-below.out"
+check "check: a spool below a directory of ours there: a warning" grep -q "^warning: spool $T/open/mine/spool is under $T/open, which every user may write: the directory between is yours" "$T/open-below.out"
 done_testing
