@@ -5,7 +5,7 @@
  * (each with its spool handle, as the receiver's threads have), with no
  * HTTP, no signature and no parsing. MODE "each" makes one commit per
  * event (two fsyncs of its own); "grouped" lets the threads share the
- * fsyncs of events/ (spool_group_commits). Prints events/s and the
+ * fsyncs of events/ (SPOOL_OPEN_GROUP). Prints events/s and the
  * latency of one commit (p50, p99: the disk's own spread).
  * Usage: storeloop SPOOL COUNT CONC [ID-PREFIX [each|grouped]]
  */
@@ -55,11 +55,11 @@ loop_thread(void *arg)
 	int differs, len;
 	long i;
 
-	if ((sp = spool_open(l->path, SPOOL_OPEN_MAKE, err, sizeof err)) == NULL) {
+	if ((sp = spool_open(l->path, SPOOL_OPEN_MAKE | (l->grouped ?
+	    SPOOL_OPEN_GROUP : 0), err, sizeof err)) == NULL) {
 		l->failed = 1;
 		return NULL;
 	}
-	spool_group_commits(sp, l->grouped);
 	for (i = l->first; i < l->count; i += l->conc) {
 		len = snprintf(body, sizeof body,
 		    "{\"event_id\":\"%s-%ld\",\"event_type\":"

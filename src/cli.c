@@ -579,7 +579,7 @@ cli_find_failed(const char *id)
 int
 cli_lock(const struct config *cfg, struct spool *sp)
 {
-	int r = spool_state_lock(sp, SPOOL_LOCK_WAIT_SEC);
+	int r = spool_lock(sp, SPOOL_LOCK_STATE, SPOOL_LOCK_WAIT_SEC);
 
 	if (r == 1)
 		return 0;
@@ -587,7 +587,7 @@ cli_lock(const struct config *cfg, struct spool *sp)
 		return cli_fail("%s/state.lock: held for %lds by another requeue or "
 		    "purge, or a run's recovery; try again when it ends",
 		    cfg->spool, SPOOL_LOCK_WAIT_SEC);
-	return cli_fail("%s/state.lock: %s", cfg->spool, spool_strerror(errno));
+	return cli_fail("%s/state.lock: %s", cfg->spool, io_strerror(errno));
 }
 
 /* This program's absolute path: cron's PATH is minimal, and a prefix's

@@ -126,7 +126,7 @@ list_in(struct cli *c, const struct config *cfg, struct spool *sp)
 		if (k.n > 1)
 			qsort(k.v, k.n, sizeof *k.v, list_key_order);
 		for (i = 0; i < k.n; i++) {
-			if (spool_load(sp, st, k.v[i].id, &m) == -1 ||
+			if (spool_find(sp, k.v[i].id, (int)st, &m) == -1 ||
 			    (k.want != CLI_NSTATES &&
 			    cli_state_of(&m, st) != k.want))
 				continue;

@@ -19,54 +19,48 @@ show_field(const char *label, const char *value)
 static int
 show_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
-	struct spool_meta m;
+	struct spool_event e;
+	const struct spool_meta *m = &e.meta;
 	enum spool_state st;
-	char path[PATH_MAX], stamp[64];
-	int found, fd;
+	char stamp[64];
+	int fd;
 
 	(void)cfg;
-	if ((found = spool_find(sp, c->args[0], &m)) == -1)
+	if (spool_take(sp, c->args[0], SPOOL_TAKE_READ, &e) == -1)
 		return cli_find_failed(c->args[0]);
-	st = (enum spool_state)found;
-	log_format_time(stamp, sizeof stamp, m.received.tv_sec, -1);
-	show_field("event_id", m.id);
-	printf("state         %s\n", cli_state_name(cli_state_of(&m, st)));
-	show_field("event_type", m.type);
-	show_field("created_at", m.created_at);
+	st = e.state;
+	log_format_time(stamp, sizeof stamp, m->received.tv_sec, -1);
+	show_field("event_id", m->id);
+	printf("state         %s\n", cli_state_name(cli_state_of(m, st)));
+	show_field("event_type", m->type);
+	show_field("created_at", m->created_at);
 	printf("received_at   %s\n", stamp);
-	show_field("org_id", m.org_id);
-	show_field("remote_addr", m.remote_addr[0] ? m.remote_addr : "-");
-	printf("attempts      %ld\n", cli_attempts(&m, st));
-	cli_format_utc(stamp, sizeof stamp, m.next_attempt);
-	if (cli_state_of(&m, st) == CLI_RETRYING)
+	show_field("org_id", m->org_id);
+	show_field("remote_addr", m->remote_addr[0] ? m->remote_addr : "-");
+	printf("attempts      %ld\n", cli_attempts(m, st));
+	cli_format_utc(stamp, sizeof stamp, m->next_attempt);
+	if (cli_state_of(m, st) == CLI_RETRYING)
 		printf("next_attempt  %s\n", stamp);
-	cli_format_utc(stamp, sizeof stamp, m.finished);
+	cli_format_utc(stamp, sizeof stamp, m->finished);
 	if (st != SPOOL_PENDING)
 		printf("finished      %s\n", stamp);
-	show_field("hooks_done", m.hooks_done[0] ? m.hooks_done :
+	show_field("hooks_done", m->hooks_done[0] ? m->hooks_done :
 	    st == SPOOL_DONE ? "(all)" : "-");
-	if (m.last_error[0])
-		show_field("last_error", m.last_error);
-	if (spool_body_path(sp, m.id, path, sizeof path) == -1)
-		snprintf(path, sizeof path, "?");
+	if (m->last_error[0])
+		show_field("last_error", m->last_error);
 	printf("\n--- body (");
-	cli_put_line(path);
+	cli_put_line(e.body_path);
 	printf(")\n");
-	if ((fd = spool_body_open(sp, m.id)) != -1) {
-		cli_put_fd(fd);
-		close(fd);
-	}
-	if (spool_log_path(sp, m.id, path, sizeof path) == -1)
-		snprintf(path, sizeof path, "?");
+	if (e.body_fd != -1)
+		cli_put_fd(e.body_fd);
 	printf("\n--- hook log (");
-	cli_put_line(path);
+	cli_put_line(e.log_path);
 	printf(")\n");
-	if ((fd = spool_log_open_read(sp, m.id)) != -1) {
+	if ((fd = spool_log(&e)) != -1)
 		cli_put_fd(fd);
-		close(fd);
-	} else {
+	else
 		printf("(nothing: no hook has printed anything or failed)\n");
-	}
+	spool_finish(&e, SPOOL_UNTOUCHED);
 	return 0;
 }
 

@@ -34,10 +34,10 @@ status_json_age(const char *key, long age)
 static void
 status_lock_holder(struct spool *sp)
 {
-	struct spool_lock_holder h;
+	struct spool_runs h;
 	char stamp[32];
 
-	if (spool_lock_holder(sp, &h) != 1)
+	if (spool_runs(sp, &h) == -1 || !h.held)
 		return;
 	cli_format_utc(stamp, sizeof stamp, h.since);
 	printf("run       held by %s pid %ld since %s\n", h.host[0] != '\0' ?
@@ -75,6 +75,7 @@ status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	struct status_tally t;
 	long *count = t.count, *oldest = t.oldest;
 	enum cli_state cs;
+	struct spool_runs runs;
 	time_t now = time(NULL), last;
 	char stamp[32], agebuf[32];
 
@@ -86,9 +87,9 @@ status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	if (spool_each(sp, SPOOL_PENDING, status_tally_one, &t) == -1)
 		return cli_fail("%s: %s events: %s", cfg->spool,
 		    spool_state_name(SPOOL_PENDING), strerror(errno));
-	count[CLI_DONE] = spool_count(sp, SPOOL_DONE);
-	count[CLI_FAILED] = spool_count(sp, SPOOL_FAILED);
-	last = spool_stamp_get(sp, SPOOL_STAMP_LAST_RUN);
+	count[CLI_DONE] = spool_each(sp, SPOOL_DONE, NULL, NULL);
+	count[CLI_FAILED] = spool_each(sp, SPOOL_FAILED, NULL, NULL);
+	last = spool_runs(sp, &runs) == -1 ? 0 : runs.last;
 
 	cli_format_utc(stamp, sizeof stamp, last);
 	if (cli_value(c, "json") != NULL) {

@@ -4,6 +4,7 @@
  * logs and the command-line tool.
  */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -48,4 +49,15 @@ io_read_full(int fd, void *buf, size_t n)
 		off += (size_t)r;
 	}
 	return (ssize_t)off;
+}
+
+const char *
+io_strerror(int err)
+{
+	if (err == EMLINK)
+		return "it has another link (a hard link to some other file?): "
+		    "refused; remove it";
+	if (err == EPERM)
+		return "it belongs to another user: refused; remove it";
+	return strerror(err);
 }

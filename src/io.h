@@ -11,4 +11,9 @@ int     io_write_all(int fd, const void *buf, size_t len);
 /* Reads until n bytes or the end of the file: how many, or -1. */
 ssize_t io_read_full(int fd, void *buf, size_t n);
 
+/* strerror, but for EMLINK and EPERM from opening a file that must be
+ * this user's own with one link (the spool's locks and hook logs, the
+ * log file), what the refusal means. */
+const char *io_strerror(int err);
+
 #endif

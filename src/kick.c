@@ -11,21 +11,10 @@
  * session of its own with nothing of ours open, so it holds neither the
  * FastCGI socket nor the web server's pipes, and outlives the request.
  *
- * One run at a time is enough. Each stored event leaves the mark
- * SPOOL_STAMP_KICK_WANTED first; a run removes it before it lists
- * pending/ and lists again if it is back, also after letting go of the
- * lock. So no run is started while one holds the lock, nor while the
- * last one started (within KICK_MIN_INTERVAL_SEC, and not yet ended)
- * may still be on its way to the lock: either will see the event.
- *
- * Under load most deliveries find the mark already there, left less
- * than KICK_MIN_INTERVAL_SEC ago: whoever left it made the whole check
- * above after storing its own event, and no run has listed since (a run
- * removes the mark before it lists). The run that check found or
- * started lists after it removes the mark, so it sees this delivery's
- * event too: one fstatat is all such a delivery costs. An older mark is
- * not believed (its maker may have died before starting anything): the
- * whole check is made again, and leaves a fresh mark.
+ * One run at a time is enough: each stored event leaves the spool's
+ * kick mark, and a run is started only where spool_kick says none will
+ * see it (spool-lock.c says how); under load that costs a delivery one
+ * fstatat.
  */
 #include <sys/wait.h>
 #include <errno.h>
@@ -143,39 +132,21 @@ kick_exec(const char *program, const struct kick_cmd *k)
 void
 kick_run(const struct config *cfg, struct spool *sp)
 {
-	time_t now = time(NULL), kicked, ended;
 	struct kick_cmd k;
 	pid_t pid, w;
-	long age;
 	int r, status;
 
 	if (cfg == NULL || sp == NULL || !cfg->kick || cfg->hooks == NULL)
 		return;
-	if ((age = spool_stamp_age(sp, SPOOL_STAMP_KICK_WANTED, now)) >= 0 &&
-	    age < KICK_MIN_INTERVAL_SEC)
-		return;		/* a fresh mark: see above */
-	if (spool_stamp_set(sp, SPOOL_STAMP_KICK_WANTED, now) == -1)
-		log_msg(LOG_LEVEL_ERR, "kick: cannot leave a mark in %s: %s",
-		    cfg->spool, strerror(errno));
-	if ((r = spool_is_locked(sp)) == -1) {
-		log_msg(LOG_LEVEL_ERR, "kick: %s/run.lock: %s", cfg->spool,
+	if ((r = spool_kick(sp, SPOOL_KICK_LEAVE)) == -1)
+		log_msg(LOG_LEVEL_ERR, "kick: %s: %s", cfg->spool,
 		    strerror(errno));
-		return;
-	}
-	kicked = spool_stamp_get(sp, SPOOL_STAMP_LAST_KICK);
-	ended = spool_stamp_get(sp, SPOOL_STAMP_LAST_RUN);
-	if (r == 1 || (kicked <= now && now - kicked < KICK_MIN_INTERVAL_SEC &&
-	    ended < kicked))
-		return;		/* that run will see the mark */
+	if (r != 1)
+		return;		/* a run will see the mark */
 	/* What the grandchild could only fail at in silence. */
 	if (access(cfg->kick_program, X_OK) == -1) {
 		log_msg(LOG_LEVEL_ERR, "kick: %s: %s", cfg->kick_program,
 		    strerror(errno));
-		return;
-	}
-	if (spool_stamp_set(sp, SPOOL_STAMP_LAST_KICK, now) == -1) {
-		log_msg(LOG_LEVEL_ERR, "kick: cannot write %s/%s: %s",
-		    cfg->spool, SPOOL_STAMP_LAST_KICK, strerror(errno));
 		return;
 	}
 	kick_cmd_make(&k, cfg->path);

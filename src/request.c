@@ -28,27 +28,11 @@ struct receiver {
 	struct config		 cfg;
 	struct signature_keys	*keys;
 	struct spool		*spool;
-	/* When the config's files and the spool's directories were last
-	 * looked at: at most once in RECEIVE_RECHECK_SEC, not per request. */
+	/* When the config's files were last looked at: at most once in
+	 * RECEIVE_RECHECK_SEC, not per request. */
 	struct timespec		 config_checked;
-	struct timespec		 spool_checked;
 };
 
-/* 1 (and *last set to now) if RECEIVE_RECHECK_SEC have passed since
- * *last, or it was never set. */
-static int
-receiver_check_is_due(struct timespec *last)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if ((last->tv_sec != 0 || last->tv_nsec != 0) &&
-	    now.tv_sec - last->tv_sec < RECEIVE_RECHECK_SEC + (now.tv_nsec <
-	    last->tv_nsec))
-		return 0;
-	*last = now;
-	return 1;
-}
 
 const struct config *
 receiver_config(const struct receiver *r)
@@ -124,7 +108,7 @@ receiver_load(struct receiver *r)
 	const char *path = r->config_path;
 	char err[MESSAGE_BYTES];
 
-	if (r->loaded && (!receiver_check_is_due(&r->config_checked) ||
+	if (r->loaded && (!text_is_due(&r->config_checked, RECEIVE_RECHECK_SEC) ||
 	    !config_is_stale(&r->cfg)))
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &r->config_checked);
@@ -146,27 +130,34 @@ receiver_load(struct receiver *r)
 	return 0;
 }
 
-/* The spool stays open across requests; it is reopened when it or any
- * of its directories is no longer the one opened (moved aside, or made
- * anew), so an event is never written into a directory nobody sees. */
-static int
-receiver_spool(struct receiver *r)
+/* The spool stays open across requests; it is opened again when
+ * spool_commit finds it or one of its directories is no longer the one
+ * opened (moved aside, or made anew: ESTALE), so an event is never
+ * written into a directory nobody sees. The threads of a FastCGI
+ * process share events/'s fsyncs. */
+static enum spool_result
+receiver_store(struct receiver *r, const struct event *ev, const char *addr,
+    const char *body, size_t len, int *differs)
 {
+	enum spool_result res = SPOOL_ERROR;
 	char err[MESSAGE_BYTES];
+	int tries;
 
-	if (r->spool != NULL && (!receiver_check_is_due(&r->spool_checked) ||
-	    spool_is_current(r->spool)))
-		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &r->spool_checked);
-	spool_close(r->spool);
-	if ((r->spool = spool_open(r->cfg.spool, SPOOL_OPEN_MAKE, err,
-	    sizeof err)) == NULL) {
-		log_msg(LOG_LEVEL_ERR, "%s", err);
-		return -1;
+	for (tries = 0; tries < 2; tries++) {
+		if (r->spool == NULL && (r->spool = spool_open(r->cfg.spool,
+		    SPOOL_OPEN_MAKE | SPOOL_OPEN_GROUP, err, sizeof err)) ==
+		    NULL) {
+			log_msg(LOG_LEVEL_ERR, "%s", err);
+			errno = 0;
+			return SPOOL_ERROR;
+		}
+		res = spool_commit(r->spool, ev, addr, body, len, differs);
+		if (res != SPOOL_ERROR || errno != ESTALE)
+			break;
+		spool_close(r->spool);
+		r->spool = NULL;
 	}
-	/* The threads of a FastCGI process share events/'s fsyncs. */
-	spool_group_commits(r->spool, 1);
-	return 0;
+	return res;
 }
 
 static int
@@ -493,12 +484,7 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 		o = RECEIVE_INVALID_EVENT;
 		goto answer;
 	}
-	if (receiver_spool(r) == -1) {
-		o = RECEIVE_SPOOL_UNAVAILABLE;
-		goto answer;
-	}
-	switch (spool_commit(r->spool, &ev, addr, body, (size_t)len,
-	    &differs)) {
+	switch (receiver_store(r, &ev, addr, body, (size_t)len, &differs)) {
 	case SPOOL_STORED:
 		o = RECEIVE_ACCEPTED;
 		break;
@@ -510,8 +496,10 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 		o = RECEIVE_DUPLICATE;
 		break;
 	default:
-		log_msg(LOG_LEVEL_ERR, "event %s: cannot store it in %s: %s",
-		    ev.id, r->cfg.spool, strerror(errno));
+		/* errno 0: the spool did not open, and why was logged. */
+		if (errno != 0)
+			log_msg(LOG_LEVEL_ERR, "event %s: cannot store it in "
+			    "%s: %s", ev.id, r->cfg.spool, strerror(errno));
 		o = RECEIVE_SPOOL_UNAVAILABLE;
 		break;
 	}

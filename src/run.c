@@ -44,8 +44,10 @@
 #include "config.h"
 #include "event.h"
 #include "hook.h"
+#include "io.h"
 #include "log.h"
 #include "run.h"
+#include "run-sched.h"
 #include "spool.h"
 
 struct run_ctx {
@@ -75,20 +77,6 @@ run_backoff_sec(const struct config *cfg, long failed_attempts)
 	for (i = 1; i < failed_attempts && delay < cfg->retry_max; i++)
 		delay *= 2;
 	return delay < cfg->retry_max ? delay : cfg->retry_max;
-}
-
-/* The order events run in: created_at, then arrival, then id. */
-static int
-run_order(time_t xc, const struct timespec *xr, const char *xid, time_t yc,
-    const struct timespec *yr, const char *yid)
-{
-	if (xc != yc)
-		return xc < yc ? -1 : 1;
-	if (xr->tv_sec != yr->tv_sec)
-		return xr->tv_sec < yr->tv_sec ? -1 : 1;
-	if (xr->tv_nsec != yr->tv_nsec)
-		return xr->tv_nsec < yr->tv_nsec ? -1 : 1;
-	return strcmp(xid, yid);
 }
 
 /* 1 if name is in the space-separated list. */
@@ -145,30 +133,12 @@ log_header(struct hook_output *out, const struct spool_meta *m,
 	    m->type);
 }
 
-struct log_open_arg {
-	struct spool	*sp;
-	const char	*id;
-	int		 refused;	/* tried once: the output is lost */
-};
-
 /* hook_output's opener, asked again at each write while it fails: the
- * failure is logged once, and the hook's output is then dropped. */
+ * event's log (spool_log says once why it cannot be had). */
 static int
-log_open(void *arg)
+run_log_open(void *arg)
 {
-	struct log_open_arg *a = arg;
-	int fd;
-
-	if (a->refused) {
-		errno = EBADF;
-		return -1;
-	}
-	if ((fd = spool_log_open(a->sp, a->id)) == -1) {
-		a->refused = 1;
-		log_msg(LOG_LEVEL_ERR, "event %s: logs/%s.log: %s; the hook's "
-		    "output is not kept", a->id, a->id, spool_strerror(errno));
-	}
-	return fd;
+	return spool_log(arg);
 }
 
 /* What running an event's hooks came to. */
@@ -211,12 +181,11 @@ run_hook_succeeded(const struct hook_result *res)
 
 /* Runs one hook with its log; what it came to in *res and what. */
 static int
-run_one_hook(struct run_ctx *ctx, const struct spool_meta *m,
-    const struct hook_env_input *in, int fd, const char *path, int bodyfd,
+run_one_hook(struct run_ctx *ctx, struct spool_event *e,
+    const struct hook_env_input *in, int fd, const char *path,
     struct hook_result *res, char *what, size_t whatlen)
 {
 	const struct config *cfg = ctx->cfg;
-	struct log_open_arg loa = { ctx->sp, m->id, 0 };
 	struct hook_output out;
 	struct hook_env env;
 	struct hook_spec spec;
@@ -225,31 +194,25 @@ run_one_hook(struct run_ctx *ctx, const struct spool_meta *m,
 	if (hook_env_build(&env, in) == -1)
 		return -1;
 	out.fd = -1;
-	out.open = log_open;
-	out.arg = &loa;
-	lseek(bodyfd, 0, SEEK_SET);
-	log_header(&out, m, in->hook_name, in->attempt);
+	out.open = run_log_open;
+	out.arg = e;
+	lseek(e->body_fd, 0, SEEK_SET);
+	log_header(&out, &e->meta, in->hook_name, in->attempt);
 	spec.fd = fd;
 	spec.path = path;
 	spec.env = &env;
-	spec.stdin_fd = bodyfd;
+	spec.stdin_fd = e->body_fd;
 	spec.cwd = cfg->hooks;
 	spec.timeout_sec = cfg->hook_timeout;
 	hook_run(&spec, &out, res);
 	hook_env_free(&env);
 	hook_result_describe(res, cfg->hook_timeout, what, whatlen);
 	/* The log records every run that printed something or failed; a
-	 * silent success leaves no trace but the state. */
+	 * silent success leaves no trace but the state. It is on disk
+	 * before the outcome that points to it (spool_save, spool_finish). */
 	if (!run_hook_succeeded(res) || out.fd != -1) {
 		snprintf(line, sizeof line, "=== %s\n", what);
 		hook_output_write(&out, line, strlen(line));
-	}
-	/* On disk before the outcome that points to it is recorded. */
-	if (out.fd != -1) {
-		if (fdatasync(out.fd) == -1)
-			log_msg(LOG_LEVEL_ERR, "event %s: logs/%s.log: %s",
-			    m->id, m->id, strerror(errno));
-		close(out.fd);
 	}
 	return 0;
 }
@@ -259,39 +222,39 @@ run_one_hook(struct run_ctx *ctx, const struct spool_meta *m,
  * run it again). The hooks are chosen by the stored body, which the
  * signature covered, never by the meta alone. */
 static void
-run_hooks(struct run_ctx *ctx, struct spool_meta *m, struct run_outcome *o)
+run_hooks(struct run_ctx *ctx, struct spool_event *e, struct run_outcome *o)
 {
 	const struct config *cfg = ctx->cfg;
+	struct spool_meta *m = &e->meta;
 	char err[MESSAGE_BYTES], what[128];
 	struct hook_list hooks;
 	struct hook_result res;
 	struct hook_env_input in;
 	struct event ev;
-	char *body = NULL;
-	size_t len, i;
-	int bodyfd, r;
+	size_t i;
+	int r;
 
 	memset(&hooks, 0, sizeof hooks);
 	run_outcome_set(o, RUN_DONE, "%s", "");
-	if ((bodyfd = spool_body_open(ctx->sp, m->id)) == -1 ||
-	    spool_body_read_fd(bodyfd, &body, &len) == -1) {
-		run_outcome_set(o, errno == EFBIG ? RUN_FAILED : RUN_RETRY,
-		    "cannot read the stored body: %s", strerror(errno));
-		goto done;
+	if (e->body == NULL) {
+		run_outcome_set(o, e->body_errno == EFBIG ? RUN_FAILED :
+		    RUN_RETRY, "cannot read the stored body: %s",
+		    strerror(e->body_errno));
+		return;
 	}
 	/* The receiver stored only valid events: a body that is not one, or
 	 * not the one its meta names, was put there by someone else. */
-	if (event_parse(body, len, &ev, NULL, what, sizeof what) != EVENT_OK ||
-	    !run_meta_agrees(m, &ev)) {
+	if (event_parse(e->body, e->len, &ev, NULL, what, sizeof what) !=
+	    EVENT_OK || !run_meta_agrees(m, &ev)) {
 		run_outcome_set(o, RUN_FAILED, "the stored body is not the "
 		    "event its meta describes");
-		goto done;
+		return;
 	}
 	if ((r = hook_find(cfg->hooks, ev.type, &hooks, err, sizeof err)) <
 	    0) {
 		run_outcome_set(o, r == HOOK_FIND_NO_DIR ? RUN_UNTRIED :
 		    RUN_RETRY, "%s", err);
-		goto done;
+		return;
 	}
 	memset(&in, 0, sizeof in);
 	in.cfg = cfg;
@@ -303,8 +266,8 @@ run_hooks(struct run_ctx *ctx, struct spool_meta *m, struct run_outcome *o)
 		if (hooks_done_has(m->hooks_done, hooks.names[i]))
 			continue;
 		in.hook_name = hooks.names[i];
-		if (run_one_hook(ctx, m, &in, hooks.fds[i], hooks.paths[i],
-		    bodyfd, &res, what, sizeof what) == -1) {
+		if (run_one_hook(ctx, e, &in, hooks.fds[i], hooks.paths[i],
+		    &res, what, sizeof what) == -1) {
 			run_outcome_set(o, RUN_RETRY, "out of memory");
 			break;
 		}
@@ -324,25 +287,22 @@ run_hooks(struct run_ctx *ctx, struct spool_meta *m, struct run_outcome *o)
 		if (ctx->verbose)
 			fprintf(ctx->out, "%s %s: hook %s done\n", m->id,
 			    m->type, hooks.names[i]);
-		if (i + 1 < hooks.n && spool_progress_save(ctx->sp, m) == -1)
+		if (i + 1 < hooks.n && spool_save(e) == -1)
 			log_msg(LOG_LEVEL_ERR, "event %s: cannot record that "
 			    "hook %s is done: %s", m->id, hooks.names[i],
 			    strerror(errno));
 	}
-done:
-	if (bodyfd != -1)
-		close(bodyfd);
-	free(body);
 	hook_list_free(&hooks);
 }
 
 /* Records what running the event came to: done, another attempt later,
  * or failed for good (told so, or out of attempts). */
 static enum spool_state
-run_record(struct run_ctx *ctx, struct spool_meta *m,
+run_record(struct run_ctx *ctx, struct spool_event *e,
     const struct run_outcome *o)
 {
 	const struct config *cfg = ctx->cfg;
+	struct spool_meta *m = &e->meta;
 	enum spool_state to = SPOOL_DONE;
 	long attempt = m->attempts + 1, delay = 0;
 
@@ -361,7 +321,7 @@ run_record(struct run_ctx *ctx, struct spool_meta *m,
 	} else {
 		m->finished = time(NULL);
 	}
-	if (spool_record(ctx->sp, m, to) == -1)
+	if (spool_finish(e, (int)to) == -1)
 		log_msg(LOG_LEVEL_ERR, "event %s: cannot record it as %s: %s",
 		    m->id, spool_state_name(to), strerror(errno));
 	switch (to) {
@@ -385,18 +345,24 @@ run_record(struct run_ctx *ctx, struct spool_meta *m,
 	return to;
 }
 
-static enum spool_state
-run_event(struct run_ctx *ctx, struct spool_meta *m)
+/* Takes the event, runs its hooks, records the outcome; the state it
+ * was left in, or -1 if it was no longer pending. */
+static int
+run_event(struct run_ctx *ctx, const char *id)
 {
+	struct spool_event e;
 	struct run_outcome o;
 
-	run_hooks(ctx, m, &o);
+	if (spool_take(ctx->sp, id, SPOOL_TAKE_RUN, &e) == -1)
+		return -1;
+	run_hooks(ctx, &e, &o);
 	if (o.verdict == RUN_UNTRIED) {
 		snprintf(ctx->hooks_error, sizeof ctx->hooks_error, "%s",
 		    o.error);
+		spool_finish(&e, SPOOL_UNTOUCHED);
 		return SPOOL_PENDING;
 	}
-	return run_record(ctx, m, &o);
+	return (int)run_record(ctx, &e, &o);
 }
 
 /*
@@ -426,191 +392,39 @@ run_hooks_dir_failed(struct run_ctx *ctx, char *err, size_t errlen)
 	return -1;
 }
 
-/* Done events whose dedupe window is over go, body first; at most once
- * in SPOOL_PURGE_INTERVAL_SEC, as it looks at every done event. */
-static void
-run_housekeeping(struct run_ctx *ctx)
-{
-	time_t last = spool_stamp_get(ctx->sp, SPOOL_STAMP_LAST_PURGE);
-	int removed = 0, cleaned;
-
-	if (last > ctx->now || ctx->now - last >= SPOOL_PURGE_INTERVAL_SEC) {
-		removed = spool_purge_done(ctx->sp, ctx->now -
-		    ctx->cfg->keep_days * 86400L);
-		if (removed != -1)
-			spool_stamp_set(ctx->sp, SPOOL_STAMP_LAST_PURGE,
-			    ctx->now);
-	}
-	cleaned = spool_clean_tmp(ctx->sp, ctx->now, SPOOL_TMP_STALE_SEC);
-	if (ctx->verbose && (removed > 0 || cleaned > 0))
-		fprintf(ctx->out, "housekeeping: %d done events past keep_days "
-		    "and %d stale tmp/ files removed\n", removed > 0 ? removed :
-		    0, cleaned > 0 ? cleaned : 0);
-}
-
-/* What a run does to the spool beside running hooks: recovery (metas
- * given back to bodies, late metas settled) and housekeeping, under the
- * state lock, which requeue and purge hold while they change finished
- * events. A run never waits for it: if it is held, the work is left for
- * the next run (a watcher: for the next second). The number of metas
- * restored, or -1 if the lock was not had. */
+/* What a run does to the spool beside running hooks (spool_upkeep):
+ * recovery and the removal of old events, under the state lock, which
+ * requeue and purge hold while they change finished events. A run never
+ * waits for it: if it is held, the work is left for the next run (a
+ * watcher: for the next second). The number of metas restored, or -1 if
+ * the lock was not had. */
 static int
-run_upkeep(struct run_ctx *ctx, int recover, int housekeep)
+run_upkeep(struct run_ctx *ctx, int what)
 {
-	int r, restored = 0;
+	struct spool_upkeep u;
+	int r;
 
-	if ((r = spool_state_lock(ctx->sp, 0)) != 1) {
+	if ((r = spool_upkeep(ctx->sp, what, ctx->now, ctx->cfg->keep_days *
+	    86400L, &u)) != 1) {
 		if (r == -1)
 			log_msg(LOG_LEVEL_ERR, "%s/state.lock: %s",
-			    ctx->cfg->spool, spool_strerror(errno));
+			    ctx->cfg->spool, io_strerror(errno));
 		else if (ctx->verbose)
 			fprintf(ctx->out, "a requeue or purge holds the state "
 			    "lock: recovery and housekeeping left for later\n");
 		return -1;
 	}
-	if (recover && (restored = spool_recover(ctx->sp, ctx->now)) > 0 &&
-	    ctx->verbose)
-		fprintf(ctx->out, "restored the meta of %d events\n", restored);
-	if (housekeep)
-		run_housekeeping(ctx);
-	spool_state_unlock(ctx->sp);
-	return restored > 0 ? restored : 0;
-}
-
-/* Due now for this run: a cron run also takes what falls due within
- * SPOOL_DUE_SLACK_SEC (its tick may come a little early); --watch waits
- * for the second itself. */
-static int
-run_is_due(time_t next_attempt, time_t now, int watch)
-{
-	return next_attempt <= now + (watch ? 0 : SPOOL_DUE_SLACK_SEC);
-}
-
-/* What the sequential pass keeps of a due event while it orders them:
- * not the whole meta (about 5 KB with room for every hook's name), nor
- * room for the longest id, so that a backlog of hundreds of thousands
- * stays small. */
-struct run_due {
-	char		*id;
-	time_t		 created;
-	struct timespec	 received;
-};
-
-struct run_due_list {
-	struct run_due	*v;
-	size_t		 n, cap;
-	time_t		 now;
-};
-
-static int
-run_due_add(const struct spool_meta *m, void *arg)
-{
-	struct run_due_list *l = arg;
-	struct run_due *grown;
-
-	if (!run_is_due(m->next_attempt, l->now, 0))
-		return 0;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 256;
-		if ((grown = realloc(l->v, l->cap * sizeof *l->v)) == NULL) {
-			errno = ENOMEM;
-			return -1;
-		}
-		l->v = grown;
-	}
-	if ((l->v[l->n].id = strdup(m->id)) == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	l->v[l->n].created = m->created;
-	l->v[l->n].received = m->received;
-	l->n++;
-	return 0;
-}
-
-static void
-run_due_free(struct run_due_list *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i].id);
-	free(l->v);
-}
-
-static int
-run_due_order(const void *a, const void *b)
-{
-	const struct run_due *x = a, *y = b;
-
-	return run_order(x->created, &x->received, x->id, y->created,
-	    &y->received, y->id);
-}
-
-/* One pass over the due events, one after the other in this process:
- * a cron run with jobs = 1, as it always was. */
-static int
-run_sequential(struct run_ctx *ctx, char *err, size_t errlen)
-{
-	struct run_due_list due = { NULL, 0, 0, 0 };
-	struct spool_meta m;
-	time_t synced = time(NULL);
-	size_t i;
-
-	due.now = time(NULL);
-	if (spool_each(ctx->sp, SPOOL_PENDING, run_due_add, &due) == -1) {
-		snprintf(err, errlen, "%s/pending: %s", ctx->cfg->spool,
-		    strerror(errno));
-		run_due_free(&due);
-		return -1;
-	}
-	if (due.n > 1)
-		qsort(due.v, due.n, sizeof *due.v, run_due_order);
-	for (i = 0; i < due.n; i++) {
-		/* Read again: another tool may have changed it meanwhile. */
-		if (spool_find(ctx->sp, due.v[i].id, &m) != SPOOL_PENDING)
-			continue;
-		run_event(ctx, &m);
-		if (ctx->hooks_error[0] != '\0')
-			break;
-		/* A long backlog's records are not left unsynced for long;
-		 * run_finish syncs the last ones. */
-		if (time(NULL) - synced >= RUN_SYNC_MAX_SEC) {
-			if (spool_sync(ctx->sp) == -1)
-				log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
-				    strerror(errno));
-			synced = time(NULL);
-		}
-	}
-	run_due_free(&due);
-	if (ctx->hooks_error[0] != '\0')
-		return run_hooks_dir_failed(ctx, err, errlen);
-	return 0;
+	if (ctx->verbose && u.restored > 0)
+		fprintf(ctx->out, "restored the meta of %d events\n",
+		    u.restored);
+	if (ctx->verbose && (u.purged > 0 || u.cleaned > 0))
+		fprintf(ctx->out, "housekeeping: %d done events past keep_days "
+		    "and %d stale tmp/ files removed\n", u.purged, u.cleaned);
+	return u.restored;
 }
 
 /* ------------------------------------------------------------------ */
-/* Parallel dispatch and --watch.                                      */
-
-/* A pending event the scheduler knows of, not running: small (its id
- * apart), as a backlog holds hundreds of thousands. */
-struct run_item {
-	char		*id;
-	time_t		 created;
-	struct timespec	 received;
-	time_t		 due;		/* next_attempt, or later (see reap) */
-	uint64_t	 group;		/* hash of its order_by value */
-	unsigned char	 group_known;	/* group and grouped are read */
-	unsigned char	 grouped;	/* 0: it has none, orders with nothing */
-	unsigned char	 gone;		/* dispatched or dropped in this pass */
-};
-
-/* An event whose child process is running its hooks. */
-struct run_job {
-	pid_t		 pid;
-	char		 id[EVENT_ID_MAX_CHARS + 1];
-	uint64_t	 group;
-	int		 grouped;
-};
+/* The scheduler's process side: what sched.c picks is started here.  */
 
 /* A child's exit status: what it recorded. */
 #define RUN_CHILD_DONE		0
@@ -618,32 +432,23 @@ struct run_job {
 #define RUN_CHILD_FAILED	2
 #define RUN_CHILD_LOST		3	/* its parent went: ran nothing */
 #define RUN_CHILD_NO_HOOKS	4	/* no hooks directory: recorded nothing */
+#define RUN_CHILD_GONE		5	/* no longer pending: ran nothing */
 
 struct run_sched {
 	struct run_ctx	*ctx;
+	struct sched	 q;
 	int		 watch;
-	long		 jobs;
+	int		 inline_;	/* jobs = 1 without --watch: each event
+					 * runs in this process */
+	int		 sfd;		/* the signals, or -1 */
 	const char	*member;	/* order_by's data member, or NULL */
-	struct run_item	*items;
-	size_t		 nitems, cap;
-	struct run_job	 job[HOOK_JOBS_LIMIT];
-	size_t		 njobs;
 	pid_t		 self;
-	int		 stopping;	/* SIGTERM: start nothing more */
+	int		 stopping;	/* told to stop: start nothing more */
 	int		 held;		/* no hooks directory: start nothing
 					 * (--watch: until it is back) */
 	int		 synced;	/* no record since the last spool_sync */
 	time_t		 unsynced_since; /* the first record after it */
 };
-
-static int
-item_order(const void *a, const void *b)
-{
-	const struct run_item *x = a, *y = b;
-
-	return run_order(x->created, &x->received, x->id, y->created,
-	    &y->received, y->id);
-}
 
 struct run_group_arg {
 	const char	*member;
@@ -670,96 +475,37 @@ run_group_member(const char *key, const char *value, size_t len, void *arg)
 	return 0;
 }
 
-/* The event's order_by group, from its stored body (the meta does not
- * hold data). A body that does not read or parse has none: its child
- * will record why. Read when the event may start (dispatch), not when
- * it is listed: a backlog's bodies are not all read before the first
- * one runs. */
+/* sched.c's group_of: the event's order_by group, from its stored body
+ * (the meta does not hold data). A body that does not read or parse has
+ * none: its run will record why. */
 static void
-run_group_of(struct run_sched *s, struct run_item *it)
+run_group_of(struct sched_item *it, void *arg)
 {
+	struct run_sched *s = arg;
 	struct run_group_arg a = { s->member, 0, 0 };
-	char *body = NULL, what[128];
+	struct spool_event e;
 	struct event ev;
-	size_t len;
-	int fd;
+	char what[128];
 
-	it->group_known = 1;
-	it->grouped = 0;
-	if (s->member == NULL || s->jobs == 1)
-		return;		/* one at a time is in order anyway */
-	if ((fd = spool_body_open(s->ctx->sp, it->id)) == -1)
+	if (spool_take(s->ctx->sp, it->id, SPOOL_TAKE_RUN, &e) == -1)
 		return;
-	if (spool_body_read_fd(fd, &body, &len) == 0 &&
-	    event_parse(body, len, &ev, NULL, what, sizeof what) == EVENT_OK &&
+	if (e.body != NULL && event_parse(e.body, e.len, &ev, NULL, what,
+	    sizeof what) == EVENT_OK &&
 	    event_each_data_scalar(&ev, run_group_member, &a) == 0 &&
 	    a.found) {
 		it->group = a.hash;
 		it->grouped = 1;
 	}
-	close(fd);
-	free(body);
+	spool_finish(&e, SPOOL_UNTOUCHED);
 }
 
-static int
-run_is_running(const struct run_sched *s, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < s->njobs; i++)
-		if (strcmp(s->job[i].id, id) == 0)
-			return 1;
-	return 0;
-}
-
-/* Forgets every item (a rescan lists them afresh). */
-static void
-run_items_clear(struct run_sched *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nitems; i++)
-		free(s->items[i].id);
-	s->nitems = 0;
-}
-
-/* Learns of a pending event (new, or its meta changed), not before
- * not_before; known: the caller knows it is not among the items (a
- * rescan, whose names are each once in pending/), so none is looked
- * through. */
+/* Tells the scheduler of a pending event, not due before not_before. */
 static int
 run_sched_put(struct run_sched *s, const struct spool_meta *m,
-    time_t not_before, int known)
+    time_t not_before, int fresh)
 {
-	struct run_item *it, *n;
-	size_t i = s->nitems;
-
-	if (run_is_running(s, m->id))
-		return 0;	/* its child's own save: reaped later */
-	if (!known)
-		for (i = 0; i < s->nitems; i++)
-			if (strcmp(s->items[i].id, m->id) == 0)
-				break;
-	if (i == s->nitems) {
-		if (s->nitems == s->cap) {
-			if ((n = reallocarray(s->items, s->cap ? s->cap * 2 : 64,
-			    sizeof *n)) == NULL)
-				return -1;
-			s->items = n;
-			s->cap = s->cap ? s->cap * 2 : 64;
-		}
-		it = &s->items[s->nitems];
-		memset(it, 0, sizeof *it);
-		if ((it->id = strdup(m->id)) == NULL)
-			return -1;
-		s->nitems++;
-	}
-	it = &s->items[i];
-	it->created = m->created;
-	it->received = m->received;
-	it->due = m->next_attempt > not_before ? m->next_attempt : not_before;
-	it->gone = 0;
-	return 0;
+	return sched_put(&s->q, m->id, m->created, &m->received,
+	    m->next_attempt, not_before, fresh);
 }
 
 /* Every pending event, afresh. */
@@ -776,35 +522,101 @@ run_sched_scan_one(const struct spool_meta *m, void *arg)
 static int
 run_sched_scan(struct run_sched *s)
 {
-	run_items_clear(s);
+	sched_clear(&s->q);
 	return spool_each(s->ctx->sp, SPOOL_PENDING, run_sched_scan_one, s);
 }
 
-/* An event named by a notification, or whose child ended. */
+/* An event named by a notification, or whose run ended. */
 static void
 run_sched_note(struct run_sched *s, const char *id, time_t not_before)
 {
 	struct spool_meta m;
 
-	if (!event_id_is_valid(id, strlen(id)) || run_is_running(s, id))
+	if (!event_id_is_valid(id, strlen(id)) || sched_is_running(&s->q, id))
 		return;		/* not ours, or its child's own save */
-	if (spool_find(s->ctx->sp, id, &m) == SPOOL_PENDING &&
+	if (spool_find(s->ctx->sp, id, SPOOL_PENDING, &m) == SPOOL_PENDING &&
 	    run_sched_put(s, &m, not_before, 0) == -1)
 		log_msg(LOG_LEVEL_ERR, "event %s: out of memory; the next "
 		    "rescan finds it", id);
 }
 
-static int
-run_group_busy(const struct run_sched *s, const struct run_item *it)
+/* Something was recorded since the last sync. */
+static void
+run_sched_recorded(struct run_sched *s)
 {
-	size_t i;
+	if (s->synced)
+		s->unsynced_since = time(NULL);
+	s->synced = 0;
+}
 
-	if (!it->grouped)
-		return 0;
-	for (i = 0; i < s->njobs; i++)
-		if (s->job[i].grouped && s->job[i].group == it->group)
-			return 1;
-	return 0;
+/* Makes what was recorded durable once the scheduler is idle, or has
+ * been busy for RUN_SYNC_MAX_SEC (a crash before could only run an
+ * event again). */
+static void
+run_sched_sync(struct run_sched *s, int idle)
+{
+	if (s->synced || (!idle && time(NULL) - s->unsynced_since <
+	    RUN_SYNC_MAX_SEC))
+		return;
+	if (spool_sync(s->ctx->sp) == -1)
+		log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
+		    strerror(errno));
+	s->synced = 1;
+}
+
+/* What an event's run came to, told by its exit status or, inline, by
+ * run_event: counted, and a watcher learns of it again. */
+static void
+run_sched_outcome(struct run_sched *s, const char *id, int code)
+{
+	struct run_ctx *ctx = s->ctx;
+
+	run_sched_recorded(s);
+	switch (code) {
+	case RUN_CHILD_DONE:
+	case RUN_CHILD_RETRYING:
+	case RUN_CHILD_FAILED:
+		if (code == RUN_CHILD_DONE)
+			ctx->done++;
+		else if (code == RUN_CHILD_FAILED)
+			ctx->failed++;
+		else
+			ctx->retrying++;
+		/* A retry is taken by a later cron run, or by us. */
+		if (s->watch)
+			run_sched_note(s, id, 0);
+		break;
+	case RUN_CHILD_NO_HOOKS:
+		/* It found no hooks directory and left the event as it was:
+		 * a cron run stops (run_sched says why, once); a watcher
+		 * tries it again once the directory is back. */
+		if (s->watch)
+			run_sched_note(s, id, time(NULL) +
+			    RUN_WATCH_HOOKS_RETRY_SEC);
+		else
+			s->stopping = s->held = 1;
+		break;
+	case RUN_CHILD_GONE:
+		break;
+	}
+}
+
+/* The exit status for what run_event came to. */
+static int
+run_code(struct run_ctx *ctx, int st)
+{
+	if (ctx->hooks_error[0] != '\0')
+		return RUN_CHILD_NO_HOOKS;
+	switch (st) {
+	case SPOOL_DONE:
+		return RUN_CHILD_DONE;
+	case SPOOL_FAILED:
+		return RUN_CHILD_FAILED;
+	case SPOOL_PENDING:
+		return RUN_CHILD_RETRYING;
+	default:
+		return RUN_CHILD_GONE;
+	}
 }
 
 /* In the child: the event's hooks and its record, then the verdict as
@@ -812,22 +624,68 @@ run_group_busy(const struct run_sched *s, const struct run_item *it)
  * SIGTERM or ^C for the whole process group must let the event finish
  * (the hooks themselves get a clean mask). */
 static void
-run_child(struct run_sched *s, struct spool_meta *m)
+run_child(struct run_sched *s, const char *id)
 {
 	struct run_ctx *ctx = s->ctx;
-	enum spool_state to;
+	int code;
 
 	/* Like a hook of ours, the child must not outlive a killed run: the
 	 * event stays pending and runs again (at least once). */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != s->self)
 		_exit(RUN_CHILD_LOST);
-	to = run_event(ctx, m);
+	code = run_code(ctx, run_event(ctx, id));
 	fflush(ctx->out);
-	if (ctx->hooks_error[0] != '\0')
-		_exit(RUN_CHILD_NO_HOOKS);
-	_exit(to == SPOOL_DONE ? RUN_CHILD_DONE : to == SPOOL_FAILED ?
-	    RUN_CHILD_FAILED : RUN_CHILD_RETRYING);
+	_exit(code);
+}
+
+/* Reads the signals that came (SIGCHLD aside): each one stops the
+ * scheduler once what runs has recorded its outcome. */
+static void
+run_sched_signals(struct run_sched *s)
+{
+	struct signalfd_siginfo si;
+
+	while (s->sfd != -1 && read(s->sfd, &si, sizeof si) ==
+	    (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGCHLD)
+			continue;
+		if (!s->stopping && s->ctx->verbose)
+			fprintf(s->ctx->out, "signal %u: stopping once %zu "
+			    "running events are recorded\n", si.ssi_signo,
+			    s->q.njobs);
+		s->stopping = 1;
+	}
+}
+
+/* Starts one event: in a child of its own, or here (inline). 0, or -1
+ * if no child could be made. */
+static int
+run_sched_start(struct run_sched *s, struct sched_item *it)
+{
+	struct run_ctx *ctx = s->ctx;
+	char id[EVENT_ID_MAX_CHARS + 1];
+	pid_t pid;
+
+	if (s->inline_) {
+		snprintf(id, sizeof id, "%s", it->id);
+		sched_start(&s->q, it, 0);
+		run_sched_outcome(s, id, run_code(ctx, run_event(ctx, id)));
+		run_sched_sync(s, 0);
+		run_sched_signals(s);
+		s->q.hold = s->stopping || s->held;
+		return 0;
+	}
+	fflush(ctx->out);	/* or the child prints it again */
+	if ((pid = fork()) == -1) {
+		log_msg(LOG_LEVEL_ERR, "event %s: cannot start it: %s",
+		    it->id, strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		run_child(s, it->id);
+	sched_start(&s->q, it, pid);
+	return 0;
 }
 
 /* Starts what may start now, in created_at order. Returns how many
@@ -836,72 +694,30 @@ run_child(struct run_sched *s, struct spool_meta *m)
 static size_t
 run_sched_dispatch(struct run_sched *s, time_t *next)
 {
-	struct run_ctx *ctx = s->ctx;
 	struct spool_meta m;
-	struct run_item *it;
-	size_t i, o, waiting = 0;
-	time_t now = time(NULL);
-	pid_t pid;
+	struct sched_item *it;
 
-	*next = 0;
-	if (s->nitems > 1)
-		qsort(s->items, s->nitems, sizeof *s->items, item_order);
-	for (i = 0; i < s->nitems; i++) {
-		it = &s->items[i];
-		if (!run_is_due(it->due, now, s->watch)) {
-			if (*next == 0 || it->due < *next)
-				*next = it->due;
-			continue;
-		}
-		/* The earliest due event of a group is the first looked at
-		 * here: it starts, or its group is running. Either way the
-		 * later ones of the group wait. */
-		if (!s->stopping && s->njobs < (size_t)s->jobs &&
-		    !it->group_known)
-			run_group_of(s, it);
-		if (s->stopping || s->held || s->njobs == (size_t)s->jobs ||
-		    run_group_busy(s, it)) {
-			waiting++;
-			continue;
-		}
-		/* Read again: its child may have just recorded it. Listed
+	s->q.hold = s->stopping || s->held;
+	sched_begin(&s->q, time(NULL));
+	while ((it = sched_next(&s->q)) != NULL) {
+		/* Read again: its run may have just recorded it. Listed
 		 * twice (a directory read while a name was renamed over may
 		 * show it twice): it runs once. */
-		if (run_is_running(s, it->id) ||
-		    spool_find(ctx->sp, it->id, &m) != SPOOL_PENDING) {
-			it->gone = 1;
+		if (sched_is_running(&s->q, it->id) || spool_find(s->ctx->sp,
+		    it->id, SPOOL_PENDING, &m) != SPOOL_PENDING) {
+			sched_drop(&s->q, it);
 			continue;
 		}
-		if (!run_is_due(m.next_attempt, now, s->watch)) {
-			it->due = m.next_attempt;
-			if (*next == 0 || it->due < *next)
-				*next = it->due;
+		if (!sched_is_due(&s->q, m.next_attempt, s->q.now)) {
+			sched_defer(&s->q, it, m.next_attempt);
 			continue;
 		}
-		fflush(ctx->out);	/* or the child prints it again */
-		if ((pid = fork()) == -1) {
-			log_msg(LOG_LEVEL_ERR, "event %s: cannot start it: %s",
-			    it->id, strerror(errno));
-			waiting++;
+		if (run_sched_start(s, it) == -1) {
+			s->q.waiting++;	/* tried again in a second */
 			break;
 		}
-		if (pid == 0)
-			run_child(s, &m);
-		s->job[s->njobs].pid = pid;
-		snprintf(s->job[s->njobs].id, sizeof s->job[s->njobs].id, "%s",
-		    it->id);
-		s->job[s->njobs].group = it->group;
-		s->job[s->njobs].grouped = it->grouped;
-		s->njobs++;
-		it->gone = 1;
 	}
-	for (i = 0, o = 0; i < s->nitems; i++)
-		if (!s->items[i].gone)
-			s->items[o++] = s->items[i];
-		else
-			free(s->items[i].id);
-	s->nitems = o;
-	return waiting;
+	return sched_end(&s->q, next);
 }
 
 /* Reaps every ended child. */
@@ -911,47 +727,20 @@ run_sched_reap(struct run_sched *s)
 	struct run_ctx *ctx = s->ctx;
 	char id[EVENT_ID_MAX_CHARS + 1];
 	int status;
-	size_t i;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < s->njobs && s->job[i].pid != pid; i++)
-			;
-		if (i == s->njobs)
+		if (sched_ended(&s->q, pid, id) == -1)
 			continue;
-		memcpy(id, s->job[i].id, sizeof id);
-		s->job[i] = s->job[--s->njobs];
-		if (s->synced)
-			s->unsynced_since = time(NULL);
-		s->synced = 0;
-		if (WIFEXITED(status) && WEXITSTATUS(status) <=
-		    RUN_CHILD_FAILED) {
-			if (WEXITSTATUS(status) == RUN_CHILD_DONE)
-				ctx->done++;
-			else if (WEXITSTATUS(status) == RUN_CHILD_FAILED)
-				ctx->failed++;
-			else
-				ctx->retrying++;
-			/* A retry is taken by a later cron run, or by us. */
-			if (s->watch)
-				run_sched_note(s, id, 0);
-			continue;
-		}
-		/* It found no hooks directory and left the event as it was:
-		 * a cron run stops (run_sched says why, once); a watcher
-		 * tries it again once the directory is back. */
-		if (WIFEXITED(status) && WEXITSTATUS(status) ==
-		    RUN_CHILD_NO_HOOKS) {
-			if (s->watch)
-				run_sched_note(s, id, time(NULL) +
-				    RUN_WATCH_HOOKS_RETRY_SEC);
-			else
-				s->stopping = s->held = 1;
+		if (WIFEXITED(status) && WEXITSTATUS(status) !=
+		    RUN_CHILD_LOST && WEXITSTATUS(status) <= RUN_CHILD_GONE) {
+			run_sched_outcome(s, id, WEXITSTATUS(status));
 			continue;
 		}
 		/* Killed before it recorded anything (out of memory, say):
 		 * the event is still pending as it was; not at once again,
 		 * or a crash would repeat as fast as it can. */
+		run_sched_recorded(s);
 		log_msg(LOG_LEVEL_ERR, "event %s: its process %s %d before "
 		    "it recorded an outcome; it runs again", id,
 		    WIFSIGNALED(status) ? "was killed by signal" :
@@ -1008,7 +797,7 @@ run_lock_wait(struct run_ctx *ctx, const sigset_t *stop)
 	struct timespec tick = { 1, 0 };
 	int r, told = 0;
 
-	while ((r = spool_lock(ctx->sp)) == 0) {
+	while ((r = spool_lock(ctx->sp, SPOOL_LOCK_RUN, 0)) == 0) {
 		if (!told && ctx->verbose) {
 			fprintf(ctx->out, "another run holds the lock; "
 			    "waiting\n");
@@ -1054,11 +843,9 @@ run_watch_hooks_dir(struct run_sched *s)
  * within hook_timeout per hook).
  */
 static int
-run_sched_loop(struct run_sched *s, int nfd, int sfd, char *err,
-    size_t errlen)
+run_sched_loop(struct run_sched *s, int nfd, char *err, size_t errlen)
 {
 	struct run_ctx *ctx = s->ctx;
-	struct signalfd_siginfo si;
 	struct pollfd pfd[2];
 	time_t next, rescan_at, keep_at, now;
 	long timeout;
@@ -1079,26 +866,17 @@ run_sched_loop(struct run_sched *s, int nfd, int sfd, char *err,
 		if (s->watch && !s->stopping)
 			run_watch_hooks_dir(s);
 		waiting = run_sched_dispatch(s, &next);
-		if (!s->synced && (s->njobs == 0 || time(NULL) -
-		    s->unsynced_since >= RUN_SYNC_MAX_SEC)) {
-			/* Idle, or busy for a while: what the children
-			 * recorded is made durable (a crash before could only
-			 * run an event again). */
-			if (spool_sync(ctx->sp) == -1)
-				log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
-				    strerror(errno));
-			s->synced = 1;
-		}
-		if (s->njobs == 0 && (s->stopping || (!s->watch &&
+		run_sched_sync(s, s->q.njobs == 0);
+		if (s->q.njobs == 0 && (s->stopping || (!s->watch &&
 		    waiting == 0)))
 			break;
 		timeout = -1;	/* a cron run waits for its children only */
-		if (waiting > 0 && s->njobs == 0)
+		if (waiting > 0 && s->q.njobs == 0)
 			timeout = 1000;	/* fork failed: try again */
 		if (s->watch && !s->stopping) {
 			timeout = run_ms_until(rescan_at < keep_at ? rescan_at :
 			    keep_at);
-			if (next != 0 && s->njobs < (size_t)s->jobs &&
+			if (next != 0 && s->q.njobs < (size_t)s->q.jobs &&
 			    run_ms_until(next) < timeout)
 				timeout = run_ms_until(next);
 			if (s->held && timeout > RUN_WATCH_HOOKS_RETRY_SEC * 1000L)
@@ -1108,7 +886,7 @@ run_sched_loop(struct run_sched *s, int nfd, int sfd, char *err,
 		    s->unsynced_since + RUN_SYNC_MAX_SEC) < timeout))
 			timeout = run_ms_until(s->unsynced_since +
 			    RUN_SYNC_MAX_SEC);
-		pfd[0].fd = sfd;
+		pfd[0].fd = s->sfd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = nfd;
 		pfd[1].events = POLLIN;
@@ -1117,15 +895,7 @@ run_sched_loop(struct run_sched *s, int nfd, int sfd, char *err,
 			snprintf(err, errlen, "poll: %s", strerror(errno));
 			return -1;
 		}
-		while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
-			if (si.ssi_signo == SIGCHLD)
-				continue;
-			if (!s->stopping && ctx->verbose)
-				fprintf(ctx->out, "signal %u: stopping once %zu "
-				    "running events are recorded\n",
-				    si.ssi_signo, s->njobs);
-			s->stopping = 1;
-		}
+		run_sched_signals(s);
 		run_sched_reap(s);
 		if (nfd != -1)
 			run_sched_notified(s, nfd, &rescan);
@@ -1136,13 +906,16 @@ run_sched_loop(struct run_sched *s, int nfd, int sfd, char *err,
 			if (run_sched_scan(s) == -1)
 				log_msg(LOG_LEVEL_ERR, "%s/pending: %s",
 				    ctx->cfg->spool, strerror(errno));
-			spool_stamp_set(ctx->sp, SPOOL_STAMP_LAST_RUN, now);
+			/* The sync notes the watcher's sign of life. */
+			s->synced = 0;
+			run_sched_sync(s, 1);
 			rescan = 0;
 			rescan_at = now + RUN_WATCH_RESCAN_SEC;
 		}
 		if (now >= keep_at) {
 			ctx->now = now;
-			if ((r = run_upkeep(ctx, 1, 1)) > 0)
+			if ((r = run_upkeep(ctx, SPOOL_UPKEEP_RECOVER |
+			    SPOOL_UPKEEP_CLEAN)) > 0)
 				rescan = 1;
 			keep_at = now + (r == -1 ? 1 : RUN_WATCH_HOUSEKEEPING_SEC);
 		}
@@ -1161,13 +934,18 @@ run_sched(struct run_ctx *ctx, int watch, long jobs, char *err,
 	struct run_sched s;
 	sigset_t set, old;
 	siginfo_t si;
-	int sfd = -1, nfd = -1, rc = -1;
+	int nfd = -1, rc = -1;
 
 	memset(&s, 0, sizeof s);
 	s.ctx = ctx;
-	s.watch = watch;
-	s.jobs = jobs;
+	s.watch = s.q.watch = watch;
+	s.q.jobs = jobs;
+	s.inline_ = jobs == 1 && !watch;
 	s.member = config_order_member(ctx->cfg);
+	if (s.member != NULL) {
+		s.q.group_of = run_group_of;
+		s.q.arg = &s;
+	}
 	s.self = getpid();
 	s.synced = 1;
 	sigemptyset(&set);
@@ -1176,7 +954,7 @@ run_sched(struct run_ctx *ctx, int watch, long jobs, char *err,
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+	if ((s.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "signalfd: %s", strerror(errno));
 		goto done;
 	}
@@ -1185,20 +963,19 @@ run_sched(struct run_ctx *ctx, int watch, long jobs, char *err,
 		log_msg(LOG_LEVEL_WARN, "%s/pending cannot be watched (%s): "
 		    "events are found by a rescan every %lds", ctx->cfg->spool,
 		    strerror(errno), RUN_WATCH_RESCAN_SEC);
-	rc = run_sched_loop(&s, nfd, sfd, err, errlen);
+	rc = run_sched_loop(&s, nfd, err, errlen);
 	/* After an error: whatever still runs records its outcome (waited
 	 * for, then reaped by run_sched_reap, which counts it). */
-	while (s.njobs > 0 && waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) == 0)
+	while (s.q.njobs > 0 && waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) == 0)
 		run_sched_reap(&s);
 	if (rc == 0 && !watch && s.held)
 		rc = run_hooks_dir_failed(ctx, err, errlen);
 done:
 	if (nfd != -1)
 		close(nfd);
-	if (sfd != -1)
-		close(sfd);
-	run_items_clear(&s);
-	free(s.items);
+	if (s.sfd != -1)
+		close(s.sfd);
+	sched_free(&s.q);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
@@ -1211,7 +988,6 @@ run_finish(struct run_ctx *ctx)
 	if (spool_sync(ctx->sp) == -1)
 		log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
 		    strerror(errno));
-	spool_stamp_set(ctx->sp, SPOOL_STAMP_LAST_RUN, time(NULL));
 	if (ctx->verbose)
 		fprintf(ctx->out, "%d done, %d to retry, %d failed\n",
 		    ctx->done, ctx->retrying, ctx->failed);
@@ -1225,20 +1001,20 @@ run_cron_pass(struct run_ctx *ctx, long jobs, char *err, size_t errlen)
 {
 	int round;
 
+	if (ctx->cfg->kick)
+		spool_kick(ctx->sp, SPOOL_KICK_TAKE);
 	for (round = 0; round <= RUN_RELIST_MAX; round++) {
 		if (hook_dir_check(ctx->cfg->hooks, ctx->hooks_error,
 		    sizeof ctx->hooks_error) == -1)
 			return run_hooks_dir_failed(ctx, err, errlen);
-		if (ctx->cfg->kick)
-			spool_stamp_clear(ctx->sp, SPOOL_STAMP_KICK_WANTED);
-		if ((jobs == 1 ? run_sequential(ctx, err, errlen) :
-		    run_sched(ctx, 0, jobs, err, errlen)) == -1)
+		if (run_sched(ctx, 0, jobs, err, errlen) == -1)
 			return -1;
-		if (!ctx->cfg->kick || spool_stamp_get(ctx->sp,
-		    SPOOL_STAMP_KICK_WANTED) == 0)
+		/* Taken away before the next listing. */
+		if (!ctx->cfg->kick || spool_kick(ctx->sp, SPOOL_KICK_TAKE) !=
+		    1)
 			break;
 	}
-	run_upkeep(ctx, 0, 1);
+	run_upkeep(ctx, SPOOL_UPKEEP_CLEAN);
 	run_finish(ctx);
 	return 0;
 }
@@ -1275,7 +1051,7 @@ run_spool(const struct config *cfg, const struct run_options *opt,
 		}
 		r = r == 0 ? 1 : -1;
 	} else
-		r = spool_lock(ctx.sp);
+		r = spool_lock(ctx.sp, SPOOL_LOCK_RUN, 0);
 	if (r != 1) {
 		if (r == 0) {
 			if (opt->verbose)
@@ -1283,11 +1059,12 @@ run_spool(const struct config *cfg, const struct run_options *opt,
 			rc = 0;
 		} else {
 			snprintf(err, errlen, "%s/run.lock: %s", cfg->spool,
-			    spool_strerror(errno));
+			    io_strerror(errno));
 		}
 		goto done;
 	}
-	ctx.upkeep_left = run_upkeep(&ctx, 1, opt->watch) == -1;
+	ctx.upkeep_left = run_upkeep(&ctx, SPOOL_UPKEEP_RECOVER |
+	    (opt->watch ? SPOOL_UPKEEP_CLEAN : 0)) == -1;
 	if (opt->watch) {
 		if (opt->verbose) {
 			fprintf(out, "watching %s/pending, %ld at once\n",
@@ -1305,9 +1082,9 @@ run_spool(const struct config *cfg, const struct run_options *opt,
 			 * and no run was started for it: this one looks. */
 			if (!cfg->kick)
 				break;
-			spool_unlock(ctx.sp);
-			if (spool_stamp_get(ctx.sp, SPOOL_STAMP_KICK_WANTED) ==
-			    0 || spool_lock(ctx.sp) != 1)
+			spool_unlock(ctx.sp, SPOOL_LOCK_RUN);
+			if (spool_kick(ctx.sp, SPOOL_KICK_LOOK) != 1 ||
+			    spool_lock(ctx.sp, SPOOL_LOCK_RUN, 0) != 1)
 				break;
 			ctx.now = time(NULL);
 			ctx.base = ctx.now;

@@ -142,12 +142,6 @@ static struct {
 } spool_group = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
     { 0, 0 }, 0, 0, 0, 0, 0, 0 };
 
-void
-spool_group_commits(struct spool *sp, int on)
-{
-	sp->grouped = on;
-}
-
 /* events/ made durable with the name just linked there. */
 static int
 spool_sync_name(struct spool *sp)
@@ -213,6 +207,13 @@ spool_commit(struct spool *sp, const struct event *ev, const char *remote_addr,
 	*differs = 0;
 	if (!event_id_is_valid(ev->id, strlen(ev->id))) {
 		errno = EINVAL;
+		return SPOOL_ERROR;
+	}
+	/* Looked at no more than once in RECEIVE_RECHECK_SEC: a look is
+	 * seven fstatat calls. */
+	if (text_is_due(&sp->checked, RECEIVE_RECHECK_SEC) &&
+	    !spool_is_current(sp)) {
+		errno = ESTALE;
 		return SPOOL_ERROR;
 	}
 	snprintf(name, sizeof name, "%s.json", ev->id);

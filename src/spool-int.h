@@ -1,16 +1,18 @@
 /*
  * Inside the spool: what its files share and nobody else sees. spool.h
  * is the contract; spool.c opens, names and puts files in place,
- * spool-commit.c stores and dedupes (the receiver's side), spool-lock.c
- * holds the run and state locks, spool-scan.c reads the directories back
- * (loading, recovery, listing), spool-state.c moves events between
- * states and removes them.
+ * spool-commit.c stores and dedupes (the receiver's side),
+ * spool-event.c hands one event to a run and records its outcome,
+ * spool-lock.c holds the run and state locks and keeps the kick's mark,
+ * spool-scan.c reads the directories back (loading, recovery, listing),
+ * spool-state.c removes events and does a run's upkeep.
  */
 #ifndef HUSKYHOOK_SPOOL_INT_H
 #define HUSKYHOOK_SPOOL_INT_H
 
 #include <sys/types.h>
 #include <dirent.h>
+#include <time.h>
 
 #include "bounds.h"
 #include "spool.h"
@@ -35,7 +37,8 @@ struct spool {
 	int	 logsfd;
 	int	 statefd[SPOOL_NSTATES];
 	int	 locked;	/* holds the run lock */
-	int	 grouped;	/* shares events/'s fsyncs (spool_group_commits) */
+	int	 grouped;	/* shares events/'s fsyncs (SPOOL_OPEN_GROUP) */
+	struct timespec checked;	/* when spool_is_current last looked */
 	/* What was opened: the root, then spool_dirs, then the states. */
 	struct spool_id	 id[1 + SPOOL_NDIRS + SPOOL_NSTATES];
 	char	 host[SPOOL_HOST_BYTES];
@@ -67,8 +70,29 @@ struct spool_names {
 	size_t	 n, cap;
 };
 
+/* Times kept in small files at the spool's top: the end of the last
+ * run (spool_sync under the run lock), the last purge of done events
+ * (done at most hourly, so an idle run costs directory scans, not a stat
+ * per done event), when a receiver last started a run, and the kick's
+ * mark (see spool-lock.c). 0 when there is none. */
+#define SPOOL_STAMP_LAST_RUN	"last-run"
+#define SPOOL_STAMP_LAST_PURGE	"last-purge"
+#define SPOOL_STAMP_LAST_KICK	"last-kick"
+#define SPOOL_STAMP_KICK_WANTED	"kick-wanted"
+int spool_stamp_set(struct spool *sp, const char *name, time_t t);
+time_t spool_stamp_get(struct spool *sp, const char *name);
+long spool_stamp_age(struct spool *sp, const char *name, time_t now);
+
 /* Used by more than one of the spool's files; each is described where
  * it is defined. */
+int spool_is_current(struct spool *sp);
+int spool_recover(struct spool *sp, time_t now);
+int spool_body_open(struct spool *sp, const char *id);
+int spool_body_read_fd(int fd, char **body, size_t *len);
+int spool_log_open(struct spool *sp, const char *id);
+int spool_log_open_read(struct spool *sp, const char *id);
+int spool_body_path(struct spool *sp, const char *id, char *buf, size_t n);
+int spool_log_path(struct spool *sp, const char *id, char *buf, size_t n);
 ssize_t spool_read_small(int dirfd, const char *name, char *buf, size_t n);
 int spool_body_read(struct spool *sp, const char *id, char **body, size_t *len);
 void spool_lock_clear(struct spool *sp);

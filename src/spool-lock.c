@@ -90,20 +90,22 @@ spool_lock_is_held(struct spool *sp)
 }
 
 int
-spool_lock_holder(struct spool *sp, struct spool_lock_holder *h)
+spool_runs(struct spool *sp, struct spool_runs *h)
 {
 	char buf[SPOOL_LOCK_HOST_BYTES + 64], *line, *next, *c;
 	long long v;
 	ssize_t len;
-	int held;
+	int held = 1;
 
 	memset(h, 0, sizeof h[0]);
+	h->last = spool_stamp_get(sp, SPOOL_STAMP_LAST_RUN);
 	/* This process's own record, or another's while it holds the lock
 	 * (a record left behind by a holder that died says nothing). */
 	if (!sp->locked && (held = spool_lock_is_held(sp)) != 1)
 		return held;
+	h->held = 1;
 	if ((len = spool_read_small(sp->rootfd, "run.lock", buf, sizeof buf)) <= 0)
-		return 1;
+		return 0;
 	buf[len] = '\0';
 	for (line = buf; line != NULL && *line != '\0'; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
@@ -127,7 +129,7 @@ spool_lock_holder(struct spool *sp, struct spool_lock_holder *h)
 			h->since = (time_t)v;
 		}
 	}
-	return 1;
+	return 0;
 }
 
 /*
@@ -147,8 +149,8 @@ spool_lock_fd(struct spool *sp)
 	return sp->lockfd;
 }
 
-int
-spool_lock(struct spool *sp)
+static int
+spool_run_try(struct spool *sp)
 {
 	int saved;
 
@@ -190,7 +192,7 @@ spool_proc_locked(int fd)
 	return r;
 }
 
-int
+static int
 spool_is_locked(struct spool *sp)
 {
 	int fd, r;
@@ -207,18 +209,15 @@ spool_is_locked(struct spool *sp)
 	return r;
 }
 
-int
-spool_unlock(struct spool *sp)
+static void
+spool_run_unlock(struct spool *sp)
 {
-	int rc;
-
 	if (sp->lockfd == -1 || !sp->locked)
-		return 0;
+		return;
 	spool_lock_clear(sp);
 	sp->locked = 0;
-	rc = flock(sp->lockfd, LOCK_UN);
+	flock(sp->lockfd, LOCK_UN);
 	flock(sp->rootfd, LOCK_UN);
-	return rc;
 }
 
 int
@@ -256,7 +255,7 @@ spool_notify_open(struct spool *sp)
  * event's meta with one rename, which a run listing pending/ sees whole
  * or not at all. A pending event, whose hooks a run may be running (its
  * outcome about to be saved over the meta), is requeued only while no
- * run holds the run lock (cli.c).
+ * run holds the run lock (spool_requeue).
  * Anyone who may write the spool's top can replace state.lock and so
  * take a second one: the worst that does is what such a writer can do
  * anyway, a meta beside another, which recovery settles.
@@ -273,26 +272,85 @@ spool_state_try(struct spool *sp)
 }
 
 int
-spool_state_lock(struct spool *sp, long wait_sec)
+spool_lock(struct spool *sp, enum spool_lock which, long wait_sec)
 {
 	struct timespec tick = { 0, 100 * 1000 * 1000 };
 	long tries;
 	int r;
 
-	for (tries = 0; (r = spool_state_try(sp)) == 0 &&
-	    tries < wait_sec * 10; tries++)
+	for (tries = 0; (r = which == SPOOL_LOCK_RUN ? spool_run_try(sp) :
+	    spool_state_try(sp)) == 0 && tries < wait_sec * 10; tries++)
 		nanosleep(&tick, NULL);
-
-	if (r != 1)
-		spool_state_unlock(sp);
+	if (r != 1 && which == SPOOL_LOCK_STATE)
+		spool_unlock(sp, which);
 	return r;
 }
 
 void
-spool_state_unlock(struct spool *sp)
+spool_unlock(struct spool *sp, enum spool_lock which)
 {
-	if (sp->statelockfd != -1) {
+	if (which == SPOOL_LOCK_RUN)
+		spool_run_unlock(sp);
+	else if (sp->statelockfd != -1) {
 		close(sp->statelockfd);		/* lets go of the flock */
 		sp->statelockfd = -1;
 	}
+}
+
+/*
+ * The kick's mark. Each stored event leaves it first; a run removes it
+ * before it lists pending/ and lists again if it is back, also after
+ * letting go of the lock. So no run need be started while one holds the
+ * lock, nor while the last one started (within KICK_MIN_INTERVAL_SEC,
+ * and not yet ended) may still be on its way to the lock: either will
+ * see the event.
+ *
+ * Under load most deliveries find the mark already there, left less
+ * than KICK_MIN_INTERVAL_SEC ago: whoever left it made the whole check
+ * after storing its own event, and no run has listed since (a run
+ * removes the mark before it lists). The run that check found or
+ * started lists after it removes the mark, so it sees this delivery's
+ * event too: one fstatat is all such a delivery costs. An older mark is
+ * not believed (its maker may have died before starting anything): the
+ * whole check is made again, and leaves a fresh mark.
+ */
+static int
+spool_kick_leave(struct spool *sp)
+{
+	time_t now = time(NULL), kicked, ended;
+	long age;
+	int r;
+
+	if ((age = spool_stamp_age(sp, SPOOL_STAMP_KICK_WANTED, now)) >= 0 &&
+	    age < KICK_MIN_INTERVAL_SEC)
+		return 0;		/* a fresh mark: see above */
+	if (spool_stamp_set(sp, SPOOL_STAMP_KICK_WANTED, now) == -1)
+		log_msg(LOG_LEVEL_ERR, "kick: cannot leave a mark in %s: %s",
+		    sp->path, strerror(errno));
+	if ((r = spool_is_locked(sp)) == -1)
+		return -1;
+	kicked = spool_stamp_get(sp, SPOOL_STAMP_LAST_KICK);
+	ended = spool_stamp_get(sp, SPOOL_STAMP_LAST_RUN);
+	if (r == 1 || (kicked <= now && now - kicked < KICK_MIN_INTERVAL_SEC &&
+	    ended < kicked))
+		return 0;		/* that run will see the mark */
+	if (spool_stamp_set(sp, SPOOL_STAMP_LAST_KICK, now) == -1)
+		return -1;
+	return 1;
+}
+
+int
+spool_kick(struct spool *sp, enum spool_kick op)
+{
+	struct stat sb;
+	int r;
+
+	if (op == SPOOL_KICK_LEAVE)
+		return spool_kick_leave(sp);
+	r = op == SPOOL_KICK_TAKE ? unlinkat(sp->rootfd,
+	    SPOOL_STAMP_KICK_WANTED, 0) : fstatat(sp->rootfd,
+	    SPOOL_STAMP_KICK_WANTED, &sb, AT_SYMLINK_NOFOLLOW);
+	if (r == 0)
+		return 1;
+	return errno == ENOENT ? 0 : -1;
 }

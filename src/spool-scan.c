@@ -705,6 +705,11 @@ spool_each(struct spool *sp, enum spool_state st,
 
 	if (spool_scan(sp->statefd[st], NULL, 0, &nm) == -1)
 		return -1;
+	if (fn == NULL) {
+		rc = nm.n > INT_MAX ? INT_MAX : (int)nm.n;
+		spool_names_free(&nm);
+		return rc;
+	}
 	if (spool_each_nloaders(nm.n) > 0)
 		rc = spool_each_ahead(sp, st, &nm, spool_each_nloaders(nm.n),
 		    fn, arg, &ran);
@@ -717,31 +722,7 @@ spool_each(struct spool *sp, enum spool_state st,
 }
 
 int
-spool_load(struct spool *sp, enum spool_state st, const char *id,
-    struct spool_meta *m)
-{
-	if (!event_id_is_valid(id, strlen(id))) {
-		errno = EINVAL;
-		return -1;
-	}
-	return spool_meta_load_or_repair(sp, st, id, m);
-}
-
-long
-spool_count(struct spool *sp, enum spool_state st)
-{
-	struct spool_names nm;
-	long n;
-
-	if (spool_scan(sp->statefd[st], NULL, 0, &nm) == -1)
-		return -1;
-	n = (long)nm.n;
-	spool_names_free(&nm);
-	return n;
-}
-
-int
-spool_find(struct spool *sp, const char *id, struct spool_meta *m)
+spool_find(struct spool *sp, const char *id, int st, struct spool_meta *m)
 {
 	static const enum spool_state order[SPOOL_NSTATES] = {
 		SPOOL_DONE, SPOOL_FAILED, SPOOL_PENDING
@@ -752,6 +733,9 @@ spool_find(struct spool *sp, const char *id, struct spool_meta *m)
 		errno = EINVAL;
 		return -1;
 	}
+	if (st != SPOOL_ANY)
+		return spool_meta_load_or_repair(sp, (enum spool_state)st, id,
+		    m) == -1 ? -1 : st;
 	/* A finished state wins over a pending meta written late (see
 	 * spool_recover). */
 	for (i = 0; i < SPOOL_NSTATES; i++) {

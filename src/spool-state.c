@@ -24,15 +24,6 @@
 
 #include "spool-int.h"
 
-/* Durable before the next hook starts: a power cut during that hook
- * must not run this one again. */
-int
-spool_progress_save(struct spool *sp, struct spool_meta *m)
-{
-	m->revised = 1;
-	return spool_meta_save(sp, SPOOL_PENDING, m, SPOOL_SYNC_ALL);
-}
-
 int
 spool_sync(struct spool *sp)
 {
@@ -43,6 +34,8 @@ spool_sync(struct spool *sp)
 			rc = -1;
 	if (fsync(sp->logsfd) == -1 || fsync(sp->eventsfd) == -1)
 		rc = -1;
+	if (sp->locked)
+		spool_stamp_set(sp, SPOOL_STAMP_LAST_RUN, time(NULL));
 	return rc;
 }
 
@@ -81,10 +74,11 @@ spool_remove(struct spool *sp, const char *id, enum spool_state st)
 	return fsync(sp->statefd[st]);
 }
 
-/* As spool_remove does, in two batches: every body, one fsync of
+/* Removes done events received before cutoff (the body's mtime is the
+ * time of receipt), as spool_remove does, in two batches: every body, one fsync of
  * events/, every meta, one fsync of done/. The outcomes recorded before
  * are made durable first, so that none is removed before it is on disk. */
-int
+static int
 spool_purge_done(struct spool *sp, time_t cutoff)
 {
 	char name[EVENT_ID_MAX_CHARS + 8];
@@ -119,7 +113,7 @@ spool_purge_done(struct spool *sp, time_t cutoff)
 	return removed;
 }
 
-int
+static int
 spool_clean_tmp(struct spool *sp, time_t now, long max_age)
 {
 	struct dirent *de;
@@ -143,12 +137,29 @@ spool_clean_tmp(struct spool *sp, time_t now, long max_age)
 }
 
 int
-spool_stamp_set(struct spool *sp, const char *name, time_t t)
+spool_upkeep(struct spool *sp, int what, time_t now, long keep_sec,
+    struct spool_upkeep *u)
 {
-	char buf[32];
-	int n;
+	time_t last;
+	int r;
 
-	n = snprintf(buf, sizeof buf, "%lld\n", (long long)t);
-	return spool_put(sp, sp->rootfd, name, buf, (size_t)n, SPOOL_SYNC_NONE,
-	    SPOOL_PUT_REPLACE);
+	memset(u, 0, sizeof *u);
+	if ((r = spool_lock(sp, SPOOL_LOCK_STATE, 0)) != 1)
+		return r;
+	if ((what & SPOOL_UPKEEP_RECOVER) &&
+	    (u->restored = spool_recover(sp, now)) == -1)
+		u->restored = 0;
+	if (what & SPOOL_UPKEEP_CLEAN) {
+		last = spool_stamp_get(sp, SPOOL_STAMP_LAST_PURGE);
+		if ((last > now || now - last >= SPOOL_PURGE_INTERVAL_SEC) &&
+		    (u->purged = spool_purge_done(sp, now - keep_sec)) != -1)
+			spool_stamp_set(sp, SPOOL_STAMP_LAST_PURGE, now);
+		if (u->purged == -1)
+			u->purged = 0;
+		if ((u->cleaned = spool_clean_tmp(sp, now,
+		    SPOOL_TMP_STALE_SEC)) == -1)
+			u->cleaned = 0;
+	}
+	spool_unlock(sp, SPOOL_LOCK_STATE);
+	return 1;
 }

@@ -125,6 +125,8 @@ spool_id_is(int dirfd, const char *name, const struct spool_id *id)
 	return st.st_dev == id->dev && st.st_ino == id->ino;
 }
 
+/* 1 if the spool's path and each of its directories still name the
+ * directories spool_open opened. */
 int
 spool_is_current(struct spool *sp)
 {
@@ -195,6 +197,8 @@ spool_open(const char *path, int flags, char *err, size_t errlen)
 	for (c = sp->host; *c != '\0'; c++)
 		if (*c == '/' || *c == ':' || *c == '.')
 			*c = '_';
+	sp->grouped = (flags & SPOOL_OPEN_GROUP) != 0;
+	clock_gettime(CLOCK_MONOTONIC, &sp->checked);
 	return sp;
 fail:
 	spool_close(sp);
@@ -214,7 +218,7 @@ spool_close(struct spool *sp)
 		spool_lock_clear(sp);
 		close(sp->lockfd);
 	}
-	spool_state_unlock(sp);
+	spool_unlock(sp, SPOOL_LOCK_STATE);
 	if (sp->tmpfd != -1)
 		close(sp->tmpfd);
 	if (sp->eventsfd != -1)
@@ -319,17 +323,6 @@ spool_open_own(struct spool *sp, int dirfd, const char *dir,
 	    "other file?)" : "it belongs to another user");
 	errno = st.st_nlink != 1 ? EMLINK : EPERM;
 	return -1;
-}
-
-const char *
-spool_strerror(int err)
-{
-	if (err == EMLINK)
-		return "it has another link (a hard link to some other file?): "
-		    "refused; remove it";
-	if (err == EPERM)
-		return "it belongs to another user: refused; remove it";
-	return strerror(err);
 }
 
 /* Writes a new file tmp/<name> holding buf; fsync'd if durable. On
@@ -449,7 +442,7 @@ spool_requeue(struct spool *sp, const char *id)
 	struct spool_meta m;
 	int st, r, locked = 0;
 
-	if ((st = spool_find(sp, id, &m)) == -1)
+	if ((st = spool_find(sp, id, SPOOL_ANY, &m)) == -1)
 		return -1;
 	m.attempts = 0;
 	m.next_attempt = 0;
@@ -464,7 +457,7 @@ spool_requeue(struct spool *sp, const char *id)
 	 * saved over the meta written here (or this one moved to failed/ in
 	 * its place): it is requeued only while no run holds the lock. */
 	if (!sp->locked) {
-		if ((r = spool_lock(sp)) != 1) {
+		if ((r = spool_lock(sp, SPOOL_LOCK_RUN, 0)) != 1) {
 			if (r == 0)
 				errno = EBUSY;
 			return -1;
@@ -474,44 +467,20 @@ spool_requeue(struct spool *sp, const char *id)
 	r = spool_meta_save(sp, SPOOL_PENDING, &m, SPOOL_SYNC_ALL) == -1 ? -1 :
 	    st;
 	if (locked)
-		spool_unlock(sp);
+		spool_unlock(sp, SPOOL_LOCK_RUN);
 	return r;
 }
 
-/* fsync of a file in place (fsync(2) needs no write access). */
-static int
-spool_file_sync(int dirfd, const char *name)
-{
-	int fd, rc, saved;
-
-	if ((fd = spool_open_file(dirfd, name, O_RDONLY, 0)) == -1)
-		return -1;
-	rc = fsync(fd);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
-}
-
+/* The stamps: times kept in small files at the spool's top. */
 int
-spool_record(struct spool *sp, struct spool_meta *m, enum spool_state to)
+spool_stamp_set(struct spool *sp, const char *name, time_t t)
 {
-	if (to == SPOOL_PENDING) {
-		m->revised = 1;
-		return spool_meta_save(sp, SPOOL_PENDING, m, SPOOL_SYNC_DATA);
-	}
-	/* A first try's meta on disk is still the receiver's: one rename
-	 * records the outcome, the time it finished being the rename's
-	 * ctime (spool_meta_load reads it back so). The receiver did not
-	 * sync that file: its data is, before the rename, or a power cut
-	 * could leave an empty done/ meta. */
-	if (to == SPOOL_DONE && m->attempts == 0 && !m->revised) {
-		if (spool_file_sync(sp->statefd[SPOOL_PENDING], m->id) == -1)
-			return -1;
-		return renameat(sp->statefd[SPOOL_PENDING], m->id,
-		    sp->statefd[SPOOL_DONE], m->id);
-	}
-	return spool_move(sp, m, SPOOL_PENDING, to, SPOOL_SYNC_DATA);
+	char buf[32];
+	int n;
+
+	n = snprintf(buf, sizeof buf, "%lld\n", (long long)t);
+	return spool_put(sp, sp->rootfd, name, buf, (size_t)n, SPOOL_SYNC_NONE,
+	    SPOOL_PUT_REPLACE);
 }
 
 /* How long ago (in seconds, by its modification time) a stamp was
@@ -526,14 +495,6 @@ spool_stamp_age(struct spool *sp, const char *name, time_t now)
 	    !S_ISREG(sb.st_mode) || sb.st_mtime > now)
 		return -1;
 	return (long)(now - sb.st_mtime);
-}
-
-int
-spool_stamp_clear(struct spool *sp, const char *name)
-{
-	if (unlinkat(sp->rootfd, name, 0) == -1 && errno != ENOENT)
-		return -1;
-	return 0;
 }
 
 time_t

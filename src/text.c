@@ -1,7 +1,8 @@
 /*
  * Small text helpers shared by the modules that read or write formats:
  * one hex digit decoder (signatures, meta escapes, JSON \u), one JSON
- * string escaper, the duration formatters, one string comparator.
+ * string escaper, the duration formatters, one string comparator, one
+ * number parser, and the clock of the receiver's periodic looks.
  */
 #include <stdio.h>
 #include <string.h>
@@ -150,5 +151,18 @@ text_path_up(char *path)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
+	return 1;
+}
+
+int
+text_is_due(struct timespec *last, long sec)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((last->tv_sec != 0 || last->tv_nsec != 0) &&
+	    now.tv_sec - last->tv_sec < sec + (now.tv_nsec < last->tv_nsec))
+		return 0;
+	*last = now;
 	return 1;
 }

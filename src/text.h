@@ -3,6 +3,7 @@
 #define HUSKYHOOK_TEXT_H
 
 #include <stddef.h>
+#include <time.h>
 
 /* The value of one hex digit (either case), or -1. */
 int  text_hexval(int c);
@@ -31,5 +32,9 @@ int  text_number_parse(const char *s, long long max, long long *out);
 /* path cut to its directory ("/a/b" to "/a", "/a" to "/"): 1, or 0
  * when it is "/" or holds no '/', left as it is. */
 int  text_path_up(char *path);
+
+/* 1 (and *last set to now, by CLOCK_MONOTONIC) if sec seconds have
+ * passed since *last, or it was never set; else 0. */
+int text_is_due(struct timespec *last, long sec);
 
 #endif

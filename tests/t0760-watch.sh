@@ -29,11 +29,7 @@ watch_start() {
 	"$HUSKYHOOK" -c "$CONF" run --watch -v >> "$T/watch.out" 2>&1 &
 	WATCH=$!
 	# Up once it says it watches.
-	i=0
-	while [ $i -lt 100 ] && ! grep -q '^watching' "$T/watch.out" 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_for '^watching' "$T/watch.out" 10
 }
 
 
@@ -99,7 +95,7 @@ deliver evt_slow3
 wait_for "^start evt_slow3 " "$T/times" 10
 kill -KILL "$WATCH"
 wait "$WATCH" 2>/dev/null
-sleep 0.5
+wait_gone "$T/hook.pid" 5
 check_gone "SIGKILL: the hook went with it" "$T/hook.pid"
 check "the event is still pending" [ "$(state_of evt_slow3)" = pending ]
 : > "$T/watch.out"

@@ -1,5 +1,5 @@
 /*
- * Group commit (spool_group_commits): threads share the fsyncs of
+ * Group commit (SPOOL_OPEN_GROUP): threads share the fsyncs of
  * events/, at most two under way at once, and a shared fsync that fails
  * fails every delivery it was to make durable, not only the thread that
  * made it (each leaves its name, the body behind it whole, and no meta).
@@ -120,12 +120,11 @@ store_one(void *arg)
 	    "\"org_id\":\"org_1\",\"data\":{\"call_id\":\"call_%d\"}}", id,
 	    j->n);
 	j->result = SPOOL_ERROR;
-	if ((sp = spool_open(j->spool, SPOOL_OPEN_MAKE, err, sizeof err)) ==
-	    NULL ||
+	if ((sp = spool_open(j->spool, SPOOL_OPEN_MAKE | SPOOL_OPEN_GROUP, err,
+	    sizeof err)) == NULL ||
 	    event_parse(body, (size_t)len, &ev, NULL, err, sizeof err) !=
 	    EVENT_OK)
 		return NULL;
-	spool_group_commits(sp, 1);
 	j->result = spool_commit(sp, &ev, "127.0.0.1", body, (size_t)len,
 	    &differs);
 	j->err = errno;

@@ -34,6 +34,51 @@ each_note(const struct spool_meta *m, void *arg)
 	return ++e->calls == e->stop_at ? 7 : 0;
 }
 
+/* An event taken, its progress saved, its log written, its outcome
+ * recorded; the kick's mark left, looked at and taken. */
+static void
+take_test(struct spool *sp, const char *dir)
+{
+	struct spool_event e, r;
+	struct spool_meta m;
+	char path[512];
+	int fd;
+
+	tap_ok(spool_take(sp, "evt_5", SPOOL_TAKE_RUN, &e) == SPOOL_PENDING &&
+	    e.body != NULL && e.len == 2 && memcmp(e.body, "{}", 2) == 0 &&
+	    e.body_fd != -1, "spool_take: meta and body of a pending event");
+	snprintf(e.meta.hooks_done, sizeof e.meta.hooks_done, "a");
+	tap_ok(spool_save(&e) == 0 && spool_find(sp, "evt_5", SPOOL_PENDING,
+	    &m) == SPOOL_PENDING && strcmp(m.hooks_done, "a") == 0,
+	    "spool_save: the progress is on disk");
+	fd = spool_log(&e);
+	tap_ok(fd != -1 && write(fd, "out\n", 4) == 4 && spool_log(&e) == fd,
+	    "spool_log: one log, opened once");
+	tap_ok(spool_finish(&e, SPOOL_DONE) == 0 && spool_find(sp, "evt_5",
+	    SPOOL_ANY, &m) == SPOOL_DONE, "spool_finish: recorded as done");
+	tap_ok(spool_take(sp, "evt_5", SPOOL_TAKE_RUN, &e) == -1 &&
+	    errno == ENOENT, "a done event is not taken to run");
+	tap_ok(spool_take(sp, "evt_5", SPOOL_TAKE_READ, &r) == SPOOL_DONE &&
+	    (fd = spool_log(&r)) != -1 && read(fd, path, 4) == 4 &&
+	    memcmp(path, "out\n", 4) == 0 && strstr(r.body_path,
+	    "/events/evt_5.json") != NULL, "SPOOL_TAKE_READ: any state, "
+	    "the log read back, the paths");
+	spool_finish(&r, SPOOL_UNTOUCHED);
+	tap_ok(spool_take(sp, "evt_6", SPOOL_TAKE_RUN, &e) == SPOOL_PENDING &&
+	    spool_finish(&e, SPOOL_UNTOUCHED) == 0 && spool_find(sp, "evt_6",
+	    SPOOL_ANY, &m) == SPOOL_PENDING && m.attempts == 0,
+	    "SPOOL_UNTOUCHED records nothing");
+	tap_ok(spool_kick(sp, SPOOL_KICK_LOOK) == 0 &&
+	    spool_kick(sp, SPOOL_KICK_LEAVE) == 1 &&
+	    spool_kick(sp, SPOOL_KICK_LEAVE) == 0 &&
+	    spool_kick(sp, SPOOL_KICK_LOOK) == 1 &&
+	    spool_kick(sp, SPOOL_KICK_TAKE) == 1 &&
+	    spool_kick(sp, SPOOL_KICK_TAKE) == 0, "the kick's mark: the "
+	    "first leave starts a run, the second not; looked at, taken once");
+	snprintf(path, sizeof path, "%s/last-kick", dir);
+	tap_ok(access(path, F_OK) == 0, "the start is noted");
+}
+
 static void
 each_test(void)
 {
@@ -87,12 +132,16 @@ each_test(void)
 	rc = spool_each(sp, SPOOL_PENDING, each_note, &e);
 	tap_ok(rc == 0 && e.calls == EACH_N - 1 && !e.seen[123],
 	    "a damaged meta is left out (not locked: not repaired)");
-	tap_ok(spool_load(sp, SPOOL_PENDING, "evt_124", &m) == 0 &&
-	    strcmp(m.id, "evt_124") == 0, "spool_load reads one meta");
-	tap_ok(spool_load(sp, SPOOL_DONE, "evt_124", &m) == -1 &&
-	    errno == ENOENT, "spool_load: not in that state, ENOENT");
-	tap_ok(spool_load(sp, SPOOL_PENDING, "../x", &m) == -1 &&
-	    errno == EINVAL, "spool_load: not an id, EINVAL");
+	tap_ok(spool_find(sp, "evt_124", SPOOL_PENDING, &m) == SPOOL_PENDING &&
+	    strcmp(m.id, "evt_124") == 0, "spool_find reads one meta");
+	tap_ok(spool_find(sp, "evt_124", SPOOL_DONE, &m) == -1 &&
+	    errno == ENOENT, "spool_find: not in that state, ENOENT");
+	tap_ok(spool_find(sp, "../x", SPOOL_PENDING, &m) == -1 &&
+	    errno == EINVAL, "spool_find: not an id, EINVAL");
+	tap_ok(spool_each(sp, SPOOL_PENDING, NULL, NULL) == EACH_N &&
+	    spool_each(sp, SPOOL_DONE, NULL, NULL) == 0,
+	    "spool_each without fn counts the names");
+	take_test(sp, dir);
 	spool_close(sp);
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);
 	if (system(path) != 0)

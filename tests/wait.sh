@@ -40,3 +40,9 @@ wait_files() {
 	wait_until "$4" wait_has_files "$1" "$2" "$3"
 }
 wait_has_files() { [ "$(find "$1" -name "$2" | wc -l)" = "$3" ]; }
+
+# wait_gone PIDFILE SECONDS: the process PIDFILE names has ended.
+wait_gone() {
+	wait_until "$2" wait_is_gone "$(cat "$1")"
+}
+wait_is_gone() { ! alive "$1"; }
