@@ -141,9 +141,10 @@ _Static_assert(HOOK_BODY_FD == HOOK_EXEC_FD + 1 && HOOK_BODY_FD == 4,
 #define ORDER_BY_NAME_MAX_CHARS     64
 /* A cron run takes an event due within this many seconds: cron starts
  * each minute's run a little late or early, and a retry due at :02 must
- * not wait a whole minute for the tick at :01 (see run_is_due). */
+ * not wait a whole minute for the tick at :01 (sched_is_due). */
 #define SPOOL_DUE_SLACK_SEC         1L
-/* run --watch: a full look at pending/ this often, besides inotify, so
+/* run --watch: a full look at pending/ and retrying/ this often, besides
+ * inotify on pending/ (a retry is seen when its run ends), so
  * that a missed notification (or a spool on NFS, where another host's
  * renames notify nothing) costs at most this; recovery and housekeeping
  * as a cron run does them, this often. */

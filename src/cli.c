@@ -493,58 +493,14 @@ cli_format_utc(char *buf, size_t n, time_t t)
 		log_format_time(buf, n, t, -1);
 }
 
-const char *
-cli_state_name(enum cli_state cs)
-{
-	switch (cs) {
-	case CLI_PENDING:
-		return spool_state_name(SPOOL_PENDING);
-	case CLI_RETRYING:
-		return "retrying";
-	case CLI_FAILED:
-		return spool_state_name(SPOOL_FAILED);
-	case CLI_DONE:
-		return spool_state_name(SPOOL_DONE);
-	default:
-		return "?";
-	}
-}
-
-/* The spool state a state of ours lives in. */
+/* The state named s, or SPOOL_NSTATES if none is. */
 enum spool_state
-cli_state_spool(enum cli_state cs)
-{
-	switch (cs) {
-	case CLI_FAILED:
-		return SPOOL_FAILED;
-	case CLI_DONE:
-		return SPOOL_DONE;
-	default:
-		return SPOOL_PENDING;
-	}
-}
-
-enum cli_state
-cli_state_of(const struct spool_meta *m, enum spool_state st)
-{
-	switch (st) {
-	case SPOOL_FAILED:
-		return CLI_FAILED;
-	case SPOOL_DONE:
-		return CLI_DONE;
-	default:
-		return m->attempts > 0 ? CLI_RETRYING : CLI_PENDING;
-	}
-}
-
-/* The state named s, or CLI_NSTATES if none is. */
-enum cli_state
 cli_state_named(const char *s)
 {
-	enum cli_state cs;
+	enum spool_state cs;
 
-	for (cs = 0; cs < CLI_NSTATES; cs++)
-		if (strcmp(s, cli_state_name(cs)) == 0)
+	for (cs = 0; cs < SPOOL_NSTATES; cs++)
+		if (strcmp(s, spool_state_name(cs)) == 0)
 			break;
 	return cs;
 }

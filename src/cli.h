@@ -89,23 +89,8 @@ int	cli_open_dir_above(const char *path, char *out, size_t n);
 extern const char *const cli_event_types[];
 #define CLI_NEVENT_TYPES	5
 
-/*
- * The states as status, list and show tell them: the spool's pending
- * state is two, pending (never tried) and retrying (tried and failed,
- * due again later).
- */
-enum cli_state {
-	CLI_PENDING,
-	CLI_RETRYING,
-	CLI_FAILED,
-	CLI_DONE,
-	CLI_NSTATES
-};
-const char	*cli_state_name(enum cli_state);
-enum spool_state cli_state_spool(enum cli_state);
-enum cli_state	 cli_state_of(const struct spool_meta *, enum spool_state);
-/* The state named s, or CLI_NSTATES if none is. */
-enum cli_state	 cli_state_named(const char *s);
+/* The state named s, or SPOOL_NSTATES if none is. */
+enum spool_state cli_state_named(const char *s);
 /* The attempts made, numbered as the hook log and HUSKY_ATTEMPT number
  * them. */
 long		 cli_attempts(const struct spool_meta *, enum spool_state);

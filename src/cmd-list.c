@@ -16,8 +16,7 @@ struct list_key {
 struct list_keys {
 	struct list_key	*v;
 	size_t		 n, cap;
-	enum spool_state st;
-	enum cli_state	 want;	/* CLI_NSTATES: all */
+	enum spool_state want;	/* SPOOL_NSTATES: all */
 };
 
 static int
@@ -36,8 +35,6 @@ list_key_add(const struct spool_meta *m, void *arg)
 	struct list_keys *k = arg;
 	struct list_key *grown;
 
-	if (k->want != CLI_NSTATES && cli_state_of(m, k->st) != k->want)
-		return 0;
 	if (k->n == k->cap) {
 		if ((grown = reallocarray(k->v, k->cap ? k->cap * 2 : 256,
 		    sizeof *grown)) == NULL)
@@ -66,12 +63,10 @@ list_keys_free(struct list_keys *k)
 static void
 list_one(int json, const struct spool_meta *m, enum spool_state st, int first)
 {
-	enum cli_state cs = cli_state_of(m, st);
-
 	if (json) {
 		printf("%s{\"event_id\":", first ? "" : ",");
 		cli_json_string(stdout, m->id);
-		printf(",\"state\":\"%s\",\"event_type\":", cli_state_name(cs));
+		printf(",\"state\":\"%s\",\"event_type\":", spool_state_name(st));
 		cli_json_string(stdout, m->type);
 		printf(",\"created_at\":");
 		cli_json_string(stdout, m->created_at);
@@ -82,7 +77,7 @@ list_one(int json, const struct spool_meta *m, enum spool_state st, int first)
 		return;
 	}
 	cli_put_padded(m->id, 24);
-	printf(" %-8s ", cli_state_name(cs));
+	printf(" %-8s ", spool_state_name(st));
 	cli_put_padded(m->type, 18);
 	putchar(' ');
 	cli_put_line(m->created_at);
@@ -108,15 +103,14 @@ list_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	int first = 1, rc = 0, json = cli_value(c, "json") != NULL;
 
 	memset(&k, 0, sizeof k);
-	k.want = CLI_NSTATES;
+	k.want = SPOOL_NSTATES;
 	if (c->nargs == 1)
 		k.want = cli_state_named(c->args[0]);
 	if (json)
 		printf("[");
 	for (st = 0; st < SPOOL_NSTATES; st++) {
-		if (k.want != CLI_NSTATES && cli_state_spool(k.want) != st)
+		if (k.want != SPOOL_NSTATES && k.want != st)
 			continue;
-		k.st = st;
 		if (spool_each(sp, st, list_key_add, &k) != 0) {
 			rc = cli_fail("%s: %s events: %s", cfg->spool,
 			    spool_state_name(st), strerror(errno));
@@ -126,9 +120,7 @@ list_in(struct cli *c, const struct config *cfg, struct spool *sp)
 		if (k.n > 1)
 			qsort(k.v, k.n, sizeof *k.v, list_key_order);
 		for (i = 0; i < k.n; i++) {
-			if (spool_find(sp, k.v[i].id, (int)st, &m) == -1 ||
-			    (k.want != CLI_NSTATES &&
-			    cli_state_of(&m, st) != k.want))
+			if (spool_find(sp, k.v[i].id, (int)st, &m) == -1)
 				continue;
 			list_one(json, &m, st, first);
 			first = 0;
@@ -143,7 +135,7 @@ list_in(struct cli *c, const struct config *cfg, struct spool *sp)
 static int
 cmd_list(struct cli *c)
 {
-	if (c->nargs == 1 && cli_state_named(c->args[0]) == CLI_NSTATES)
+	if (c->nargs == 1 && cli_state_named(c->args[0]) == SPOOL_NSTATES)
 		return cli_usage(c->entry, "unknown state '%s'", c->args[0]);
 	return cli_with_spool(c, list_in);
 }

@@ -31,7 +31,7 @@ show_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	st = e.state;
 	log_format_time(stamp, sizeof stamp, m->received.tv_sec, -1);
 	show_field("event_id", m->id);
-	printf("state         %s\n", cli_state_name(cli_state_of(m, st)));
+	printf("state         %s\n", spool_state_name(st));
 	show_field("event_type", m->type);
 	show_field("created_at", m->created_at);
 	printf("received_at   %s\n", stamp);
@@ -39,7 +39,7 @@ show_in(struct cli *c, const struct config *cfg, struct spool *sp)
 	show_field("remote_addr", m->remote_addr[0] ? m->remote_addr : "-");
 	printf("attempts      %ld\n", cli_attempts(m, st));
 	cli_format_utc(stamp, sizeof stamp, m->next_attempt);
-	if (cli_state_of(m, st) == CLI_RETRYING)
+	if (st == SPOOL_RETRYING)
 		printf("next_attempt  %s\n", stamp);
 	cli_format_utc(stamp, sizeof stamp, m->finished);
 	if (st != SPOOL_PENDING)

@@ -312,9 +312,9 @@ run_record(struct run_ctx *ctx, struct spool_event *e,
 		m->attempts = attempt;
 		to = o->verdict == RUN_FAILED ||
 		    m->attempts >= cfg->max_attempts ? SPOOL_FAILED :
-		    SPOOL_PENDING;
+		    SPOOL_RETRYING;
 	}
-	if (to == SPOOL_PENDING) {
+	if (to == SPOOL_RETRYING) {
 		delay = run_backoff_sec(cfg, m->attempts);
 		m->next_attempt = (ctx->base != 0 ? ctx->base : time(NULL)) +
 		    delay;
@@ -523,7 +523,9 @@ static int
 run_sched_scan(struct run_sched *s)
 {
 	sched_clear(&s->q);
-	return spool_each(s->ctx->sp, SPOOL_PENDING, run_sched_scan_one, s);
+	if (spool_each(s->ctx->sp, SPOOL_PENDING, run_sched_scan_one, s) != 0)
+		return -1;
+	return spool_each(s->ctx->sp, SPOOL_RETRYING, run_sched_scan_one, s);
 }
 
 /* An event named by a notification, or whose run ended. */
@@ -534,7 +536,7 @@ run_sched_note(struct run_sched *s, const char *id, time_t not_before)
 
 	if (!event_id_is_valid(id, strlen(id)) || sched_is_running(&s->q, id))
 		return;		/* not ours, or its child's own save */
-	if (spool_find(s->ctx->sp, id, SPOOL_PENDING, &m) == SPOOL_PENDING &&
+	if (spool_find(s->ctx->sp, id, SPOOL_UNFINISHED, &m) != -1 &&
 	    run_sched_put(s, &m, not_before, 0) == -1)
 		log_msg(LOG_LEVEL_ERR, "event %s: out of memory; the next "
 		    "rescan finds it", id);
@@ -612,7 +614,8 @@ run_code(struct run_ctx *ctx, int st)
 		return RUN_CHILD_DONE;
 	case SPOOL_FAILED:
 		return RUN_CHILD_FAILED;
-	case SPOOL_PENDING:
+	case SPOOL_RETRYING:
+	case SPOOL_PENDING:		/* no hooks directory: nothing recorded */
 		return RUN_CHILD_RETRYING;
 	default:
 		return RUN_CHILD_GONE;
@@ -704,7 +707,7 @@ run_sched_dispatch(struct run_sched *s, time_t *next)
 		 * twice (a directory read while a name was renamed over may
 		 * show it twice): it runs once. */
 		if (sched_is_running(&s->q, it->id) || spool_find(s->ctx->sp,
-		    it->id, SPOOL_PENDING, &m) != SPOOL_PENDING) {
+		    it->id, SPOOL_UNFINISHED, &m) == -1) {
 			sched_drop(&s->q, it);
 			continue;
 		}

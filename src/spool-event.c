@@ -28,7 +28,7 @@ spool_take(struct spool *sp, const char *id, enum spool_take how,
 	e->sp = sp;
 	e->how = how;
 	e->body_fd = e->log_fd = -1;
-	if ((st = spool_find(sp, id, how == SPOOL_TAKE_RUN ? SPOOL_PENDING :
+	if ((st = spool_find(sp, id, how == SPOOL_TAKE_RUN ? SPOOL_UNFINISHED :
 	    SPOOL_ANY, &e->meta)) == -1)
 		return -1;
 	e->state = (enum spool_state)st;
@@ -82,7 +82,7 @@ spool_save(struct spool_event *e)
 {
 	spool_log_sync(e);
 	e->meta.revised = 1;
-	return spool_meta_save(e->sp, SPOOL_PENDING, &e->meta, SPOOL_SYNC_ALL);
+	return spool_meta_save(e->sp, e->state, &e->meta, SPOOL_SYNC_ALL);
 }
 
 /* fsync of a file in place (fsync(2) needs no write access). */
@@ -100,25 +100,28 @@ spool_file_sync(int dirfd, const char *name)
 	return rc;
 }
 
+/* The meta of an event taken from state from, recorded in state to. */
 static int
-spool_record(struct spool *sp, struct spool_meta *m, enum spool_state to)
+spool_record(struct spool *sp, struct spool_meta *m, enum spool_state from,
+    enum spool_state to)
 {
-	if (to == SPOOL_PENDING) {
+	if (to == from) {
 		m->revised = 1;
-		return spool_meta_save(sp, SPOOL_PENDING, m, SPOOL_SYNC_DATA);
+		return spool_meta_save(sp, to, m, SPOOL_SYNC_DATA);
 	}
 	/* A first try's meta on disk is still the receiver's: one rename
 	 * records the outcome, the time it finished being the rename's
 	 * ctime (spool_meta_load reads it back so). The receiver did not
 	 * sync that file: its data is, before the rename, or a power cut
 	 * could leave an empty done/ meta. */
-	if (to == SPOOL_DONE && m->attempts == 0 && !m->revised) {
-		if (spool_file_sync(sp->statefd[SPOOL_PENDING], m->id) == -1)
+	if (to == SPOOL_DONE && from == SPOOL_PENDING && m->attempts == 0 &&
+	    !m->revised) {
+		if (spool_file_sync(sp->statefd[from], m->id) == -1)
 			return -1;
-		return renameat(sp->statefd[SPOOL_PENDING], m->id,
-		    sp->statefd[SPOOL_DONE], m->id);
+		return renameat(sp->statefd[from], m->id, sp->statefd[to],
+		    m->id);
 	}
-	return spool_move(sp, m, SPOOL_PENDING, to, SPOOL_SYNC_DATA);
+	return spool_move(sp, m, from, to, SPOOL_SYNC_DATA);
 }
 
 int
@@ -128,8 +131,8 @@ spool_finish(struct spool_event *e, int to)
 
 	if (to != SPOOL_UNTOUCHED && e->how == SPOOL_TAKE_RUN) {
 		spool_log_sync(e);
-		if ((rc = spool_record(e->sp, &e->meta, (enum spool_state)to)) ==
-		    -1)
+		if ((rc = spool_record(e->sp, &e->meta, e->state,
+		    (enum spool_state)to)) == -1)
 			saved = errno;
 	}
 	if (e->log_fd != -1)

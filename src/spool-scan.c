@@ -69,6 +69,10 @@ spool_meta_load(struct spool *sp, enum spool_state st, const char *id,
 	struct stat sb;
 	ssize_t n;
 
+	if (sp->statefd[st] == -1) {
+		errno = ENOENT;	/* a directory of a later layout */
+		return -1;
+	}
 	if ((n = spool_read_small(sp->statefd[st], id, buf, sizeof buf)) == -1)
 		return -1;
 	if (meta_parse(buf, (size_t)n, m) == -1 || strcmp(m->id, id)) {
@@ -76,7 +80,7 @@ spool_meta_load(struct spool *sp, enum spool_state st, const char *id,
 		return -1;
 	}
 	/* Moved to done by a bare rename: it finished when it was moved. */
-	if (st != SPOOL_PENDING && m->finished == 0 &&
+	if (st >= SPOOL_DONE && m->finished == 0 &&
 	    fstatat(sp->statefd[st], id, &sb, AT_SYMLINK_NOFOLLOW) == 0)
 		m->finished = sb.st_ctime;
 	return 0;
@@ -270,6 +274,8 @@ spool_scan(int dirfd, const char *suffix, int sorted, struct spool_names *nm)
 	DIR *d;
 
 	memset(nm, 0, sizeof *nm);
+	if (dirfd == -1)
+		return 0;	/* a directory of a later layout: empty */
 	if ((d = spool_opendir(dirfd)) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
@@ -320,19 +326,21 @@ fail:
 static int spool_meta_load(struct spool *, enum spool_state, const char *,
     struct spool_meta *);
 
-/* Records a pending event that cannot run as failed, saying why; a meta
- * that does not even load is removed (there is nothing left to run). */
+/* Records a pending or retrying event that cannot run as failed, saying
+ * why; a meta that does not even load is removed (there is nothing left
+ * to run). */
 static int
-spool_pending_fail(struct spool *sp, const char *id, const char *why)
+spool_unfinished_fail(struct spool *sp, enum spool_state st, const char *id,
+    const char *why)
 {
 	struct spool_meta m;
 
-	if (spool_meta_load(sp, SPOOL_PENDING, id, &m) == -1)
-		return unlinkat(sp->statefd[SPOOL_PENDING], id, 0);
+	if (spool_meta_load(sp, st, id, &m) == -1)
+		return unlinkat(sp->statefd[st], id, 0);
 	snprintf(m.last_error, sizeof m.last_error, "%s", why);
 	m.finished = time(NULL);
 	m.next_attempt = 0;
-	return spool_move(sp, &m, SPOOL_PENDING, SPOOL_FAILED, SPOOL_SYNC_ALL);
+	return spool_move(sp, &m, st, SPOOL_FAILED, SPOOL_SYNC_ALL);
 }
 
 /*
@@ -383,22 +391,71 @@ names_have(const struct spool_names *nm, const char *id)
 	    text_strptr_cmp) != NULL;
 }
 
+/* 1 if id has a meta in a state later than st (names: per state). */
+static int
+spool_later_has(const struct spool_names *names, enum spool_state st,
+    const char *id)
+{
+	int s;
+
+	for (s = (int)st + 1; s < SPOOL_NSTATES; s++)
+		if (names_have(&names[s], id))
+			return 1;
+	return 0;
+}
+
 /*
  * Brings the spool's files into agreement, by name (a count of bodies
  * equal to a count of metas says nothing: one missing of each cancels):
  *
- * - pending/<id> beside done/<id> or failed/<id>: a meta that came late
+ * - pending/<id> beside retrying/<id>, done/<id> or failed/<id>, or
+ *   retrying/<id> beside done/<id> or failed/<id>: a meta that came late
  *   (a receiver stalled between its link and its rename while this
- *   recovered the event and ran it). The finished state wins; the
- *   pending one is removed, or the hooks would run twice.
+ *   recovered the event and ran it). The later state wins; the earlier
+ *   one is removed, or the hooks would run twice.
  * - events/<id>.json with no meta: given one (spool_meta_rebuild).
  * - a meta with no body: a removal that was cut short (body first, then
- *   log, then meta). Done and failed ones are removed; a pending one
- *   cannot run and goes to failed, saying why.
+ *   log, then meta). Done and failed ones are removed; a pending or
+ *   retrying one cannot run and goes to failed, saying why.
  *
  * Runs under the run lock and the state lock (requeue and purge hold
  * the latter).
  */
+/*
+ * Spools of the first layout kept a retrying event's meta in pending/
+ * (attempts above 0). Once, under the run lock, every such meta is moved
+ * to retrying/ with one rename, and the stamp SPOOL_STAMP_LAYOUT says it
+ * was done: after that `status` counts pending/ by its names.
+ */
+static int
+spool_migrate(struct spool *sp)
+{
+	struct spool_names nm;
+	struct spool_meta m;
+	size_t i;
+	int moved = 0;
+
+	if (spool_stamp_get(sp, SPOOL_STAMP_LAYOUT) != 0 ||
+	    sp->statefd[SPOOL_RETRYING] == -1 ||
+	    spool_scan(sp->statefd[SPOOL_PENDING], NULL, 0, &nm) == -1)
+		return 0;
+	for (i = 0; i < nm.n; i++)
+		if (spool_meta_load(sp, SPOOL_PENDING, nm.v[i], &m) == 0 &&
+		    m.attempts > 0 && renameat(sp->statefd[SPOOL_PENDING],
+		    nm.v[i], sp->statefd[SPOOL_RETRYING], nm.v[i]) == 0)
+			moved++;
+	spool_names_free(&nm);
+	if (fsync(sp->statefd[SPOOL_RETRYING]) == -1 ||
+	    fsync(sp->statefd[SPOOL_PENDING]) == -1 ||
+	    spool_stamp_set(sp, SPOOL_STAMP_LAYOUT, time(NULL)) == -1)
+		return moved;
+	if (moved > 0)
+		log_msg(LOG_LEVEL_INFO, "%s: %d retrying events moved from "
+		    "pending/ to retrying/ (the spool's newer layout)", sp->path,
+		    moved);
+	return moved;
+}
+
 int
 spool_recover(struct spool *sp, time_t now)
 {
@@ -412,24 +469,25 @@ spool_recover(struct spool *sp, time_t now)
 
 	memset(names, 0, sizeof names);
 	memset(&events, 0, sizeof events);
+	fixed = spool_migrate(sp);
 	for (s = 0; s < SPOOL_NSTATES; s++)
 		if (spool_scan(sp->statefd[s], NULL, 1, &names[s]) == -1)
 			goto done;
 	if (spool_scan(sp->eventsfd, ".json", 1, &events) == -1)
 		goto done;
 
-	for (i = 0; i < names[SPOOL_PENDING].n; i++) {
-		const char *id = names[SPOOL_PENDING].v[i];
+	for (s = SPOOL_PENDING; s < SPOOL_DONE; s++) {
+		for (i = 0; i < names[s].n; i++) {
+			const char *id = names[s].v[i];
 
-		if (!names_have(&names[SPOOL_DONE], id) &&
-		    !names_have(&names[SPOOL_FAILED], id))
-			continue;
-		if (unlinkat(sp->statefd[SPOOL_PENDING], id, 0) == -1)
-			continue;
-		log_msg(LOG_LEVEL_WARN, "event %s: a pending meta beside a "
-		    "finished one (written late); the finished one is kept",
-		    id);
-		fixed++;
+			if (!spool_later_has(names, (enum spool_state)s, id) ||
+			    unlinkat(sp->statefd[s], id, 0) == -1)
+				continue;
+			log_msg(LOG_LEVEL_WARN, "event %s: a %s meta beside a "
+			    "later one (written late); the later one is kept",
+			    id, spool_state_name((enum spool_state)s));
+			fixed++;
+		}
 	}
 
 	for (i = 0; i < events.n; i++) {
@@ -478,9 +536,8 @@ spool_recover(struct spool *sp, time_t now)
 		for (i = 0; i < names[s].n; i++) {
 			const char *id = names[s].v[i];
 
-			if (names_have(&events, id) || (s == SPOOL_PENDING &&
-			    (names_have(&names[SPOOL_DONE], id) ||
-			    names_have(&names[SPOOL_FAILED], id))))
+			if (names_have(&events, id) || (s < SPOOL_DONE &&
+			    spool_later_has(names, (enum spool_state)s, id)))
 				continue;
 			/* A redelivery may have stored the body since the
 			 * scan, and been answered 200: only the meta goes, and
@@ -489,14 +546,14 @@ spool_recover(struct spool *sp, time_t now)
 			if (fstatat(sp->eventsfd, name, &sb,
 			    AT_SYMLINK_NOFOLLOW) == 0)
 				continue;
-			if (s == SPOOL_PENDING ?
-			    spool_pending_fail(sp, id, "the stored body is "
-			    "missing") == -1 :
+			if (s < SPOOL_DONE ?
+			    spool_unfinished_fail(sp, (enum spool_state)s, id,
+			    "the stored body is missing") == -1 :
 			    unlinkat(sp->statefd[s], id, 0) == -1)
 				continue;
 			log_msg(LOG_LEVEL_WARN, "event %s: %s meta without a "
 			    "body; %s", id, spool_state_name((enum spool_state)s),
-			    s == SPOOL_PENDING ? "recorded as failed" :
+			    s < SPOOL_DONE ? "recorded as failed" :
 			    "the meta is removed");
 			fixed++;
 		}
@@ -528,23 +585,26 @@ spool_meta_load_or_repair(struct spool *sp, enum spool_state st,
 		return 0;
 	if (errno == ENOENT)
 		return -1;	/* moved meanwhile */
-	if (st != SPOOL_PENDING && spool_holds_state_lock(sp) &&
+	if (st >= SPOOL_DONE && spool_holds_state_lock(sp) &&
 	    spool_meta_rebuild_finished(sp, st, name, m, "damaged") == 0)
 		return 0;
-	if (st == SPOOL_PENDING && sp->locked &&
+	/* Rebuilt as a first try: pending (moved there from retrying/). */
+	if (st < SPOOL_DONE && sp->locked &&
 	    spool_meta_rebuild(sp, name, m, &rst) == 0) {
-		if (rst == SPOOL_PENDING &&
-		    spool_meta_save(sp, st, m, SPOOL_SYNC_ALL) == 0) {
-			log_msg(LOG_LEVEL_WARN, "pending/%s: meta empty, torn or "
-			    "not ours; rebuilt from the body (the sender's "
-			    "address, attempts and hooks done are lost)", name);
+		if (rst == SPOOL_PENDING && (st == SPOOL_PENDING ?
+		    spool_meta_save(sp, st, m, SPOOL_SYNC_ALL) :
+		    spool_move(sp, m, st, SPOOL_PENDING, SPOOL_SYNC_ALL)) == 0) {
+			log_msg(LOG_LEVEL_WARN, "%s/%s: meta empty, torn or "
+			    "not ours; rebuilt from the body as pending (the "
+			    "sender's address, attempts and hooks done are "
+			    "lost)", spool_state_name(st), name);
 			return 0;
 		}
-		if (rst == SPOOL_FAILED &&
-		    spool_move(sp, m, SPOOL_PENDING, SPOOL_FAILED,
+		if (rst == SPOOL_FAILED && spool_move(sp, m, st, SPOOL_FAILED,
 		    SPOOL_SYNC_ALL) == 0) {
-			log_msg(LOG_LEVEL_WARN, "pending/%s: unreadable meta and "
-			    "a body that is no event: recorded as failed", name);
+			log_msg(LOG_LEVEL_WARN, "%s/%s: unreadable meta and "
+			    "a body that is no event: recorded as failed",
+			    spool_state_name(st), name);
 			return -1;
 		}
 	}
@@ -694,6 +754,26 @@ done:
 	return rc;
 }
 
+/* The earliest mtime (the time of receipt) of the bodies named; 0 if
+ * none. A stat each, no meta read: `status` at a backlog of hundreds of
+ * thousands. */
+static time_t
+spool_oldest_body(struct spool *sp, const struct spool_names *nm)
+{
+	char name[EVENT_ID_MAX_CHARS + 8];
+	struct stat sb;
+	time_t oldest = 0;
+	size_t i;
+
+	for (i = 0; i < nm->n; i++) {
+		snprintf(name, sizeof name, "%s.json", nm->v[i]);
+		if (fstatat(sp->eventsfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (oldest == 0 || sb.st_mtime < oldest))
+			oldest = sb.st_mtime;
+	}
+	return oldest;
+}
+
 int
 spool_each(struct spool *sp, enum spool_state st,
     int (*fn)(const struct spool_meta *, void *), void *arg)
@@ -706,6 +786,8 @@ spool_each(struct spool *sp, enum spool_state st,
 	if (spool_scan(sp->statefd[st], NULL, 0, &nm) == -1)
 		return -1;
 	if (fn == NULL) {
+		if (arg != NULL)
+			*(time_t *)arg = spool_oldest_body(sp, &nm);
 		rc = nm.n > INT_MAX ? INT_MAX : (int)nm.n;
 		spool_names_free(&nm);
 		return rc;
@@ -725,7 +807,7 @@ int
 spool_find(struct spool *sp, const char *id, int st, struct spool_meta *m)
 {
 	static const enum spool_state order[SPOOL_NSTATES] = {
-		SPOOL_DONE, SPOOL_FAILED, SPOOL_PENDING
+		SPOOL_DONE, SPOOL_FAILED, SPOOL_RETRYING, SPOOL_PENDING
 	};
 	int i, damaged = ENOENT;
 
@@ -733,19 +815,25 @@ spool_find(struct spool *sp, const char *id, int st, struct spool_meta *m)
 		errno = EINVAL;
 		return -1;
 	}
-	if (st != SPOOL_ANY)
+	if (st >= 0)
 		return spool_meta_load_or_repair(sp, (enum spool_state)st, id,
 		    m) == -1 ? -1 : st;
-	/* A finished state wins over a pending meta written late (see
-	 * spool_recover). */
-	for (i = 0; i < SPOOL_NSTATES; i++) {
+	/* A later state wins over a meta written late (see spool_recover). */
+	for (i = st == SPOOL_UNFINISHED ? 2 : 0; i < SPOOL_NSTATES; i++) {
+		if (st == SPOOL_UNFINISHED) {
+			if (spool_meta_load_or_repair(sp, order[i], id, m) == 0)
+				return order[i];
+			if (errno != ENOENT)
+				damaged = EINVAL;
+			continue;
+		}
 		if (spool_meta_load(sp, order[i], id, m) == 0)
 			return order[i];
 		if (errno == ENOENT)
 			continue;
 		damaged = errno;
 		/* requeue's: mended under the state lock. */
-		if (order[i] != SPOOL_PENDING && spool_holds_state_lock(sp) &&
+		if (order[i] >= SPOOL_DONE && spool_holds_state_lock(sp) &&
 		    spool_meta_rebuild_finished(sp, order[i], id, m,
 		    "damaged") == 0)
 			return order[i];

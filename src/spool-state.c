@@ -30,7 +30,7 @@ spool_sync(struct spool *sp)
 	int s, rc = 0;
 
 	for (s = 0; s < SPOOL_NSTATES; s++)
-		if (fsync(sp->statefd[s]) == -1)
+		if (sp->statefd[s] != -1 && fsync(sp->statefd[s]) == -1)
 			rc = -1;
 	if (fsync(sp->logsfd) == -1 || fsync(sp->eventsfd) == -1)
 		rc = -1;

@@ -9,8 +9,9 @@
  *                        link(2) of a complete, fsync'd file: that one
  *                        call is the acceptance and the dedupe record,
  *                        kept keep_days whatever the state.
- *   pending/<id>         meta (key=value lines): not yet done; attempts
- *                        and the next due time once a hook has failed.
+ *   pending/<id>         meta (key=value lines): not yet tried.
+ *   retrying/<id>        meta of an event tried and to be tried again:
+ *                        attempts, the next due time, the hooks done.
  *   done/<id>            meta of an event whose hooks all succeeded.
  *   failed/<id>          meta of an event that gave up.
  *   logs/<id>.log        what the hooks printed.
@@ -66,7 +67,7 @@
 #include "spool-int.h"
 
 const char *const spool_state_dirs[SPOOL_NSTATES] = {
-	"pending", "done", "failed"
+	"pending", "retrying", "done", "failed"
 };
 const char *const spool_dirs[SPOOL_NDIRS] = {
 	"tmp", "events", "logs"
@@ -92,6 +93,11 @@ spool_subdir(struct spool *sp, const char *name, int make, int *fdp,
 		}
 		*fdp = openat(sp->rootfd, name, flags);
 	}
+	/* retrying/ came with a later layout: until a run or a delivery
+	 * makes it, a look at the spool finds it empty. */
+	if (*fdp == -1 && errno == ENOENT && !make &&
+	    strcmp(name, spool_state_dirs[SPOOL_RETRYING]) == 0)
+		return 0;
 	if (*fdp == -1) {
 		snprintf(err, errlen, "cannot open %s/%s: %s%s", sp->path, name,
 		    strerror(errno), errno == ENOENT ? " (the first delivery "
@@ -186,8 +192,8 @@ spool_open(const char *path, int flags, char *err, size_t errlen)
 		goto fail;
 	}
 	for (i = 0; i < SPOOL_NSTATES; i++)
-		if (spool_id_of(sp->statefd[i], &sp->id[1 + SPOOL_NDIRS + i])
-		    == -1) {
+		if (sp->statefd[i] != -1 && spool_id_of(sp->statefd[i],
+		    &sp->id[1 + SPOOL_NDIRS + i]) == -1) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			goto fail;
 		}
@@ -450,12 +456,13 @@ spool_requeue(struct spool *sp, const char *id)
 	m.last_error[0] = '\0';
 	if (st == SPOOL_DONE)
 		m.hooks_done[0] = '\0';	/* all hooks run again */
-	if (st != SPOOL_PENDING)
+	if (st >= SPOOL_DONE)
 		return spool_move(sp, &m, (enum spool_state)st, SPOOL_PENDING,
 		    SPOOL_SYNC_ALL) == -1 ? -1 : st;
-	/* A pending event may be in a run's hands, its outcome about to be
-	 * saved over the meta written here (or this one moved to failed/ in
-	 * its place): it is requeued only while no run holds the lock. */
+	/* A pending or retrying event may be in a run's hands, its outcome
+	 * about to be saved over the meta written here (or this one moved to
+	 * failed/ in its place): it is requeued only while no run holds the
+	 * lock. */
 	if (!sp->locked) {
 		if ((r = spool_lock(sp, SPOOL_LOCK_RUN, 0)) != 1) {
 			if (r == 0)
@@ -464,8 +471,9 @@ spool_requeue(struct spool *sp, const char *id)
 		}
 		locked = 1;
 	}
-	r = spool_meta_save(sp, SPOOL_PENDING, &m, SPOOL_SYNC_ALL) == -1 ? -1 :
-	    st;
+	r = (st == SPOOL_PENDING ? spool_meta_save(sp, SPOOL_PENDING, &m,
+	    SPOOL_SYNC_ALL) : spool_move(sp, &m, SPOOL_RETRYING, SPOOL_PENDING,
+	    SPOOL_SYNC_ALL)) == -1 ? -1 : st;
 	if (locked)
 		spool_unlock(sp, SPOOL_LOCK_RUN);
 	return r;

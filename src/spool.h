@@ -12,8 +12,10 @@
 struct event;
 struct spool;
 
+/* The finished states come last. */
 enum spool_state {
-	SPOOL_PENDING,		/* pending/<id>: not yet done (or retrying) */
+	SPOOL_PENDING,		/* pending/<id>: not yet tried */
+	SPOOL_RETRYING,		/* retrying/<id>: tried, to be tried again */
 	SPOOL_DONE,		/* done/<id> */
 	SPOOL_FAILED,		/* failed/<id> */
 	SPOOL_NSTATES
@@ -120,22 +122,26 @@ int spool_notify_open(struct spool *sp);
  * names are kept, not the metas: a backlog of hundreds of thousands costs
  * little memory); stops at fn's first non-zero return, which it returns.
  * A meta that does not read is left out and logged; under the run lock a
- * pending one is rebuilt from its body (or recorded as failed). With fn
- * NULL, counts the events in st by their names (no file read) and
- * returns how many. */
+ * pending or retrying one is rebuilt from its body (or recorded as
+ * failed). With fn NULL, counts the events in st by their names (no meta
+ * read) and returns how many; arg, if not NULL, is a time_t that gets the
+ * earliest time of receipt among them (their bodies' mtimes; 0 if none). */
 int spool_each(struct spool *sp, enum spool_state st,
     int (*fn)(const struct spool_meta *, void *), void *arg);
 /* The meta of id in state st, read (and repaired) as spool_each reads
- * each; with SPOOL_ANY, in whichever state it is, done and failed
- * before pending. Returns the state, or -1: errno ENOENT if there is
- * none, EINVAL if there is a meta that does not pass the checks. */
-#define SPOOL_ANY	(-1)
+ * each; with SPOOL_UNFINISHED, retrying or pending; with SPOOL_ANY, in
+ * whichever state it is, done and failed before retrying before
+ * pending. Returns the state, or -1: errno ENOENT if there is none,
+ * EINVAL if there is a meta that does not pass the checks. */
+#define SPOOL_ANY		(-1)
+#define SPOOL_UNFINISHED	(-2)
 int spool_find(struct spool *sp, const char *id, int st,
     struct spool_meta *m);
 
 /*
  * One event taken in hand: its meta, its body, its hook log.
- * SPOOL_TAKE_RUN (a run, under the run lock): the event must be pending;
+ * SPOOL_TAKE_RUN (a run, under the run lock): the event must be pending
+ * or retrying;
  * its body is read (body, len; body_errno says why not), the log opened
  * for appending at spool_log's first call. SPOOL_TAKE_READ (show): any
  * state; the paths are filled in, spool_log opens the log for reading.
@@ -164,15 +170,15 @@ int spool_take(struct spool *sp, const char *id, enum spool_take how,
  * refused as run.lock is if it has another link or owner; that is
  * logged once, and -1 returned from then on), or read. */
 int spool_log(struct spool_event *e);
-/* Saves a taken pending event's meta (its hooks_done) while its hooks
- * run: the log's data, then the meta's, its name and its directory are
- * durable when it returns. */
+/* Saves a taken event's meta (its hooks_done) where it is while its
+ * hooks run: the log's data, then the meta's, its name and its directory
+ * are durable when it returns. */
 int spool_save(struct spool_event *e);
 /*
- * Lets go of a taken event, recording its outcome: SPOOL_DONE or
- * SPOOL_FAILED (one rename; for a first try whose meta is still the
- * receiver's, an fsync of that file and the bare rename), SPOOL_PENDING
- * (its meta saved: attempts, the next due time), or SPOOL_UNTOUCHED
+ * Lets go of a taken event, recording its outcome: SPOOL_DONE,
+ * SPOOL_FAILED or SPOOL_RETRYING (its meta saved: attempts, the next due
+ * time; one rename; for a first try whose meta is still the receiver's,
+ * an fsync of that file and the bare rename), or SPOOL_UNTOUCHED
  * (nothing recorded; always so for SPOOL_TAKE_READ). The log's data and
  * the meta's are fsync'd before the rename; the directories are not:
  * spool_sync, once for a batch, makes them durable. 0, or -1 with errno
@@ -183,8 +189,8 @@ int spool_finish(struct spool_event *e, int to);
 
 /* Puts id back to pending, due now, its attempts and error cleared; a
  * done event's hooks all run again. Returns the state it was in, or -1
- * (errno as spool_find's, or the move's; EBUSY: it is pending and a run
- * holds the run lock, so may be running its hooks). Durable when it
+ * (errno as spool_find's, or the move's; EBUSY: it is pending or
+ * retrying and a run holds the run lock, so may be running its hooks). Durable when it
  * returns. Call it under the state lock (which also lets spool_find
  * rebuild a finished meta that does not read). */
 int spool_requeue(struct spool *sp, const char *id);
@@ -200,14 +206,17 @@ int spool_sync(struct spool *sp);
 /*
  * A run's upkeep, under the state lock (taken without waiting: if
  * requeue or purge holds it, 0 is returned and nothing done). With
- * SPOOL_UPKEEP_RECOVER, under the run lock: bodies and metas brought into
- * agreement by name: every stored event without meta (a writer killed
+ * SPOOL_UPKEEP_RECOVER, under the run lock: a spool of an older layout,
+ * whose retrying events were in pending/, has them moved to retrying/
+ * (once: the stamp layout-2 says it was done); bodies and metas brought
+ * into agreement by name: every stored event without meta (a writer killed
  * between its link and its rename) gets pending meta rebuilt from its
  * body, received at the body's mtime, unless it is younger than
  * SPOOL_ORPHAN_MIN_AGE_SEC (its writer may still be at work); a pending
- * meta beside a done or failed one is removed (the finished state wins);
- * a meta without a body (if there is still none) is removed (done,
- * failed) or recorded as failed (pending), the events/ name never
+ * meta beside a retrying, done or failed one, and a retrying one beside a
+ * done or failed one, is removed (the later state wins); a meta without
+ * a body (if there is still none) is removed (done, failed) or recorded
+ * as failed (pending, retrying), the events/ name never
  * touched; an empty done or failed meta (a power cut before it was
  * synced) is rebuilt from its body in its state, its last_error saying
  * what was lost. With SPOOL_UPKEEP_CLEAN: done events received more

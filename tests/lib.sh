@@ -240,7 +240,7 @@ hook() {
 # state_of ID: pending, done, failed or none on stdout, from where its
 # meta is.
 state_of() {
-	for state_dir in pending "done" failed; do
+	for state_dir in pending retrying "done" failed; do
 		[ -e "$T/spool/$state_dir/$1" ] && { echo $state_dir; return; }
 	done
 	echo none

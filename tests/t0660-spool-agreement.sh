@@ -52,7 +52,7 @@ hh run > /dev/null
 check "the late pending meta does not run the hook again" [ "$(ran evt_late)" = 1 ]
 check "it is removed" [ ! -e "$T/spool/pending/evt_late" ]
 check "the event stays done" [ -e "$T/spool/done/evt_late" ]
-check "it is logged" grep -q 'evt_late: a pending meta beside a finished one' "$T/receive.log"
+check "it is logged" grep -q 'evt_late: a pending meta beside a later one' "$T/receive.log"
 
 # A hook log planted as a link to a file elsewhere is not followed by
 # show, and a FIFO planted as a body does not stall run.
@@ -65,8 +65,8 @@ rm "$T/spool/events/evt_fifo.json"
 mkfifo "$T/spool/events/evt_fifo.json"
 timeout 20 "$HUSKYHOOK" -c "$CONF" run > /dev/null 2>&1
 check "a FIFO in place of a body: run does not hang" [ $? != 124 ]
-check "and the event is kept for a retry" grep -q '^last_error=cannot read the stored body' "$T/spool/pending/evt_fifo"
-rm "$T/spool/events/evt_fifo.json" "$T/spool/pending/evt_fifo"
+check "and the event is kept for a retry" grep -q '^last_error=cannot read the stored body' "$T/spool/retrying/evt_fifo"
+rm "$T/spool/events/evt_fifo.json" "$T/spool/retrying/evt_fifo"
 
 # A body larger than any the receiver stores (a sparse file costs its
 # writer nothing) is not read into memory: failed, saying why.
@@ -74,6 +74,25 @@ deliver evt_huge
 truncate -s 2G "$T/spool/events/evt_huge.json"
 hh run > /dev/null 2>&1
 check "a 2 GB sparse body: failed for good, not read" grep -q '^last_error=cannot read the stored body: File too large$' "$T/spool/failed/evt_huge"
+
+# An event retrying in the first layout (its meta in pending/, with
+# attempts): the first run moves it to retrying/, once, and leaves the
+# stamp layout-2. A pending meta that comes late beside a retrying one
+# goes, as beside a finished one.
+deliver evt_old
+sed -i 's/^attempts=.*/attempts=1/; s/^next_attempt=.*/next_attempt=4102444800/' "$T/spool/pending/evt_old"
+rm -f "$T/spool/layout-2"
+check "a first-layout retrying event: pending until a run moves it" \
+    '"$HUSKYHOOK" -c "$CONF" list pending | grep -q "^evt_old "'
+hh run > /dev/null
+check "the first run moves it to retrying/" '[ -e "$T/spool/retrying/evt_old" ] && [ ! -e "$T/spool/pending/evt_old" ]'
+check "its meta as it was, not run" '[ "$(meta evt_old attempts)" = 1 ] && [ "$(ran evt_old)" = 0 ]'
+check "and leaves the stamp" [ -e "$T/spool/layout-2" ]
+cp "$T/spool/retrying/evt_old" "$T/spool/pending/evt_old"
+hh run > /dev/null
+check "a pending meta beside a retrying one is removed" '[ ! -e "$T/spool/pending/evt_old" ] && [ -e "$T/spool/retrying/evt_old" ]'
+check "it is logged" grep -q 'evt_old: a pending meta beside a later one' "$T/receive.log"
+rm "$T/spool/retrying/evt_old" "$T/spool/events/evt_old.json"
 
 # 3. requeue and purge hold the state lock (state.lock), which a run
 # takes while it recovers and purges: while another holds it they wait,

@@ -11,8 +11,8 @@ setup_hooks "retry_base = 2s" "retry_max = 6s" "max_attempts = 4"
 # due ID [TIME]: the retrying event ID's next_attempt set to TIME (0 if
 # not given), as if its delay had passed; the meta rewritten whole.
 due() {
-	sed "s/^next_attempt=.*/next_attempt=${2:-0}/" "$T/spool/pending/$1" > "$T/due.tmp" &&
-	    mv "$T/due.tmp" "$T/spool/pending/$1"
+	sed "s/^next_attempt=.*/next_attempt=${2:-0}/" "$T/spool/retrying/$1" > "$T/due.tmp" &&
+	    mv "$T/due.tmp" "$T/spool/retrying/$1"
 }
 # run_timed: hh run, its report in $T/run.out; the times (s) around it
 # in $ran_from and $ran_to.
@@ -31,7 +31,7 @@ delay_is() {
 hook call.failed 'echo "attempt $HUSKY_ATTEMPT"; exit 1'
 deliver evt_fail call.failed
 run_timed
-check "attempt 1 fails: the event is retrying" '[ "$(state_of evt_fail)" = pending ] && [ "$(meta evt_fail attempts)" = 1 ]'
+check "attempt 1 fails: the event is retrying" '[ "$(state_of evt_fail)" = retrying ] && [ "$(meta evt_fail attempts)" = 1 ]'
 check "run reports the failure (for cron's mail)" grep -q 'evt_fail call.failed: attempt 1 of 4 failed, retry in 2s: hook call.failed: exit 1' "$T/run.out"
 check "next_attempt is retry_base after attempt 1" delay_is evt_fail 2
 # Due well after the next run (a cron run takes what falls due within
@@ -115,7 +115,7 @@ printf '#!/bin/sh\nexit 0\n' > "$T/hooks/call.completed"
 chmod 644 "$T/hooks/call.completed"
 deliver evt_noexec call.completed
 hh run > "$T/run.out"
-check "a non-executable hook: the event is kept for a retry" [ "$(state_of evt_noexec)" = pending ]
+check "a non-executable hook: the event is kept for a retry" [ "$(state_of evt_noexec)" = retrying ]
 check "the report names the file" grep -q "hooks/call.completed is not an executable file" "$T/run.out"
 check "huskyhook check names it too" '"$HUSKYHOOK" -c "$CONF" check | grep -q "problem: .*call.completed is not an executable file"'
 chmod 755 "$T/hooks/call.completed"
@@ -135,7 +135,7 @@ done
 hook "call.longnames/29-$long" '[ -e failed.once ] || { touch failed.once; exit 1; }; echo 29 >> long.log'
 deliver evt_longnames call.longnames
 hh run > /dev/null
-check "20 long-named hooks, the last failing: retrying" [ "$(state_of evt_longnames)" = pending ]
+check "20 long-named hooks, the last failing: retrying" [ "$(state_of evt_longnames)" = retrying ]
 due evt_longnames
 hh run > /dev/null
 check "on the retry it is done" [ "$(state_of evt_longnames)" = "done" ]

@@ -29,7 +29,7 @@ check_gone "the hanging child is gone too" "$T/hooks/child.pid"
 check "a hook ignoring SIGTERM: timed out" grep -q 'evt_stubborn call.completed: .*timed out after 1s' "$T/run.out"
 check_gone "it and its child are killed after the grace period" "$T/hooks/stubborn.pid"
 check "the run went on with the next event" '[ "$(state_of evt_next)" = done ] && [ -s "$T/hooks/next.ran" ]'
-check "the timed-out events are kept for a retry" [ "$(state_of evt_hang)$(state_of evt_fork)$(state_of evt_stubborn)" = pendingpendingpending ]
+check "the timed-out events are kept for a retry" [ "$(state_of evt_hang)$(state_of evt_fork)$(state_of evt_stubborn)" = retryingretryingretrying ]
 check "the log says so" grep -q '^=== timed out after 1s$' "$T/spool/logs/evt_hang.log"
 
 # A child left running after the hook exits is killed with its group.
@@ -146,7 +146,7 @@ printf '#!/nonexistent/interpreter\n' > "$T/hooks/call.initiated"
 chmod 755 "$T/hooks/call.initiated"
 deliver evt_noexec call.initiated
 hh run > "$T/run.out" 2>&1
-check "a hook that cannot be executed: retried" [ "$(state_of evt_noexec)" = pending ]
+check "a hook that cannot be executed: retried" [ "$(state_of evt_noexec)" = retrying ]
 check "its log says why" grep -q "^huskyhook: cannot execute $T/hooks/call.initiated: No such file or directory$" "$T/spool/logs/evt_noexec.log"
 check "and the exit status is 127" grep -q '^=== exit 127$' "$T/spool/logs/evt_noexec.log"
 

@@ -24,7 +24,7 @@ check "status --json" grep -q '^{"pending":1,"retrying":1,"failed":1,"done":1,"o
 # The oldest event is told on the line of its state: an event retrying
 # for three hours does not make the one just received look old.
 old=$(($(date +%s) - 10800))
-sed -i "s/^received=.*/received=$old.000000000/; s/^received_at=.*/received_at=$(date -u -d "@$old" +%Y-%m-%dT%H:%M:%S.000000Z)/" "$T/spool/pending/evt_b"
+sed -i "s/^received=.*/received=$old.000000000/; s/^received_at=.*/received_at=$(date -u -d "@$old" +%Y-%m-%dT%H:%M:%S.000000Z)/" "$T/spool/retrying/evt_b"
 hh status > "$T/status-ages.out"
 check "status: pending, the age of the oldest pending one" grep -q '^pending *1  (oldest received [0-9]*s ago)$' "$T/status-ages.out"
 check "status: retrying, the age of the oldest retrying one" grep -q '^retrying *1  (oldest received 3h ago)$' "$T/status-ages.out"
@@ -91,6 +91,11 @@ check "show: a meta holding escapes is not shown, but named as damaged" grep -q 
 # list only reads: it writes no log, and says so on stderr.
 check "list: it is left out, with a warning on stderr" \
     'grep -q "pending/evt_esc_meta: unreadable meta" "$T/list-esc.out" && ! grep -q "^evt_esc_meta " "$T/list-esc.out"'
+# status counts pending/ by its names: the damaged meta is counted, and
+# none is read (nothing said of it).
+hh status > "$T/status-dmg.out" 2>&1
+check "status reads no pending meta: the damaged one counted, nothing said" \
+    'grep -q "^pending *$(ls "$T/spool/pending" | wc -l) " "$T/status-dmg.out" && ! grep -q unreadable "$T/status-dmg.out"'
 check "show: the body, escaped" grep -qF '{"event_id":"evt_esc","org_id":"\x1b[2J\x9b"}' "$T/show-esc.out"
 check "show: the hook log, escaped, its newlines and tab kept" grep -qxF "$(printf '\t\\x1b]0;owned\\x07')" "$T/show-esc.out"
 check "show: U+009B in the hook log as its two bytes" grep -qF '\x9b31m red \xc2\x9b1m' "$T/show-esc.out"

@@ -113,7 +113,7 @@ if command -v lighttpd > /dev/null || [ -x /usr/sbin/lighttpd ]; then
 		sed -i "s#^SECRET_FILE=.*#SECRET_FILE=$T/secret#" "$T/hooks/call.answered"
 		deliver evt_fwd_bad call.answered
 		hh run > "$T/run.out"
-		check "forward: refused downstream (401), so kept for a retry" [ "$(state_of evt_fwd_bad)" = pending ]
+		check "forward: refused downstream (401), so kept for a retry" [ "$(state_of evt_fwd_bad)" = retrying ]
 		check "forward: curl's error is in the hook log" grep -q '401' "$T/spool/logs/evt_fwd_bad.log"
 		lighttpd_stop
 	else

@@ -122,15 +122,11 @@ check "requeue beside the watcher: exit 0" [ "$rc" = 0 ]
 check "... without waiting for its lock ($((t1 - t0)) ms)" [ $((t1 - t0)) -lt 5000 ]
 wait_for "^end evt_dead1 " "$T/times" 10
 check "the watcher ran the requeued event" wait_state evt_dead1 "done" 10
-# A pending event may be in the watcher's hands: not requeued beside it.
+# A retrying event may be in the watcher's hands: not requeued beside it.
 deliver evt_fail2
-i=0
-while [ $i -lt 100 ] && ! grep -q '^attempts=1$' "$T/spool/pending/evt_fail2" 2>/dev/null; do
-	sleep 0.05
-	i=$((i + 1))
-done
+wait_for '^attempts=1$' "$T/spool/retrying/evt_fail2" 5
 hh requeue evt_fail2 > "$T/requeue2.out" 2>&1
-check "requeue of a pending event beside the watcher: exit 1" [ $? = 1 ]
+check "requeue of a retrying event beside the watcher: exit 1" [ $? = 1 ]
 check "... saying a run holds the lock and runs it when due" grep -q 'pending, and a run holds the lock' "$T/requeue2.out"
 wait_for "^end evt_fail2 " "$T/times" 10
 check "... which it does" wait_state evt_fail2 "done" 10

@@ -117,7 +117,7 @@ stop_redis
 event evt_down > "$BASE/down.json"
 post "$BASE/down.json"
 hh run > "$BASE/run-down.out" 2>&1
-check "Redis down: the event is kept for a retry" [ "$(state_of evt_down)" = pending ]
+check "Redis down: the event is kept for a retry" [ "$(state_of evt_down)" = retrying ]
 check "after one failed attempt" [ "$(meta evt_down attempts)" = 1 ]
 check "the hook said why, with an exit status to retry (75), not 100" \
     sh -c "grep -q 'redis-cli failed' '$T/spool/logs/evt_down.log' && grep -q 'exit 75' '$T/spool/logs/evt_down.log'"
