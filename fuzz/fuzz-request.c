@@ -201,7 +201,7 @@ spool_has_files(const char *sub)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct request_io io = { fuzz_param, fuzz_read, NULL };
+	struct request_io io = { fuzz_param, fuzz_read, NULL, 0 };
 	struct fuzz_req r;
 	struct response resp;
 	char sig[SIGNATURE_HEX_CHARS + 1], num[32], *head, *line, *eq;
