@@ -1,9 +1,9 @@
 # Web servers for the tests that start them, sourced after tests/lib.sh:
-# lighttpd and Apache on free loopback ports, stopped when the test
-# exits, and curl_post to send them an event.
+# lighttpd, Apache, nginx, Caddy and h2o on free loopback ports, stopped
+# when the test exits, and curl_post to send them an event.
 #
 # As in tests/lib.sh, a helper's own variables carry its prefix (lt_,
-# ap_, ...), and the comment above each helper gives its inputs and what
+# ap_, ng_, cd_, h2_, ...), and the comment above each helper gives its inputs and what
 # it sets.
 # top_srcdir and the rest are set by tests/lib.sh.
 # shellcheck shell=sh disable=SC2034,SC2154
@@ -27,11 +27,13 @@ server_ready() {
 	return 1
 }
 
-# cleanup_servers: stops Apache and lighttpd if they run, and removes
-# $SOCKDIR if sockdir made one.
+# cleanup_servers: stops the servers that run, and the receiver
+# spawn_receiver started, and removes $SOCKDIR if sockdir made one.
 cleanup_servers() {
 	apache_stop
 	lighttpd_stop
+	nginx_stop
+	spawn_stop
 	[ -z "${SOCKDIR:-}" ] || rm -rf "$SOCKDIR"
 }
 
@@ -200,6 +202,92 @@ apache_start() {
 # apache_stop: stops the Apache apache_start started, if it runs.
 apache_stop() {
 	server_stop APACHE_PID
+}
+
+# free_port BASE: on stdout, the first port from BASE up (20 tried) that
+# nothing answers on.
+free_port() {
+	fp_port=$1
+	while [ "$fp_port" -lt $(($1 + 20)) ]; do
+		curl -s -o /dev/null "http://127.0.0.1:$fp_port/" 2>/dev/null || break
+		fp_port=$((fp_port + 1))
+	done
+	echo "$fp_port"
+}
+
+# spawn_receiver PROGRAM [ARGS...]: PROGRAM (the receiver, or fcgiwrap)
+# under spawn-fcgi on $SOCKDIR/receive.sock, one process, with
+# HUSKYHOOK_CONFIG=$CONF; as root, as $APACHE_USER, the socket that
+# user's (the caller chowns the layout). Sets $SOCKET and $SPAWN_PID.
+spawn_receiver() {
+	sockdir
+	SOCKET=$SOCKDIR/receive.sock
+	rm -f "$SOCKET"
+	if [ "$(id -u)" = 0 ]; then
+		set -- -U "$APACHE_USER" -u "$APACHE_USER" -- "$@"
+	else
+		set -- -- "$@"
+	fi
+	HUSKYHOOK_CONFIG=$CONF spawn-fcgi -s "$SOCKET" -M 0600 -P "$T/spawn.pid" \
+	    "$@" > "$T/spawn.out" 2>&1 || return 1
+	SPAWN_PID=$(cat "$T/spawn.pid")
+	trap 'cleanup_servers' EXIT
+}
+
+# spawn_stop: stops the process spawn_receiver started, if it runs.
+spawn_stop() {
+	if [ -n "${SPAWN_PID:-}" ]; then
+		kill "$SPAWN_PID" 2>/dev/null
+		SPAWN_PID=
+	fi
+}
+
+# nginx_start SITE: nginx (not the system service) on a free loopback
+# port, in the foreground, its files in $T/nginx with Debian's stock
+# fastcgi_params beside its config, SITE's lines (a location block) in
+# its one server block, bodies kept in $T/nginx/body. As root its
+# workers run as $APACHE_USER. Sets $NGINX_PORT, $NGINX_PID and $URL;
+# stops it when the test exits.
+nginx_start() {
+	ng_bin=$(command -v nginx || echo /usr/sbin/nginx)
+	[ -x "$ng_bin" ] || return 1
+	ng_dir=$T/nginx
+	mkdir -p "$ng_dir/body" "$ng_dir/fastcgi" "$ng_dir/proxy" "$T/www"
+	cp /etc/nginx/fastcgi_params "$ng_dir/"
+	cp "$1" "$ng_dir/site.conf"
+	[ "$(id -u)" = 0 ] && chown "$APACHE_USER" "$ng_dir/body" "$ng_dir/fastcgi" "$ng_dir/proxy"
+	ng_port=$(free_port $((21000 + $$ % 400)))
+	{
+		echo "daemon off;"
+		echo "worker_processes 1;"
+		[ "$(id -u)" = 0 ] && echo "user $APACHE_USER;"
+		echo "pid $ng_dir/nginx.pid;"
+		echo "error_log $ng_dir/error.log warn;"
+		echo "events { worker_connections 256; }"
+		echo "http {"
+		echo "	access_log $ng_dir/access.log;"
+		echo "	client_body_temp_path $ng_dir/body;"
+		echo "	fastcgi_temp_path $ng_dir/fastcgi;"
+		echo "	proxy_temp_path $ng_dir/proxy;"
+		echo "	server {"
+		echo "		listen 127.0.0.1:$ng_port;"
+		echo "		root $T/www;"
+		echo "		include $ng_dir/site.conf;"
+		echo "	}"
+		echo "}"
+	} > "$ng_dir/nginx.conf"
+	"$ng_bin" -p "$ng_dir" -c "$ng_dir/nginx.conf" 2>> "$ng_dir/stderr.log" &
+	NGINX_PID=$!
+	NGINX_PORT=$ng_port
+	URL=http://127.0.0.1:$ng_port/huskyhook
+	server_ready "$ng_port" "$NGINX_PID" && return 0
+	nginx_stop
+	return 1
+}
+
+# nginx_stop: stops the nginx nginx_start started, if it runs.
+nginx_stop() {
+	server_stop NGINX_PID
 }
 
 # curl_post FILE [CURL ARGS...]: POST FILE to $URL, signed unless SIG is
