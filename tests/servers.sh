@@ -33,6 +33,8 @@ cleanup_servers() {
 	apache_stop
 	lighttpd_stop
 	nginx_stop
+	caddy_stop
+	h2o_stop
 	spawn_stop
 	[ -z "${SOCKDIR:-}" ] || rm -rf "$SOCKDIR"
 }
@@ -288,6 +290,83 @@ nginx_start() {
 # nginx_stop: stops the nginx nginx_start started, if it runs.
 nginx_stop() {
 	server_stop NGINX_PID
+}
+
+# caddy_start CADDYFILE: Caddy (caddy run, not the system service) on a
+# free loopback port with CADDYFILE, its site address made
+# http://127.0.0.1:PORT, the rest of the site a 404, after global options
+# that keep it from certificates and its admin endpoint; its files in
+# $T/caddy, its log in
+# $T/caddy/caddy.log. Sets $CADDY_PORT, $CADDY_PID and $URL; stops it
+# when the test exits.
+caddy_start() {
+	cd_bin=$(command -v caddy || echo /usr/bin/caddy)
+	[ -x "$cd_bin" ] || return 1
+	cd_dir=$T/caddy
+	mkdir -p "$cd_dir"
+	cd_port=$(free_port $((21400 + $$ % 300)))
+	{
+		printf '{\n\tadmin off\n\tauto_https off\n}\n'
+		sed -e "s#^[a-z0-9.]* {\$#http://127.0.0.1:$cd_port {#" \
+		    -e '$ s/^}$/\trespond 404\n}/' "$1"
+	} > "$cd_dir/Caddyfile"
+	HOME=$cd_dir XDG_DATA_HOME=$cd_dir/data XDG_CONFIG_HOME=$cd_dir/config \
+	    "$cd_bin" run --config "$cd_dir/Caddyfile" --adapter caddyfile \
+	    > "$cd_dir/caddy.log" 2>&1 &
+	CADDY_PID=$!
+	CADDY_PORT=$cd_port
+	URL=http://127.0.0.1:$cd_port/huskyhook
+	server_ready "$cd_port" "$CADDY_PID" && return 0
+	caddy_stop
+	return 1
+}
+
+# caddy_stop: stops the Caddy caddy_start started, if it runs.
+caddy_stop() {
+	server_stop CADDY_PID
+}
+
+# h2o_start PATHS: h2o (not the system service) on a free loopback port,
+# PATHS (an h2o.conf fragment of paths) under its one host, with
+# limit-request-body 1048576; its files in $T/h2o, its error log
+# $T/h2o/error.log. As root it runs as $APACHE_USER (the caller chowns
+# the layout). Sets $H2O_PORT, $H2O_PID and $URL; stops it when the test
+# exits.
+h2o_start() {
+	h2_bin=$(command -v h2o || echo /usr/bin/h2o)
+	[ -x "$h2_bin" ] || return 1
+	h2_dir=$T/h2o
+	mkdir -p "$h2_dir" "$T/www"
+	h2_port=$(free_port $((21700 + $$ % 250)))
+	{
+		[ "$(id -u)" = 0 ] && echo "user: $APACHE_USER"
+		echo "listen:"
+		echo "  host: 127.0.0.1"
+		echo "  port: $h2_port"
+		echo "pid-file: $h2_dir/h2o.pid"
+		echo "error-log: $h2_dir/error.log"
+		echo "limit-request-body: 1048576"
+		echo "hosts:"
+		echo "  default:"
+		echo "    paths:"
+		sed 's/^/      /' "$1"
+		echo "      \"/\":"
+		echo "        file.dir: $T/www"
+	} > "$h2_dir/h2o.conf"
+	[ "$(id -u)" = 0 ] && chown -R "$APACHE_USER" "$h2_dir"
+	"$h2_bin" -c "$h2_dir/h2o.conf" > "$h2_dir/stderr.log" 2>&1 &
+	H2O_PID=$!
+	H2O_PORT=$h2_port
+	URL=http://127.0.0.1:$h2_port/huskyhook
+	server_ready "$h2_port" "$H2O_PID" && return 0
+	h2o_stop
+	return 1
+}
+
+# h2o_stop: stops the h2o h2o_start started, if it runs (and with it
+# the receivers it spawned).
+h2o_stop() {
+	server_stop H2O_PID
 }
 
 # curl_post FILE [CURL ARGS...]: POST FILE to $URL, signed unless SIG is
