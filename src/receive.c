@@ -262,13 +262,15 @@ receive_fcgi_read(void *arg, void *buf, size_t n)
 
 /* Each line logged while a request is served goes to its FastCGI error
  * stream too: the server's error log then has the reason of a 500
- * whatever this process's stderr is. */
+ * whatever this process's stderr is. A record per line: nginx cuts what
+ * it logs of one at about 2 KB. */
 static void
 receive_fcgi_log(void *arg, const char *line, size_t n)
 {
 	struct receive_conn *c = arg;
 
-	(void)FCGX_PutStr(line, (int)n, c->req.err);
+	if (FCGX_PutStr(line, (int)n, c->req.err) == (int)n)
+		(void)FCGX_FFlush(c->req.err);
 }
 
 /*
@@ -288,9 +290,8 @@ receive_note_config_param(const struct receive_conn *c)
 	    __ATOMIC_RELAXED) != 0)
 		return;
 	log_msg(LOG_LEVEL_WARN, "ignoring the request parameter "
-	    "HUSKYHOOK_CONFIG=%s: a FastCGI receiver's config is %s, %s, and "
-	    "no request can choose another; set HUSKYHOOK_CONFIG where the "
-	    "receiver is started (see huskyhook-receive(8))",
+	    "HUSKYHOOK_CONFIG=%s: a FastCGI receiver's config is %s, %s; set "
+	    "it where the receiver is started",
 	    log_escape(esc, sizeof esc, p, strlen(p)), receive_config,
 	    receive_config_from);
 }
