@@ -218,12 +218,13 @@ free_port() {
 }
 
 # spawn_receiver PROGRAM [ARGS...]: PROGRAM (the receiver, or fcgiwrap)
-# under spawn-fcgi on $SOCKDIR/receive.sock, one process, with
-# HUSKYHOOK_CONFIG=$CONF; as root, as $APACHE_USER, the socket that
-# user's (the caller chowns the layout). Sets $SOCKET and $SPAWN_PID.
+# under spawn-fcgi on $SOCKDIR/NAME.sock, NAME the last part of $T, in
+# $SPAWN_PROCS processes (default 1), with HUSKYHOOK_CONFIG=$CONF; as
+# root, as $APACHE_USER, the socket that user's (the caller chowns the
+# layout). Sets $SOCKET and $SPAWN_PID (their pids).
 spawn_receiver() {
 	sockdir
-	SOCKET=$SOCKDIR/receive.sock
+	SOCKET=$SOCKDIR/$(basename "$T").sock
 	rm -f "$SOCKET"
 	if [ "$(id -u)" = 0 ]; then
 		set -- -U "$APACHE_USER" -u "$APACHE_USER" -- "$@"
@@ -231,15 +232,16 @@ spawn_receiver() {
 		set -- -- "$@"
 	fi
 	HUSKYHOOK_CONFIG=$CONF spawn-fcgi -s "$SOCKET" -M 0600 -P "$T/spawn.pid" \
-	    "$@" > "$T/spawn.out" 2>&1 || return 1
-	SPAWN_PID=$(cat "$T/spawn.pid")
+	    -F "${SPAWN_PROCS:-1}" "$@" > "$T/spawn.out" 2>&1 || return 1
+	SPAWN_PID=$(tr '\n' ' ' < "$T/spawn.pid")
 	trap 'cleanup_servers' EXIT
 }
 
 # spawn_stop: stops the process spawn_receiver started, if it runs.
 spawn_stop() {
 	if [ -n "${SPAWN_PID:-}" ]; then
-		kill "$SPAWN_PID" 2>/dev/null
+		# shellcheck disable=SC2086
+		kill $SPAWN_PID 2>/dev/null
 		SPAWN_PID=
 	fi
 }
@@ -267,7 +269,7 @@ nginx_start() {
 		echo "error_log $ng_dir/error.log warn;"
 		echo "events { worker_connections 256; }"
 		echo "http {"
-		echo "	access_log $ng_dir/access.log;"
+		echo "	access_log off;"
 		echo "	client_body_temp_path $ng_dir/body;"
 		echo "	fastcgi_temp_path $ng_dir/fastcgi;"
 		echo "	proxy_temp_path $ng_dir/proxy;"
