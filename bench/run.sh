@@ -4,9 +4,14 @@
 # loopback only. Prints a table and the ratios, and writes CSV.
 #
 #   sh bench/run.sh [BUILD_DIR]          (default: build-plain)
+#   FRONTS_ONLY=1 sh bench/run.sh ...    only the fronts side by side:
+#                                        lighttpd and nginx, each with a
+#                                        static file, a null FastCGI program
+#                                        and the durable receiver
 #
-# Installs what it needs when run as root on Debian (lighttpd, webhook,
-# gunicorn, python3-flask, nodejs, npm; express from the npm registry),
+# Installs what it needs when run as root on Debian (lighttpd, nginx-light,
+# spawn-fcgi, webhook, gunicorn, python3-flask, nodejs, npm; express from
+# the npm registry),
 # otherwise says what is missing and skips that part. Bounded: five to ten
 # minutes on 2 cores. Every figure is from this one run; compare ratios,
 # not absolute numbers, between machines.
@@ -36,15 +41,20 @@ N_RUN=${N_RUN:-10000}
 N_DONE=${N_DONE:-100000}
 N_MEM=${N_MEM:-100000}
 CONNS=${CONNS:-2 16}
+FRONTS_ONLY=${FRONTS_ONLY:-}
 
 if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
 	missing=
-	for p in lighttpd webhook gunicorn python3-flask curl; do
+	peers="webhook gunicorn python3-flask"
+	[ -z "$FRONTS_ONLY" ] || peers=
+	for p in lighttpd nginx-light spawn-fcgi curl $peers; do
 		dpkg -s "$p" > /dev/null 2>&1 || missing="$missing $p"
 	done
 	# Node.js may come from elsewhere with its own npm: ask for commands.
-	command -v node > /dev/null || missing="$missing nodejs"
-	command -v npm > /dev/null || missing="$missing npm"
+	if [ -z "$FRONTS_ONLY" ]; then
+		command -v node > /dev/null || missing="$missing nodejs"
+		command -v npm > /dev/null || missing="$missing npm"
+	fi
 	if [ -n "$missing" ]; then
 		echo "installing:$missing"
 		apt-get update -qq
@@ -52,7 +62,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing > /dev/null
 	fi
 fi
-if command -v npm > /dev/null && [ ! -d "$top/bench/peers/node_modules/express" ]; then
+if [ -z "$FRONTS_ONLY" ] && command -v npm > /dev/null &&
+    [ ! -d "$top/bench/peers/node_modules/express" ]; then
 	(cd "$top/bench/peers" && npm install --no-audit --no-fund --silent > /dev/null 2>&1) ||
 	    echo "npm install express failed: the Express peer is skipped"
 fi
@@ -61,7 +72,7 @@ make -C "$build" huskyhook huskyhook-receive bench/hhload bench/nullfcgi \
 # The self-contained receiver (--enable-static-libs), as a CGI program:
 # built once beside the given build.
 static=${STATIC_BUILD:-$top/build-static}
-if [ ! -x "$static/huskyhook-receive" ]; then
+if [ -z "$FRONTS_ONLY" ] && [ ! -x "$static/huskyhook-receive" ]; then
 	mkdir -p "$static"
 	(cd "$static" && { [ -f Makefile ] || "$top/configure" --enable-static-libs > configure.out; } &&
 	    make huskyhook-receive > make.out 2>&1) ||
@@ -165,6 +176,44 @@ serve() {
 	CONF=$T/huskyhook.conf
 }
 
+# serve_nginx NAME PROGRAM [CONFIG LINES...]: nginx with the shipped
+# nginx/huskyhook-fastcgi.conf in front of PROGRAM, started by spawn-fcgi
+# in 2 processes (as lighttpd starts 2), in $WORK/NAME with its own spool
+# and config; its port in $SERVED_PORT, or empty if nginx or spawn-fcgi
+# is missing. Left running until the end.
+serve_nginx() {
+	SERVED_PORT=
+	{ command -v nginx || [ -x /usr/sbin/nginx ]; } > /dev/null &&
+	    command -v spawn-fcgi > /dev/null || return 0
+	T=$WORK/$1
+	CONF=$T/huskyhook.conf
+	sn_prog=$2
+	shift 2
+	mkdir -p "$T/www" "$T/spool"
+	cp "$WORK/secret" "$T/secret"
+	echo '{"status":"ok"}' > "$T/www/static.json"
+	write_conf "$@"
+	[ "$(id -u)" = 0 ] && chown -R "$APACHE_USER" "$T"
+	SPAWN_PROCS=2 spawn_receiver "$sn_prog" || { echo "spawn-fcgi ($1) failed"; exit 1; }
+	PIDS="$PIDS $SPAWN_PID"
+	SPAWN_PID=
+	{
+		echo "location = /huskyhook {"
+		echo "	include $top/nginx/huskyhook-fastcgi.conf;"
+		echo "	fastcgi_pass unix:$SOCKET;"
+		echo "}"
+	} > "$T/site.conf"
+	started=0
+	nginx_start "$T/site.conf" || started=1
+	trap bench_cleanup EXIT
+	[ $started = 0 ] || { echo "nginx ($1) did not start"; exit 1; }
+	SERVED_PORT=$NGINX_PORT
+	PIDS="$PIDS $NGINX_PID"
+	NGINX_PID=
+	T=$WORK
+	CONF=$T/huskyhook.conf
+}
+
 # peer NAME PORT COMMAND...: a peer server in $WORK/NAME, its spool there.
 peer() {
 	pn=$1 pp=$2
@@ -184,6 +233,12 @@ serve null huskyhook-fastcgi.conf "$build/bench/nullfcgi"
 PORT_null=$SERVED_PORT
 serve fcgi huskyhook-fastcgi.conf "$RECEIVE_REAL"
 PORT_fcgi=$SERVED_PORT
+serve_nginx ngnull "$build/bench/nullfcgi"
+PORT_ngnull=$SERVED_PORT
+serve_nginx ngfcgi "$RECEIVE_REAL"
+PORT_ngfcgi=$SERVED_PORT
+[ -n "$PORT_ngfcgi" ] || echo "nginx or spawn-fcgi is missing: the nginx scenarios are skipped"
+if [ -z "$FRONTS_ONLY" ]; then
 serve cgi huskyhook-cgi.conf "$RECEIVE_REAL"
 PORT_cgi=$SERVED_PORT
 serve nullcgi huskyhook-cgi.conf "$build/bench/nullcgi"
@@ -237,6 +292,7 @@ if [ -d "$top/bench/peers/node_modules/express" ]; then
 	peer express 19103 node "$top/bench/peers/express_app.js" &&
 	    have_express=1
 fi
+fi
 
 for c in $CONNS; do
 	r=1
@@ -245,12 +301,24 @@ for c in $CONNS; do
 		    "$HH" -g -p "$PORT_null" -P /static.json -n "$N_FAST" -c "$c"
 		slice null-fastcgi "$c" "$r" "$WORK/null/spool" \
 		    "$HH" -p "$PORT_null" -s "$SECRET" -n "$N_FAST" -c "$c" -x null
+		slice hh-fastcgi-durable "$c" "$r" "$WORK/fcgi/spool" \
+		    "$HH" -p "$PORT_fcgi" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "dur$c-$r"
+		if [ -n "$PORT_ngfcgi" ]; then
+			slice nginx-static-file "$c" "$r" "$WORK/ngnull/spool" \
+			    "$HH" -g -p "$PORT_ngnull" -P /static.json -n "$N_FAST" -c "$c"
+			slice nginx-null-fastcgi "$c" "$r" "$WORK/ngnull/spool" \
+			    "$HH" -p "$PORT_ngnull" -s "$SECRET" -n "$N_FAST" -c "$c" -x null
+			slice nginx-fastcgi-durable "$c" "$r" "$WORK/ngfcgi/spool" \
+			    "$HH" -p "$PORT_ngfcgi" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "ngdur$c-$r"
+		fi
+		if [ -n "$FRONTS_ONLY" ]; then
+			r=$((r + 1))
+			continue
+		fi
 		slice fsync-loop "$c" "$r" "$WORK/loop/spool" \
 		    "$build/bench/storeloop" "$WORK/loop/spool" "$N_DURABLE" "$c" "loop$c-$r" each
 		slice fsync-loop-grouped "$c" "$r" "$WORK/loop/spool" \
 		    "$build/bench/storeloop" "$WORK/loop/spool" "$N_DURABLE" "$c" "group$c-$r" grouped
-		slice hh-fastcgi-durable "$c" "$r" "$WORK/fcgi/spool" \
-		    "$HH" -p "$PORT_fcgi" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "dur$c-$r"
 		slice hh-fastcgi-1-thread-durable "$c" "$r" "$WORK/onethread/spool" \
 		    "$HH" -p "$PORT_onethread" -s "$SECRET" -n "$N_DURABLE" -c "$c" -x "one$c-$r"
 		slice hh-fastcgi-kick-durable "$c" "$r" "$WORK/kick/spool" \
@@ -286,6 +354,7 @@ done
 for p in $PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 PIDS=
 
+if [ -z "$FRONTS_ONLY" ]; then
 echo "== huskyhook run"
 T=$WORK/run
 CONF=$T/huskyhook.conf
@@ -362,6 +431,7 @@ PIDS=
 	echo "rss-all-processes-kib,1,1,$N_MEM,,,,0,,$rss_all,"
 } >> "$CSV"
 echo "RSS of the largest receiver process: ${rss0} KiB after 100 requests, ${rss1} KiB after $N_MEM more; all receiver processes together ${rss_all} KiB"
+fi
 
 # median A B C [COL]: the median over rounds of A's column COL (default
 # 5, req/s) divided by B's, both at C connections, with the lowest and
@@ -390,6 +460,11 @@ check_answers() {
 
 echo "== ratios: median over the rounds of the ratio within a round (lowest-highest round)"
 for c in $CONNS; do
+	echo "c=$c: nginx / lighttpd, static file   $(median nginx-static-file static-file "$c")"
+	echo "c=$c: nginx / lighttpd, null FastCGI  $(median nginx-null-fastcgi null-fastcgi "$c")"
+	echo "c=$c: nginx / lighttpd, durable       $(median nginx-fastcgi-durable hh-fastcgi-durable "$c")"
+	echo "c=$c: nginx null FastCGI / static     $(median nginx-null-fastcgi nginx-static-file "$c")"
+	[ -z "$FRONTS_ONLY" ] || continue
 	echo "c=$c: fsync loop grouped / each   $(median fsync-loop-grouped fsync-loop "$c")   (group commit pays where > 1)"
 	echo "c=$c: durable / fsync loop        $(median hh-fastcgi-durable fsync-loop "$c")   (target >= 0.85 at 2, >= 1.2 at 16 (stretch))"
 	echo "c=$c: durable / faster loop       $(median hh-fastcgi-durable 'fsync-loop|fsync-loop-grouped' "$c")   (target >= 0.9 at 16)"
@@ -413,8 +488,11 @@ for c in $CONNS; do
 done
 c2=$(echo "$CONNS" | cut -d' ' -f1)
 echo "c=$c2: durable p99 / p50            $(median hh-fastcgi-durable hh-fastcgi-durable "$c2" 7 6)"
-echo "c=$c2: fsync loop p99 / p50         $(median fsync-loop fsync-loop "$c2" 7 6)   (the disk's own spread)"
-echo "run / spawn loop (throughput)      $(echo "$spawn_s $run_s" | awk '{ printf "%.2f", $1 / $2 }')   (target >= 0.8)"
+echo "c=$c2: nginx durable p99 / p50      $(median nginx-fastcgi-durable nginx-fastcgi-durable "$c2" 7 6)"
+if [ -z "$FRONTS_ONLY" ]; then
+	echo "c=$c2: fsync loop p99 / p50         $(median fsync-loop fsync-loop "$c2" 7 6)   (the disk's own spread)"
+	echo "run / spawn loop (throughput)      $(echo "$spawn_s $run_s" | awk '{ printf "%.2f", $1 / $2 }')   (target >= 0.8)"
+fi
 echo "answers and events:"
 check_answers
 echo "CSV: $CSV"

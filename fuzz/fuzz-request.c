@@ -3,7 +3,9 @@
  * out, through the real config reader, signature check, validation and
  * spool. Input: a flags byte, then NAME=VALUE lines, an empty line, the
  * body. Flag 1 signs the body with the right secret, so that inputs get
- * past the signature; flag 2 sets CONTENT_LENGTH to the body's length.
+ * past the signature; flag 2 sets CONTENT_LENGTH to the body's length;
+ * flag 4 has the body end where the input does, as a FastCGI stream does
+ * (a body without a length is then read to its end).
  * Events stored are removed again so that the spool stays small.
  *
  * What must hold whatever the input: the answer is JSON with a status;
@@ -201,7 +203,7 @@ spool_has_files(const char *sub)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct request_io io = { fuzz_param, fuzz_read, NULL };
+	struct request_io io = { fuzz_param, fuzz_read, NULL, 0 };
 	struct fuzz_req r;
 	struct response resp;
 	char sig[SIGNATURE_HEX_CHARS + 1], num[32], *head, *line, *eq;
@@ -216,6 +218,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	memset(&r, 0, sizeof r);
 	flags = data[0];
+	io.body_has_end = (flags & 4) != 0;
 	data++;
 	size--;
 	sep = memmem(data, size, "\n\n", 2);

@@ -107,6 +107,18 @@ static const char text_long_socket[] =
     "   (@DIR@ is too long a path for a Unix socket in it; make the layout\n"
     "   in a shorter one for lighttpd.)\n\n";
 
+/* nginx starts no FastCGI program: the receiver is started by
+ * spawn-fcgi, its socket in DIR/run as lighttpd's is. */
+static const char text_nginx[] =
+    "   nginx, its workers running as @USER@ (user @USER@; in nginx.conf): start\n"
+    "   the receiver (and again after each boot: an @reboot line in crontab -e)\n\n"
+    "HUSKYHOOK_CONFIG=@DIR@/huskyhook.conf spawn-fcgi -s @DIR@/run/huskyhook.sock -M 0600 -F 2 -- @SBINDIR@/huskyhook-receive\n\n"
+    "   and put this in nginx's server { } block:\n\n"
+    "location = /huskyhook {\n"
+    "\tinclude @DATADIR@/huskyhook/nginx/huskyhook-fastcgi.conf;\n"
+    "\tfastcgi_pass unix:@DIR@/run/huskyhook.sock;\n"
+    "}\n\n";
+
 static const char text_apache[] =
     "   Apache (mod_fcgid), in the server config or a <VirtualHost>, with Apache's\n"
     "   User @USER@ (or suexec running the receiver as @USER@):\n\n"
@@ -121,7 +133,7 @@ static const char text_apache[] =
 static const char text_dashboard[] =
     "3. In the HuskyVoice dashboard (Integrations -> Outbound Webhooks ->\n"
     "   Add Endpoint), enter the receiver's URL, HOST being your site's name:\n\n"
-    "     a server of your own (lighttpd or Apache, as above):\n"
+    "     a server of your own (lighttpd, nginx or Apache, as above):\n"
     "       https://HOST/huskyhook\n"
     "     shared hosting (the CGI script in cgi-bin):\n"
     "       https://HOST/~@USER@/cgi-bin/huskyhook.cgi   (a user directory)\n"
@@ -474,6 +486,7 @@ cmd_init(struct cli *c)
 		if (strlen(dir) + sizeof "/run/huskyhook.socket-99" >
 		    sizeof(((struct sockaddr_un *)NULL)->sun_path))
 			init_say(text_long_socket, &v);
+		init_say(text_nginx, &v);
 		init_say(text_apache, &v);
 		init_say(text_dashboard, &v);
 	}

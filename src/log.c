@@ -28,6 +28,12 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static enum log_kind log_kind = LOG_TO_STDERR;
 static int log_fd = -1;
 static char log_current_target[PATH_MAX] = "stderr";
+/* A second place for what one thread logs while it serves a request: the
+ * request's FastCGI error stream, which the web server writes to its own
+ * error log whatever the receiver's stderr is (/dev/null under a
+ * spawner, often). */
+static __thread log_sink_fn *log_sink;
+static __thread void *log_sink_arg;
 
 void
 log_init(const char *progname)
@@ -99,6 +105,13 @@ log_level_name(enum log_level level)
 }
 
 void
+log_set_thread_sink(log_sink_fn *fn, void *arg)
+{
+	log_sink = fn;
+	log_sink_arg = arg;
+}
+
+void
 log_msg(enum log_level level, const char *fmt, ...)
 {
 	int saved_errno = errno;
@@ -110,6 +123,13 @@ log_msg(enum log_level level, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 
+	if (log_sink != NULL) {
+		n = snprintf(line, sizeof line, "%s: %s: %s\n", log_progname,
+		    log_level_name(level), msg);
+		if (n > (int)sizeof line - 1)
+			n = (int)sizeof line - 1;
+		log_sink(log_sink_arg, line, (size_t)n);
+	}
 	pthread_mutex_lock(&log_lock);
 	if (log_kind == LOG_TO_SYSLOG) {
 		syslog(level == LOG_LEVEL_ERR ? LOG_ERR :

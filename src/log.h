@@ -10,6 +10,10 @@ enum log_level { LOG_LEVEL_ERR, LOG_LEVEL_WARN, LOG_LEVEL_INFO };
 void log_init(const char *progname);
 /* target: "stderr", "syslog" or a file path; returns 0 or -1 (errno set). */
 int  log_set_target(const char *target);
+/* fn, if not NULL, also gets each line this thread logs from now on
+ * (without a time stamp, ending in a newline); NULL stops it. */
+typedef void log_sink_fn(void *arg, const char *line, size_t n);
+void log_set_thread_sink(log_sink_fn *fn, void *arg);
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(__printf__, 2, 3)));
 /* t (and nsec >= 0: its microseconds) as RFC 3339 UTC, e.g.

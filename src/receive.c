@@ -44,8 +44,12 @@
 #include "request.h"
 #include "text.h"
 
-/* The config path, fixed before the first request. */
+/* The config path, fixed before the first request, and where it came
+ * from, for the log. */
 static const char *receive_config;
+static const char *receive_config_from;
+/* Set once a request's HUSKYHOOK_CONFIG has been logged as ignored. */
+static int receive_config_param_noted;
 /* FCGI_WEB_SERVER_ADDRS: the IPv4 addresses a FastCGI connection over
  * TCP may come from (all if unset), as libfcgi's own accept has it. */
 static const char *receive_web_servers;
@@ -254,6 +258,42 @@ receive_fcgi_read(void *arg, void *buf, size_t n)
 		return -1;
 	}
 	return got;
+}
+
+/* Each line logged while a request is served goes to its FastCGI error
+ * stream too: the server's error log then has the reason of a 500
+ * whatever this process's stderr is. A record per line: nginx cuts what
+ * it logs of one at about 2 KB. */
+static void
+receive_fcgi_log(void *arg, const char *line, size_t n)
+{
+	struct receive_conn *c = arg;
+
+	if (FCGX_PutStr(line, (int)n, c->req.err) == (int)n)
+		(void)FCGX_FFlush(c->req.err);
+}
+
+/*
+ * A FastCGI request's HUSKYHOOK_CONFIG is not this receiver's config (a
+ * request's parameters are chosen by whoever can reach the socket), but
+ * it is what a user writes first in a server's config: one that differs
+ * is said to be ignored, once in the process's life.
+ */
+static void
+receive_note_config_param(const struct receive_conn *c)
+{
+	const char *p = FCGX_GetParam("HUSKYHOOK_CONFIG", c->req.envp);
+	char esc[LOG_LINE_BYTES / 2];
+
+	if (p == NULL || strcmp(p, receive_config) == 0 ||
+	    __atomic_exchange_n(&receive_config_param_noted, 1,
+	    __ATOMIC_RELAXED) != 0)
+		return;
+	log_msg(LOG_LEVEL_WARN, "ignoring the request parameter "
+	    "HUSKYHOOK_CONFIG=%s: a FastCGI receiver's config is %s, %s; set "
+	    "it where the receiver is started",
+	    log_escape(esc, sizeof esc, p, strlen(p)), receive_config,
+	    receive_config_from);
 }
 
 /* The answer's header and body, in one buffer; its length, or -1. */
@@ -500,7 +540,8 @@ static void *
 receive_serve(void *arg)
 {
 	char answer[RESPONSE_BYTES];
-	struct request_io io = { receive_fcgi_param, receive_fcgi_read, NULL };
+	struct request_io io = { receive_fcgi_param, receive_fcgi_read, NULL,
+	    1 };
 	char name[INET6_ADDRSTRLEN + 64];
 	union receive_peer peer;
 	struct receive_conn conn;
@@ -554,7 +595,10 @@ receive_serve(void *arg)
 			mine = -1;
 			continue;
 		}
+		log_set_thread_sink(receive_fcgi_log, &conn);
+		receive_note_config_param(&conn);
 		receiver_handle(r, &io, &resp);
+		log_set_thread_sink(NULL, NULL);
 		/* A commit is never cut: its body is in already. */
 		watch_disarm(conn.slot);
 		if ((n = receive_format(&resp, answer, sizeof answer)) > 0)
@@ -606,7 +650,7 @@ receive_threads(void)
 static int
 receive_cgi(void)
 {
-	struct request_io io = { receive_cgi_param, receive_cgi_read, NULL };
+	struct request_io io = { receive_cgi_param, receive_cgi_read, NULL, 0 };
 	char answer[RESPONSE_BYTES];
 	struct response resp;
 	struct receiver *r;
@@ -700,8 +744,12 @@ main(int argc, char **argv)
 	 * a FastCGI request's parameters are chosen by whoever can reach
 	 * the socket, and never consulted for it. */
 	receive_config = getenv("HUSKYHOOK_CONFIG");
-	if (receive_config == NULL || *receive_config == '\0')
+	receive_config_from = "from HUSKYHOOK_CONFIG in its environment";
+	if (receive_config == NULL || *receive_config == '\0') {
 		receive_config = SYSCONFDIR "/huskyhook.conf";
+		receive_config_from = "the default, as its environment has no "
+		    "HUSKYHOOK_CONFIG";
+	}
 	if (FCGX_IsCGI())
 		return receive_cgi();
 	if (FCGX_Init() != 0) {

@@ -209,10 +209,12 @@ parse_content_length(const char *s, long long *out)
 
 /* Reads exactly len bytes into *bufp (malloc'd, grown as they come: a
  * Content-Length is only a claim until the signature is checked), their
- * count in *gotp. 0; -1 with errno set if the body ends early (0), the
- * peer is too slow (EAGAIN, ETIMEDOUT) or memory runs out (ENOMEM). */
+ * count in *gotp; or, with to_end, up to len bytes until the stream
+ * ends. 0; -1 with errno set if the body ends early (0), the peer is too
+ * slow (EAGAIN, ETIMEDOUT) or memory runs out (ENOMEM). */
 static int
-read_body(const struct request_io *io, char **bufp, size_t len, size_t *gotp)
+read_body(const struct request_io *io, char **bufp, size_t len, size_t *gotp,
+    int to_end)
 {
 	size_t cap = 0, want;
 	ssize_t n;
@@ -238,6 +240,8 @@ read_body(const struct request_io *io, char **bufp, size_t len, size_t *gotp)
 		n = io->read(io->arg, *bufp + *gotp, want);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == 0 && to_end)
+			return 0;
 		if (n <= 0) {
 			if (n == 0)
 				errno = 0;
@@ -289,7 +293,10 @@ static const struct receive_answer {
 	[RECEIVE_NOT_HTTPS] = { 403, 0, "HTTPS is required" },
 	[RECEIVE_NOT_JSON] = { 415, 0,
 	    "Content-Type must be application/json" },
-	[RECEIVE_NO_LENGTH] = { 411, 0, "Content-Length is required" },
+	[RECEIVE_NO_LENGTH] = { 411, 0, "Content-Length is required: the "
+	    "server passed this body to the CGI program without its length "
+	    "(a chunked request, often); send it with a Content-Length, or "
+	    "run the receiver under FastCGI" },
 	[RECEIVE_BAD_LENGTH] = { 400, 0, "Content-Length is not a number" },
 	[RECEIVE_TOO_LARGE] = { 413, 0, "body is larger than max_body" },
 	[RECEIVE_NO_MEMORY] = { 503, SPOOL_RETRY_AFTER_SEC, "out of memory" },
@@ -377,6 +384,7 @@ receive_check(struct receiver *r, const struct request_io *io, char **bodyp,
 	const char *method, *ctype, *clen;
 	enum signature_result sr;
 	size_t got;
+	int n, idle, to_end = 0;
 
 	/* The request never chooses the config: a FastCGI request's
 	 * parameters come from whoever can reach the socket. */
@@ -390,29 +398,53 @@ receive_check(struct receiver *r, const struct request_io *io, char **bodyp,
 	ctype = io->param(io->arg, "CONTENT_TYPE");
 	if (ctype != NULL && *ctype != '\0' && !content_type_is_json(ctype))
 		return RECEIVE_NOT_JSON;
+	/* No length: some servers pass a chunked body so (Caddy says -1).
+	 * FastCGI marks the end of the stream; a CGI program's standard
+	 * input need not end with the body. */
 	clen = io->param(io->arg, "CONTENT_LENGTH");
-	if (clen == NULL || *clen == '\0')
-		return RECEIVE_NO_LENGTH;
-	if (parse_content_length(clen, lenp) == -1)
+	if (clen == NULL || *clen == '\0' || strcmp(clen, "-1") == 0) {
+		if (!io->body_has_end)
+			return RECEIVE_NO_LENGTH;
+		to_end = 1;
+		*lenp = r->cfg.max_body + 1;
+	} else if (parse_content_length(clen, lenp) == -1)
 		return RECEIVE_BAD_LENGTH;
-	if (*lenp > r->cfg.max_body) {
+	if (*lenp > r->cfg.max_body && !to_end) {
 		snprintf(detail, dlen, "%ld bytes", r->cfg.max_body);
 		return RECEIVE_TOO_LARGE;
 	}
-	if (read_body(io, bodyp, (size_t)*lenp, &got) == -1) {
+	if (read_body(io, bodyp, (size_t)*lenp, &got, to_end) == -1) {
 		switch (errno) {
 		case ENOMEM:
 			return RECEIVE_NO_MEMORY;
 		case EAGAIN:
-			snprintf(detail, dlen, "%zu of %lld bytes, then none "
-			    "for %d s", got, *lenp, RECEIVE_IDLE_SEC);
-			return RECEIVE_TOO_SLOW;
 		case ETIMEDOUT:
-			snprintf(detail, dlen, "%zu of %lld bytes in %d s",
-			    got, *lenp, RECEIVE_READ_BUDGET_SEC);
+			idle = errno == EAGAIN;
+			if (to_end)
+				n = snprintf(detail, dlen, "%zu bytes", got);
+			else
+				n = snprintf(detail, dlen, "%zu of %lld bytes",
+				    got, *lenp);
+			if (n <= 0 || (size_t)n >= dlen)
+				;
+			else if (idle)
+				snprintf(detail + n, dlen - (size_t)n,
+				    ", then none for %d s", RECEIVE_IDLE_SEC);
+			else
+				snprintf(detail + n, dlen - (size_t)n,
+				    " in %d s", RECEIVE_READ_BUDGET_SEC);
 			return RECEIVE_TOO_SLOW;
 		default:
 			return RECEIVE_SHORT_BODY;
+		}
+	}
+	if (to_end) {
+		*lenp = (long long)got;
+		if (*lenp > r->cfg.max_body) {
+			/* Read no further than that; the rest is dropped. */
+			snprintf(detail, dlen, "%ld bytes", r->cfg.max_body);
+			receive_drain(io);
+			return RECEIVE_TOO_LARGE;
 		}
 	}
 	sr = signature_verify(r->keys, io->param(io->arg,
@@ -441,7 +473,7 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 	struct event ev;
 	enum receive_outcome o;
 	char *body = NULL;
-	long long len = 0;
+	long long len = 0, skip = 0;
 	int differs;
 
 	memset(resp, 0, sizeof *resp);
@@ -470,8 +502,13 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 	rules.max_skew = r->cfg.max_skew;
 	rules.org_ids = r->cfg.org_ids;
 	rules.norg_ids = r->cfg.norg_ids;
-	switch (event_parse(body, (size_t)len, &ev, &rules, detail,
-	    sizeof detail)) {
+	/* A UTF-8 byte order mark before the JSON (RFC 8259 lets a parser
+	 * ignore one) is signed with the rest, and neither parsed nor
+	 * stored: the spool's event is the JSON text that follows it. */
+	if (len >= 3 && memcmp(body, "\xef\xbb\xbf", 3) == 0)
+		skip = 3;
+	switch (event_parse(body + skip, (size_t)(len - skip), &ev, &rules,
+	    detail, sizeof detail)) {
 	case EVENT_OK:
 		break;
 	case EVENT_ORG_REFUSED:
@@ -484,7 +521,8 @@ receiver_handle(struct receiver *r, const struct request_io *io,
 		o = RECEIVE_INVALID_EVENT;
 		goto answer;
 	}
-	switch (receiver_store(r, &ev, addr, body, (size_t)len, &differs)) {
+	switch (receiver_store(r, &ev, addr, body + skip, (size_t)(len - skip),
+	    &differs)) {
 	case SPOOL_STORED:
 		o = RECEIVE_ACCEPTED;
 		break;

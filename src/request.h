@@ -17,6 +17,10 @@ struct request_io {
 	 * the transport keeps the clock. */
 	ssize_t		 (*read)(void *arg, void *buf, size_t n);
 	void		*arg;
+	/* 1 if the transport marks the body's end (FastCGI's stream does,
+	 * CGI's standard input need not): a body without a length is then
+	 * read to its end, up to max_body. */
+	int		 body_has_end;
 };
 
 struct response {

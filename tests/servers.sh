@@ -1,9 +1,9 @@
 # Web servers for the tests that start them, sourced after tests/lib.sh:
-# lighttpd and Apache on free loopback ports, stopped when the test
-# exits, and curl_post to send them an event.
+# lighttpd, Apache, nginx, Caddy and h2o on free loopback ports, stopped
+# when the test exits, and curl_post to send them an event.
 #
 # As in tests/lib.sh, a helper's own variables carry its prefix (lt_,
-# ap_, ...), and the comment above each helper gives its inputs and what
+# ap_, ng_, cd_, h2_, ...), and the comment above each helper gives its inputs and what
 # it sets.
 # top_srcdir and the rest are set by tests/lib.sh.
 # shellcheck shell=sh disable=SC2034,SC2154
@@ -27,11 +27,15 @@ server_ready() {
 	return 1
 }
 
-# cleanup_servers: stops Apache and lighttpd if they run, and removes
-# $SOCKDIR if sockdir made one.
+# cleanup_servers: stops the servers that run, and the receiver
+# spawn_receiver started, and removes $SOCKDIR if sockdir made one.
 cleanup_servers() {
 	apache_stop
 	lighttpd_stop
+	nginx_stop
+	caddy_stop
+	h2o_stop
+	spawn_stop
 	[ -z "${SOCKDIR:-}" ] || rm -rf "$SOCKDIR"
 }
 
@@ -200,6 +204,171 @@ apache_start() {
 # apache_stop: stops the Apache apache_start started, if it runs.
 apache_stop() {
 	server_stop APACHE_PID
+}
+
+# free_port BASE: on stdout, the first port from BASE up (20 tried) that
+# nothing answers on.
+free_port() {
+	fp_port=$1
+	while [ "$fp_port" -lt $(($1 + 20)) ]; do
+		curl -s -o /dev/null "http://127.0.0.1:$fp_port/" 2>/dev/null || break
+		fp_port=$((fp_port + 1))
+	done
+	echo "$fp_port"
+}
+
+# spawn_receiver PROGRAM [ARGS...]: PROGRAM (the receiver, or fcgiwrap)
+# under spawn-fcgi on $SOCKDIR/NAME.sock, NAME the last part of $T, in
+# $SPAWN_PROCS processes (default 1), with HUSKYHOOK_CONFIG=$CONF; as
+# root, as $APACHE_USER, the socket that user's (the caller chowns the
+# layout). Sets $SOCKET and $SPAWN_PID (their pids).
+spawn_receiver() {
+	sockdir
+	SOCKET=$SOCKDIR/$(basename "$T").sock
+	rm -f "$SOCKET"
+	if [ "$(id -u)" = 0 ]; then
+		set -- -U "$APACHE_USER" -u "$APACHE_USER" -- "$@"
+	else
+		set -- -- "$@"
+	fi
+	HUSKYHOOK_CONFIG=$CONF spawn-fcgi -s "$SOCKET" -M 0600 -P "$T/spawn.pid" \
+	    -F "${SPAWN_PROCS:-1}" "$@" > "$T/spawn.out" 2>&1 || return 1
+	SPAWN_PID=$(tr '\n' ' ' < "$T/spawn.pid")
+	trap 'cleanup_servers' EXIT
+}
+
+# spawn_stop: stops the process spawn_receiver started, if it runs.
+spawn_stop() {
+	if [ -n "${SPAWN_PID:-}" ]; then
+		# shellcheck disable=SC2086
+		kill $SPAWN_PID 2>/dev/null
+		SPAWN_PID=
+	fi
+}
+
+# nginx_start SITE: nginx (not the system service) on a free loopback
+# port, in the foreground, its files in $T/nginx with Debian's stock
+# fastcgi_params beside its config, SITE's lines (a location block) in
+# its one server block, bodies kept in $T/nginx/body. As root its
+# workers run as $APACHE_USER. Sets $NGINX_PORT, $NGINX_PID and $URL;
+# stops it when the test exits.
+nginx_start() {
+	ng_bin=$(command -v nginx || echo /usr/sbin/nginx)
+	[ -x "$ng_bin" ] || return 1
+	ng_dir=$T/nginx
+	mkdir -p "$ng_dir/body" "$ng_dir/fastcgi" "$ng_dir/proxy" "$T/www"
+	cp /etc/nginx/fastcgi_params "$ng_dir/"
+	cp "$1" "$ng_dir/site.conf"
+	[ "$(id -u)" = 0 ] && chown "$APACHE_USER" "$ng_dir/body" "$ng_dir/fastcgi" "$ng_dir/proxy"
+	ng_port=$(free_port $((21000 + $$ % 400)))
+	{
+		echo "daemon off;"
+		echo "worker_processes 1;"
+		[ "$(id -u)" = 0 ] && echo "user $APACHE_USER;"
+		echo "pid $ng_dir/nginx.pid;"
+		echo "error_log $ng_dir/error.log warn;"
+		echo "events { worker_connections 256; }"
+		echo "http {"
+		echo "	access_log off;"
+		echo "	client_body_temp_path $ng_dir/body;"
+		echo "	fastcgi_temp_path $ng_dir/fastcgi;"
+		echo "	proxy_temp_path $ng_dir/proxy;"
+		echo "	server {"
+		echo "		listen 127.0.0.1:$ng_port;"
+		echo "		root $T/www;"
+		echo "		include $ng_dir/site.conf;"
+		echo "	}"
+		echo "}"
+	} > "$ng_dir/nginx.conf"
+	"$ng_bin" -p "$ng_dir" -c "$ng_dir/nginx.conf" 2>> "$ng_dir/stderr.log" &
+	NGINX_PID=$!
+	NGINX_PORT=$ng_port
+	URL=http://127.0.0.1:$ng_port/huskyhook
+	server_ready "$ng_port" "$NGINX_PID" && return 0
+	nginx_stop
+	return 1
+}
+
+# nginx_stop: stops the nginx nginx_start started, if it runs.
+nginx_stop() {
+	server_stop NGINX_PID
+}
+
+# caddy_start CADDYFILE: Caddy (caddy run, not the system service) on a
+# free loopback port with CADDYFILE, its site address made
+# http://127.0.0.1:PORT, the rest of the site a 404, after global options
+# that keep it from certificates and its admin endpoint; its files in
+# $T/caddy, its log in
+# $T/caddy/caddy.log. Sets $CADDY_PORT, $CADDY_PID and $URL; stops it
+# when the test exits.
+caddy_start() {
+	cd_bin=$(command -v caddy || echo /usr/bin/caddy)
+	[ -x "$cd_bin" ] || return 1
+	cd_dir=$T/caddy
+	mkdir -p "$cd_dir"
+	cd_port=$(free_port $((21400 + $$ % 300)))
+	{
+		printf '{\n\tadmin off\n\tauto_https off\n}\n'
+		sed -e "s#^[a-z0-9.]* {\$#http://127.0.0.1:$cd_port {#" \
+		    -e '$ s/^}$/\trespond 404\n}/' "$1"
+	} > "$cd_dir/Caddyfile"
+	HOME=$cd_dir XDG_DATA_HOME=$cd_dir/data XDG_CONFIG_HOME=$cd_dir/config \
+	    "$cd_bin" run --config "$cd_dir/Caddyfile" --adapter caddyfile \
+	    > "$cd_dir/caddy.log" 2>&1 &
+	CADDY_PID=$!
+	CADDY_PORT=$cd_port
+	URL=http://127.0.0.1:$cd_port/huskyhook
+	server_ready "$cd_port" "$CADDY_PID" && return 0
+	caddy_stop
+	return 1
+}
+
+# caddy_stop: stops the Caddy caddy_start started, if it runs.
+caddy_stop() {
+	server_stop CADDY_PID
+}
+
+# h2o_start PATHS: h2o (not the system service) on a free loopback port,
+# PATHS (an h2o.conf fragment of paths) under its one host, with
+# limit-request-body 1048576; its files in $T/h2o, its error log
+# $T/h2o/error.log. As root it runs as $APACHE_USER (the caller chowns
+# the layout). Sets $H2O_PORT, $H2O_PID and $URL; stops it when the test
+# exits.
+h2o_start() {
+	h2_bin=$(command -v h2o || echo /usr/bin/h2o)
+	[ -x "$h2_bin" ] || return 1
+	h2_dir=$T/h2o
+	mkdir -p "$h2_dir" "$T/www"
+	h2_port=$(free_port $((21700 + $$ % 250)))
+	{
+		[ "$(id -u)" = 0 ] && echo "user: $APACHE_USER"
+		echo "listen:"
+		echo "  host: 127.0.0.1"
+		echo "  port: $h2_port"
+		echo "pid-file: $h2_dir/h2o.pid"
+		echo "error-log: $h2_dir/error.log"
+		echo "limit-request-body: 1048576"
+		echo "hosts:"
+		echo "  default:"
+		echo "    paths:"
+		sed 's/^/      /' "$1"
+		echo "      \"/\":"
+		echo "        file.dir: $T/www"
+	} > "$h2_dir/h2o.conf"
+	[ "$(id -u)" = 0 ] && chown -R "$APACHE_USER" "$h2_dir"
+	"$h2_bin" -c "$h2_dir/h2o.conf" > "$h2_dir/stderr.log" 2>&1 &
+	H2O_PID=$!
+	H2O_PORT=$h2_port
+	URL=http://127.0.0.1:$h2_port/huskyhook
+	server_ready "$h2_port" "$H2O_PID" && return 0
+	h2o_stop
+	return 1
+}
+
+# h2o_stop: stops the h2o h2o_start started, if it runs (and with it
+# the receivers it spawned).
+h2o_stop() {
+	server_stop H2O_PID
 }
 
 # curl_post FILE [CURL ARGS...]: POST FILE to $URL, signed unless SIG is

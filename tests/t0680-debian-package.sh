@@ -44,6 +44,10 @@ for f in ./usr/bin/huskyhook ./usr/sbin/huskyhook-receive \
     ./usr/share/man/man1/huskyhook.1.gz ./usr/share/man/man5/huskyhook.conf.5.gz \
     ./usr/share/man/man8/huskyhook-receive.8.gz \
     ./usr/share/huskyhook/lighttpd/huskyhook-fastcgi.conf \
+    ./usr/share/huskyhook/nginx/huskyhook-fastcgi.conf \
+    ./usr/share/huskyhook/nginx/huskyhook-cgi.conf \
+    ./usr/share/huskyhook/caddy/Caddyfile \
+    ./usr/share/huskyhook/h2o/huskyhook.conf \
     ./usr/share/huskyhook/apache/huskyhook-fcgid.conf \
     ./usr/share/huskyhook/apache/huskyhook-receive.service \
     ./usr/share/huskyhook/apache/huskyhook-receive.socket \
@@ -67,6 +71,7 @@ purge() {
 }
 trap purge EXIT
 check "dpkg -i installs it" sh -c "dpkg -i '$DEB' > '$T/install.log' 2>&1"
+check "the nginx snippet names the package's receiver" grep -q '/usr/sbin/huskyhook-receive$' /usr/share/huskyhook/nginx/huskyhook-fastcgi.conf
 check "the unit names the package's receiver" grep -qx 'ExecStart=/usr/sbin/huskyhook-receive' /usr/share/huskyhook/apache/huskyhook-receive.service
 check "the wrapper names the package's receiver" grep -qx 'exec /usr/sbin/huskyhook-receive' /usr/share/huskyhook/apache/huskyhook.cgi
 check "the run unit names the package's huskyhook" grep -q '^ExecStart=/usr/bin/huskyhook run ' /usr/share/huskyhook/apache/huskyhook-run.service

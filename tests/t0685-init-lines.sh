@@ -1,9 +1,10 @@
 #!/bin/sh
-# What huskyhook init prints for lighttpd and Apache, used exactly as
-# printed: this build installed where configure put it (uninstalled at
-# the end), init run as the web server's user, its lighttpd and Apache
-# lines cut out of its output and pasted into each server's config, and a
-# signed delivery through each. The receiver's socket is in the layout,
+# What huskyhook init prints for lighttpd, nginx and Apache, used exactly
+# as printed: this build installed where configure put it (uninstalled
+# at the end), init run as the web server's user, its lighttpd, nginx and
+# Apache lines cut out of its output and pasted into each server's config
+# (nginx's spawn-fcgi line run as printed), and a signed delivery through
+# each. The receiver's socket is in the layout,
 # which no other user can enter, not in /tmp.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -29,6 +30,8 @@ fi
 uninstall() {
 	lighttpd_stop
 	apache_stop
+	nginx_stop
+	[ -z "${NGINX_RECEIVER:-}" ] || kill "$NGINX_RECEIVER" 2>/dev/null
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$top_builddir" \
 	    uninstall > "$T/uninstall.log" 2>&1
 	[ -z "${SOCKDIR:-}" ] || rm -rf "$SOCKDIR"
@@ -100,6 +103,36 @@ else
 	sed 's/^/# /' "$T/lighttpd-error.log" "$T/lighttpd-stderr.log" 2>/dev/null | tail -n 20
 fi
 
+# nginx: the spawn-fcgi line run as printed, as the user, and the
+# location block pasted into nginx's server block.
+if { command -v nginx > /dev/null || [ -x /usr/sbin/nginx ]; } && command -v spawn-fcgi > /dev/null; then
+	sed -n '/^location = \/huskyhook {$/,/^}$/p' "$T/init.out" > "$T/nginx.lines"
+	check "init prints nginx's location block, four lines" [ "$(wc -l < "$T/nginx.lines")" = 4 ]
+	check "init says to run nginx's workers as $APACHE_USER" grep -qF "user $APACHE_USER; in nginx.conf" "$T/init.out"
+	SPAWNLINE=$(grep '^HUSKYHOOK_CONFIG=.* spawn-fcgi ' "$T/init.out")
+	as_web sh -c "$SPAWNLINE" > "$T/spawn.out" 2>&1
+	NGINX_RECEIVER=$(sed -n 's/.*PID: \([0-9]*\).*/\1/p' "$T/spawn.out" | tr '\n' ' ')
+	check "init's spawn-fcgi line starts the receiver, its socket in the layout's run/" \
+	    '[ -n "$NGINX_RECEIVER" ] && [ -S "$LAYOUT/run/huskyhook.sock" ]'
+	if nginx_start "$T/nginx.lines"; then
+		trap uninstall EXIT
+		ok "nginx starts with init's lines"
+		event evt_lines_ng > "$T/ng.json"
+		curl_post "$T/ng.json"
+		check "a delivery through init's nginx lines: 200" [ "$STATUS" = 200 ]
+		check "stored in init's spool" cmp -s "$T/ng.json" "$LAYOUT/spool/events/evt_lines_ng.json"
+		nginx_stop
+	else
+		not_ok "nginx starts with init's lines"
+		sed 's/^/# /' "$T/nginx/error.log" "$T/nginx/stderr.log" 2>/dev/null | tail -n 20
+	fi
+	# shellcheck disable=SC2086
+	kill $NGINX_RECEIVER
+	NGINX_RECEIVER=
+else
+	skip "nginx or spawn-fcgi is not installed"
+fi
+
 # Apache with mod_fcgid: the three lines as printed, nothing else.
 if [ -f "$APACHE_MODULES/mod_fcgid.so" ]; then
 	sed -n '/^Define HUSKYHOOK_RECEIVE /,/^Include /p' "$T/init.out" > "$T/apache.lines"
@@ -125,7 +158,7 @@ CRONLINE=$(sed -n 's/^   \* \* \* \* \* //p' "$T/init.out")
 mv "$LAYOUT/hooks/call.completed.disabled" "$LAYOUT/hooks/call.completed"
 as_web sh -c "$CRONLINE"
 check "init's cron line runs the hooks" \
-    '[ "$(grep -c "\"evt_lines_..\",\"call.completed\"" "$LAYOUT/calls.csv")" = 2 ]'
+    '[ "$(grep -c "\"evt_lines_..\",\"call.completed\"" "$LAYOUT/calls.csv")" = "$(ls "$LAYOUT/spool/events" | wc -l)" ]'
 check_as_web() { as_web "$BINDIR/huskyhook" check -c "$CONF" > /dev/null; }
 check "the layout passes check" check_as_web
 done_testing

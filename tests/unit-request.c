@@ -66,7 +66,7 @@ handle(struct receiver *r, struct response *resp, const char *body, int sign,
     int fail_errno, ...)
 {
 	struct fake f;
-	struct request_io io = { fake_param, fake_read, &f };
+	struct request_io io = { fake_param, fake_read, &f, 0 };
 	const char *name;
 	va_list ap;
 	size_t i, k;
