@@ -53,9 +53,9 @@ static const char cgibin_script[] =
     "exec %s\n";
 
 static int
-cgibin_fail(const char *what, const char *path)
+cgibin_fail(struct cgibin *cb, const char *what, const char *path)
 {
-	fprintf(stderr, "huskyhook: %s: %s\n", path, what);
+	snprintf(cb->err, sizeof cb->err, "%s: %s", path, what);
 	return -1;
 }
 
@@ -77,28 +77,30 @@ cgibin_path_bad_char(const char *path)
 }
 
 int
-cgibin_path_check(const char *path)
+cgibin_path_check(const char *path, char *err, size_t errlen)
 {
 	const unsigned char *p;
 	const char *bad;
+	size_t n = 0;
 
 	if ((bad = cgibin_path_bad_char(path)) == NULL && path[0] == '/')
 		return 0;
 	/* The path with what a terminal would not show as it is escaped:
 	 * it may hold a line break or an escape sequence. */
-	fprintf(stderr, "huskyhook: ");
-	for (p = (const unsigned char *)path; *p != '\0'; p++)
-		fprintf(stderr, isprint(*p) && *p != '\\' ? "%c" : "\\x%02x",
-		    *p);
+	err[0] = '\0';
+	for (p = (const unsigned char *)path; *p != '\0' && n + 5 < errlen;
+	    p++)
+		n += (size_t)snprintf(err + n, errlen - n, isprint(*p) &&
+		    *p != '\\' ? "%c" : "\\x%02x", *p);
 	if (bad == NULL)
-		fprintf(stderr, ": not an absolute path\n");
+		snprintf(err + n, errlen - n, ": not an absolute path");
 	else if (isprint((unsigned char)*bad))
-		fprintf(stderr, ": the character '%c' cannot go into "
-		    "huskyhook.cgi and .htaccess (" CGIBIN_PATH_RULE ")\n",
+		snprintf(err + n, errlen - n, ": the character '%c' cannot go "
+		    "into huskyhook.cgi and .htaccess (" CGIBIN_PATH_RULE ")",
 		    *bad);
 	else
-		fprintf(stderr, ": the byte 0x%02x cannot go into "
-		    "huskyhook.cgi and .htaccess (" CGIBIN_PATH_RULE ")\n",
+		snprintf(err + n, errlen - n, ": the byte 0x%02x cannot go "
+		    "into huskyhook.cgi and .htaccess (" CGIBIN_PATH_RULE ")",
 		    (unsigned char)*bad);
 	return -1;
 }
@@ -131,52 +133,53 @@ cgibin_prepare(struct cgibin *cb, const char *dir, const char *self,
 	if (!cgibin_executable(path))
 		snprintf(path, sizeof path, "%s/huskyhook-receive", sbindir);
 	if (!cgibin_executable(path))
-		return cgibin_fail("no huskyhook-receive here, nor in ../sbin "
+		return cgibin_fail(cb, "no huskyhook-receive here, nor in ../sbin "
 		    "beside this huskyhook: install both (make install)", path);
 	if (realpath(path, cb->receive) == NULL)
-		return cgibin_fail(strerror(errno), path);
-	if (cgibin_path_check(cb->receive) == -1)
+		return cgibin_fail(cb, strerror(errno), path);
+	if (cgibin_path_check(cb->receive, cb->err, sizeof cb->err) == -1)
 		return -1;
 
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		return cgibin_fail(strerror(errno), dir);
+		return cgibin_fail(cb, strerror(errno), dir);
 	if (realpath(dir, cb->dir) == NULL)
-		return cgibin_fail(strerror(errno), dir);
+		return cgibin_fail(cb, strerror(errno), dir);
 	if (stat(cb->dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
-		return cgibin_fail("not a directory", cb->dir);
+		return cgibin_fail(cb, "not a directory", cb->dir);
 	cb->open_dir = (sb.st_mode & 022) != 0;
 	snprintf(cb->script, sizeof cb->script, "%s/huskyhook.cgi", cb->dir);
 	if (lstat(cb->script, &sb) == 0)
-		return cgibin_fail("exists already; nothing changed", cb->script);
+		return cgibin_fail(cb, "exists already; nothing changed", cb->script);
 	if (access(cb->dir, W_OK) == -1)
-		return cgibin_fail(strerror(errno), cb->dir);
+		return cgibin_fail(cb, strerror(errno), cb->dir);
 	return 0;
 }
 
 /* Writes text to a new file (O_EXCL), or appends it (append != 0) to a
  * file that is not also linked elsewhere; on disk when this returns. */
 static int
-cgibin_put(const char *path, const char *text, mode_t mode, int append)
+cgibin_put(struct cgibin *cb, const char *path, const char *text, mode_t mode,
+    int append)
 {
 	int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
 	struct stat st;
 
 	flags |= append ? O_APPEND : O_EXCL;
 	if ((fd = open(path, flags, mode)) == -1)
-		return cgibin_fail(strerror(errno), path);
+		return cgibin_fail(cb, strerror(errno), path);
 	if (append && (fstat(fd, &st) == -1 || st.st_nlink != 1)) {
 		(void)close(fd);
-		return cgibin_fail("has another link (a hard link to some other "
+		return cgibin_fail(cb, "has another link (a hard link to some other "
 		    "file?); nothing appended", path);
 	}
 	/* Whatever the umask: suexec refuses a script others may write. */
 	if ((!append && fchmod(fd, mode) == -1) ||
 	    io_write_all(fd, text, strlen(text)) == -1 || fsync(fd) == -1) {
 		(void)close(fd);
-		return cgibin_fail(strerror(errno), path);
+		return cgibin_fail(cb, strerror(errno), path);
 	}
 	if (close(fd) == -1)
-		return cgibin_fail(strerror(errno), path);
+		return cgibin_fail(cb, strerror(errno), path);
 	return 0;
 }
 
@@ -204,11 +207,11 @@ cgibin_write(struct cgibin *cb, const char *config)
 	const char *lead = "";
 	int fd;
 
-	if (cgibin_path_check(config) == -1 ||
-	    cgibin_path_check(cb->receive) == -1)
+	if (cgibin_path_check(config, cb->err, sizeof cb->err) == -1 ||
+	    cgibin_path_check(cb->receive, cb->err, sizeof cb->err) == -1)
 		return -1;
 	snprintf(text, sizeof text, cgibin_script, config, cb->receive);
-	if (cgibin_put(cb->script, text, 0755, 0) == -1)
+	if (cgibin_put(cb, cb->script, text, 0755, 0) == -1)
 		return -1;
 
 	snprintf(cb->htaccess, sizeof cb->htaccess, "%s/.htaccess", cb->dir);
@@ -225,14 +228,14 @@ cgibin_write(struct cgibin *cb, const char *config)
 	snprintf(text, sizeof text, "%s", lead);
 	snprintf(text + strlen(text), sizeof text - strlen(text), cgibin_block,
 	    config);	/* config is at most PATH_MAX */
-	if (cgibin_put(cb->htaccess, text, 0644, cb->appended) == -1)
+	if (cgibin_put(cb, cb->htaccess, text, 0644, cb->appended) == -1)
 		return -1;
 	/* The new names on disk too, as init's own files are. */
 	if ((fd = open(cb->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    fsync(fd) == -1) {
 		if (fd != -1)
 			(void)close(fd);
-		return cgibin_fail(strerror(errno), cb->dir);
+		return cgibin_fail(cb, strerror(errno), cb->dir);
 	}
 	(void)close(fd);
 	return 0;

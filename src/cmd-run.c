@@ -9,7 +9,7 @@
 static int
 cmd_run(struct cli *c)
 {
-	struct run_options opt = { 0, 0, 0 };
+	struct run_options opt = { .notes = stderr };
 	struct config cfg;
 	char err[MESSAGE_BYTES];
 	const char *jobs = cli_value(c, "jobs");

@@ -451,13 +451,14 @@ cmd_init(struct cli *c)
 	/* The config's path goes into huskyhook.cgi: refused before
 	 * anything is written if it cannot be. */
 	if (cgi_bin != NULL && (cgibin_prepare(&cb, cgi_bin, cli_self(),
-	    SBINDIR) == -1 || cgibin_path_check(path) == -1))
-		return 1;
+	    SBINDIR) == -1 || cgibin_path_check(path, cb.err, sizeof cb.err) ==
+	    -1))
+		return cli_fail("%s", cb.err);
 	/* With --cgi-bin for a layout made before, only the entry. */
 	if (!exists && init_make_layout(dir) != 0)
 		return 1;
 	if (cgi_bin != NULL && cgibin_write(&cb, path) == -1)
-		return 1;
+		return cli_fail("%s", cb.err);
 
 	memset(&v, 0, sizeof v);
 	v.dir = dir;

@@ -54,6 +54,7 @@ struct run_ctx {
 	const struct config	*cfg;
 	struct spool		*sp;
 	FILE			*out;
+	FILE			*notes;		/* opt->notes */
 	int			 verbose;
 	time_t			 now;		/* when the run started */
 	/* What a retry's delay is counted from: a cron run's start, so that
@@ -815,7 +816,7 @@ run_lock_wait(struct run_ctx *ctx, const sigset_t *stop)
 
 /* --watch: whether the hooks directory can be used, looked at before
  * each pass; that it went, and that it is back, are said once each, in
- * the log and on stderr. */
+ * the log and on opt->notes. */
 static void
 run_watch_hooks_dir(struct run_sched *s)
 {
@@ -835,8 +836,8 @@ run_watch_hooks_dir(struct run_sched *s)
 		snprintf(line, sizeof line, "hooks directory %s is back: "
 		    "events run again", cfg->hooks);
 	log_msg(held ? LOG_LEVEL_ERR : LOG_LEVEL_INFO, "%s", line);
-	if (strcmp(cfg->log, "stderr") != 0)
-		fprintf(stderr, "huskyhook: %s\n", line);
+	if (s->ctx->notes != NULL && strcmp(cfg->log, "stderr") != 0)
+		fprintf(s->ctx->notes, "huskyhook: %s\n", line);
 }
 
 /*
@@ -1034,6 +1035,7 @@ run_spool(const struct config *cfg, const struct run_options *opt,
 	memset(&ctx, 0, sizeof ctx);
 	ctx.cfg = cfg;
 	ctx.out = out;
+	ctx.notes = opt->notes;
 	ctx.verbose = opt->verbose;
 	ctx.now = time(NULL);
 	ctx.base = opt->watch ? 0 : ctx.now;

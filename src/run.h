@@ -11,12 +11,15 @@ struct run_options {
 	int	 verbose;
 	int	 watch;		/* keep running: huskyhook run --watch */
 	long	 jobs;		/* events at once; 0: the config's jobs */
+	/* Where --watch says, besides the log, that the hooks directory
+	 * went or came back (huskyhook run: stderr); NULL: the log only. */
+	FILE	*notes;
 };
 
 /* Runs every due event's hooks once, then housekeeping; with watch,
  * goes on running events as they arrive and fall due until SIGTERM,
  * SIGINT or SIGHUP. Reports each event's failure on out (and everything
- * with verbose). Returns 0 (also when another run holds the lock), or -1
+ * with verbose): the caller's stream, as opt->notes is. Returns 0 (also when another run holds the lock), or -1
  * when the spool cannot be used, with why in err. */
 int run_spool(const struct config *cfg, const struct run_options *opt,
     FILE *out, char *err, size_t errlen);
