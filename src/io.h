@@ -11,4 +11,8 @@ int     io_write_all(int fd, const void *buf, size_t len);
 /* Reads until n bytes or the end of the file: how many, or -1. */
 ssize_t io_read_full(int fd, void *buf, size_t n);
 
+/* Reads fd to its end into a new buffer (*out, the caller's to free, with
+ * a NUL after its *len bytes): 0, or -1 with errno (EFBIG past max). */
+int     io_read_all(int fd, size_t max, char **out, size_t *len);
+
 #endif
