@@ -103,6 +103,16 @@ EOF2
 	return 1
 }
 
+# lighttpd_must_start SNIPPET: lighttpd_start, or a failed test point
+# with lighttpd's logs and the end of the test.
+lighttpd_must_start() {
+	lighttpd_start "$1" && return 0
+	not_ok "lighttpd starts with $1"
+	cat "$T"/lighttpd-*.log 2>/dev/null | sed 's/^/# /'
+	done_testing
+	exit 1
+}
+
 # lighttpd_stop: stops the lighttpd lighttpd_start started, if it runs.
 lighttpd_stop() {
 	server_stop LIGHTTPD_PID
