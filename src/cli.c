@@ -777,6 +777,9 @@ cli_parse(struct cli *c, int argc, char **argv)
 			break;
 		case 'h':
 			cli_usage_line(stdout, e);
+			if (e->help != NULL)
+				printf("\n%s\n\nSee huskyhook(1) for the whole "
+				    "of it.\n", e->help);
 			return 0;
 		case ':':
 			cli_bad_option(argv, bad, sizeof bad);

@@ -30,6 +30,9 @@ struct cli_entry {
 	const char		*name;
 	const char		*usage;		/* what follows the name */
 	const char		*about;		/* one line for --help */
+	const char		*help;		/* NULL, or what COMMAND
+						 * --help prints after the
+						 * usage line */
 	struct cli_option	 options[CLI_MAX_OPTIONS + 1];	/* { 0 } ends */
 	int			 lower;		/* operands, at least */
 	int			 upper;		/* at most; -1: any number */

@@ -2,7 +2,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +71,77 @@ check_hooks_of(struct check *ck, const char *dir, const char *type)
 	return own;
 }
 
+/* The users web servers run as on the systems huskyhook is tested on
+ * and their relatives. */
+static const char *const check_web_users[] = {
+	"www-data", "apache", "nobody", "http", "lighttpd", "nginx", "wwwrun"
+};
+
+static int
+check_is_web_user(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof check_web_users / sizeof check_web_users[0];
+	    i++)
+		if (strcmp(name, check_web_users[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A web server's user who may write the hooks directory, a directory
+ * above it (and so swap it), or the config (and so name other hooks):
+ * whatever else runs as that user (a PHP site, another CGI script) could
+ * change what the hooks run. One warning, for the first such path; NULL
+ * who if there is none.
+ */
+static const char *
+check_web_writer(const struct stat *sb, char *buf, size_t n)
+{
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+
+	getpwuid_r(sb->st_uid, &pw, buf, n, &pwp);
+	if (pwp != NULL && (sb->st_mode & 0200) &&
+	    check_is_web_user(pwp->pw_name))
+		return pwp->pw_name;
+	if ((sb->st_mode & 020) == 0 || (S_ISDIR(sb->st_mode) &&
+	    (sb->st_mode & S_ISVTX)))
+		return NULL;
+	getgrgid_r(sb->st_gid, &gr, buf, n, &grp);
+	return grp != NULL && check_is_web_user(grp->gr_name) ?
+	    grp->gr_name : NULL;
+}
+
+static void
+check_hooks_writer(struct check *ck, const char *hooks, const char *config)
+{
+	char real[PATH_MAX], buf[PASSWD_BUF_BYTES];
+	const char *who = NULL;
+	struct stat sb;
+
+	if (stat(config, &sb) == 0)
+		who = check_web_writer(&sb, buf, sizeof buf);
+	if (who != NULL)
+		snprintf(real, sizeof real, "%s", config);
+	else if (realpath(hooks, real) != NULL)
+		for (;;) {
+			if (stat(real, &sb) == 0 && (who = check_web_writer(&sb,
+			    buf, sizeof buf)) != NULL)
+				break;
+			if (!text_path_up(real))
+				break;
+		}
+	if (who == NULL)
+		return;
+	check_say(ck, CHECK_WARNING, "%s is writable by %s, a web server's "
+	    "user: anything else that runs as %s (a site's scripts) could "
+	    "change what your hooks run. Run the receiver and the hooks as a "
+	    "user of their own (the README: \"A user of its own\")", real, who,
+	    who);
+}
+
 static void
 check_hooks_dir(struct check *ck, const char *dir)
 {
@@ -81,7 +154,9 @@ check_hooks_dir(struct check *ck, const char *dir)
 	if (!any)
 		check_say(ck, CHECK_WARNING, "no hook for any of the five "
 		    "HuskyVoice event types in %s: their events will be marked "
-		    "done without running anything", dir);
+		    "done without running anything (rename an example "
+		    "TYPE.disabled to TYPE; huskyhook requeue EVENT_ID runs a "
+		    "done event's hooks again)", dir);
 	else if (ck->problems == problems)	/* no ok after a problem */
 		check_say(ck, CHECK_OK, "hooks in %s", dir);
 }
@@ -555,8 +630,10 @@ cmd_check(struct cli *c)
 		    "no hook and exit 1", err);
 	else
 		check_hooks_dir(&ck, cfg.hooks);
-	if (cfg.hooks != NULL)
+	if (cfg.hooks != NULL) {
 		check_not_open(&ck, "hooks", cfg.hooks);
+		check_hooks_writer(&ck, cfg.hooks, cfg.path);
+	}
 
 	if (cfg.max_age == 0)
 		check_say(&ck, CHECK_WARNING, "max_age = 0: replayed old events "
@@ -577,6 +654,12 @@ const struct cli_entry cmd_check_entry = {
 	.options = {
 		{ 0, "url", 1 },
 	},
+	.help =
+	    "One line per finding: the config, the secret's mode, the spool, the\n"
+	    "log, the hooks. With --url URL, also whether the web server hands URL\n"
+	    "to a receiver with this config (its own answers to a GET, to wrong\n"
+	    "signatures and to a signed request that stores nothing), and if not,\n"
+	    "the likely cause. Exit status 0 only when there is no problem.",
 	.lower = 0, .upper = 0,
 	.flags = CLI_CONFIG,
 	.exec = cmd_check,

@@ -2,8 +2,32 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "io.h"
+#include "log.h"
+
+/* A line in the event's hook log: its attempts are counted from 1 again,
+ * and show's count is the one since, so the log says where that starts.
+ * The requeue stands without it: a log that cannot be written is said. */
+static void
+requeue_note(struct spool *sp, const char *id)
+{
+	char stamp[32], line[96];
+	int fd;
+
+	log_format_time(stamp, sizeof stamp, time(NULL), -1);
+	snprintf(line, sizeof line, "=== %s requeued: attempts from 1 again\n",
+	    stamp);
+	if ((fd = spool_log_open(sp, id)) == -1 ||
+	    io_write_all(fd, line, strlen(line)) == -1 || fdatasync(fd) == -1)
+		cli_fail("%s: its hook log: %s (requeued all the same)", id,
+		    strerror(errno));
+	if (fd != -1)
+		close(fd);
+}
 
 static int
 requeue_one(struct spool *sp, const char *id)
@@ -15,6 +39,7 @@ requeue_one(struct spool *sp, const char *id)
 		return errno == ENOENT || errno == EINVAL ? cli_find_failed(id) :
 		    cli_fail("%s: %s", id, strerror(errno));
 	}
+	requeue_note(sp, id);
 	printf("%s: requeued\n", id);
 	return 0;
 }

@@ -147,6 +147,13 @@ const struct cli_entry cmd_send_entry = {
 		{ 's', NULL, 1 },
 		{ 0, "sample", 1 },
 	},
+	.help =
+	    "Signs FILE (or stdin) with the config's first secret, or the one in\n"
+	    "SECRET_FILE, and posts it to URL with curl, as HuskyVoice would;\n"
+	    "prints the answer's status and body. --sample TYPE (call.initiated,\n"
+	    "call.answered, call.completed, call.failed, call.disallowed) posts\n"
+	    "the vendor's sample of that type with a new event_id and created_at\n"
+	    "now. Exit status 0 only on 200.",
 	.lower = 1, .upper = 2,
 	.flags = CLI_CONFIG,
 	.exec = cmd_send,

@@ -60,7 +60,7 @@ show_in(struct cli *c, const struct config *cfg, struct spool *sp)
 		snprintf(path, sizeof path, "?");
 	printf("\n--- hook log (");
 	cli_put_line(path);
-	printf(")\n");
+	printf("): each run that printed something or failed\n");
 	if ((fd = spool_log_open_read(sp, m.id)) != -1) {
 		cli_put_fd(fd);
 		close(fd);
