@@ -174,8 +174,22 @@ else
 	sed 's/^/# /' "$T/lighttpd-error.log" "$T/lighttpd-stderr.log" 2>/dev/null | tail -n 20
 fi
 
+# A crontab that still has init's line when the package goes: its
+# prerm names it (a user of the test's own, not www-data's crontab).
+CU=hh680$$
+if command -v crontab > /dev/null && useradd --system --no-create-home "$CU" 2> /dev/null; then
+	sed -n 's/^   \(\* \* \* \* \* .*\)$/\1/p' "$T/init-vps.out" | crontab -u "$CU" -
+fi
 dpkg --purge huskyhook > "$T/purge.log" 2>&1
 check "dpkg --purge removes it" sh -c "! dpkg -s huskyhook > /dev/null 2>&1 && [ ! -e /usr/bin/huskyhook ] && [ ! -e /usr/share/huskyhook ]"
+if id "$CU" > /dev/null 2>&1; then
+	check "the purge names the crontab that still runs huskyhook" \
+	    '[ -f "/var/spool/cron/crontabs/$CU" ] && grep -qx "  /var/spool/cron/crontabs/$CU" "$T/purge.log"'
+	crontab -r -u "$CU" 2> /dev/null
+	userdel "$CU"
+else
+	skip "no crontab or useradd"
+fi
 lt_bin=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 check "lighttpd still takes init's lines once the package is gone" \
     "$lt_bin" -tt -f "$T/lighttpd.conf"
