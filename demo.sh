@@ -25,7 +25,7 @@ fi
 
 # shellcheck source=scripts/deps.sh
 . ./scripts/deps.sh
-install_deps ""
+install_deps demo
 
 echo "== building"
 # make itself reruns autoconf and automake when their inputs change.

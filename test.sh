@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 top=$(pwd)
 # shellcheck source=scripts/deps.sh
 . ./scripts/deps.sh
-install_deps ""
+install_deps test
 
 # make itself reruns autoconf and automake when their inputs change.
 [ -x configure ] || ./autogen.sh > /dev/null 2>&1

@@ -86,6 +86,10 @@
 
 /* Command-line tool: sign reads no more than a receiver could accept. */
 #define SIGN_MAX_BYTES              MAX_BODY_BYTES_LIMIT
+/* send and check --url: how long curl may take, and the most of an answer
+ * read back. */
+#define HTTP_TIMEOUT_SEC            30
+#define HTTP_ANSWER_MAX_BYTES       (1024L * 1024L)
 
 /* Spool. */
 #define SPOOL_RETRY_AFTER_SEC       60

@@ -141,7 +141,10 @@ cgibin_prepare(struct cgibin *cb, const char *dir, const char *self,
 		return -1;
 
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		return cgibin_fail(cb, strerror(errno), dir);
+		return cgibin_fail(cb, errno != ENOENT ? strerror(errno) :
+		    "its parent directory is missing (init makes only the "
+		    "last one): give the cgi-bin your host serves, or make its "
+		    "parent first; nothing was written", dir);
 	if (realpath(dir, cb->dir) == NULL)
 		return cgibin_fail(cb, strerror(errno), dir);
 	if (stat(cb->dir, &sb) == -1 || !S_ISDIR(sb.st_mode))

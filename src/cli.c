@@ -1,7 +1,7 @@
 /*
  * huskyhook: the command-line tool. `run` is the spool processor, driven
  * by cron; the rest look after a spool (status, list, show, requeue,
- * purge), help with testing (sign) and deployment (check, init). This
+ * purge), help with testing (sign, send) and deployment (check, init). This
  * file parses the command line against each command's entry (cli.h) and
  * holds what the commands share: errors, the config as the layout's
  * owner, the spool's states, safe printing.
@@ -39,11 +39,11 @@ const char *const cli_event_types[CLI_NEVENT_TYPES] = {
  * one row each. */
 extern const struct cli_entry cmd_run_entry, cmd_status_entry,
     cmd_list_entry, cmd_show_entry, cmd_requeue_entry, cmd_purge_entry,
-    cmd_sign_entry, cmd_check_entry, cmd_init_entry;
+    cmd_sign_entry, cmd_send_entry, cmd_check_entry, cmd_init_entry;
 static const struct cli_entry *const cli_entries[] = {
 	&cmd_run_entry, &cmd_status_entry, &cmd_list_entry, &cmd_show_entry,
 	&cmd_requeue_entry, &cmd_purge_entry, &cmd_sign_entry,
-	&cmd_check_entry, &cmd_init_entry,
+	&cmd_send_entry, &cmd_check_entry, &cmd_init_entry,
 };
 #define CLI_NENTRIES (sizeof cli_entries / sizeof cli_entries[0])
 
@@ -323,6 +323,32 @@ cli_load_config(const struct cli *c, struct config *cfg)
 	return 0;
 }
 
+int
+cli_load_key(const struct cli *c, const char *secret_file,
+    unsigned char **key, size_t *keylen)
+{
+	struct config cfg;
+	char err[MESSAGE_BYTES];
+
+	if (secret_file != NULL) {
+		if (config_read_secret_file(secret_file, key, keylen, err,
+		    sizeof err) == 0)
+			return 0;
+		cli_fail("%s", err);
+		return -1;
+	}
+	if (cli_load_config(c, &cfg) == -1)
+		return -1;
+	*keylen = cfg.secrets[0].len;
+	if ((*key = malloc(*keylen)) != NULL)
+		memcpy(*key, cfg.secrets[0].key, *keylen);
+	config_free(&cfg);
+	if (*key != NULL)
+		return 0;
+	cli_fail("out of memory");
+	return -1;
+}
+
 static struct spool *
 cli_open_spool(const struct cli *c, const struct config *cfg)
 {
@@ -445,6 +471,13 @@ void
 cli_put_line(const char *s)
 {
 	cli_put(stdout, s, strlen(s), CLI_LINE, NULL);
+}
+
+/* s, of n bytes, newlines and tabs kept. */
+void
+cli_put_text(const char *s, size_t n)
+{
+	(void)cli_put(stdout, s, n, CLI_TEXT, NULL);
 }
 
 /* s on one line, padded with blanks to width. */
@@ -700,6 +733,9 @@ cli_parse(struct cli *c, int argc, char **argv)
 			break;
 		case 'h':
 			cli_usage_line(stdout, e);
+			if (e->help != NULL)
+				printf("\n%s\n\nSee huskyhook(1) for the whole "
+				    "of it.\n", e->help);
 			return 0;
 		case ':':
 			cli_bad_option(argv, bad, sizeof bad);

@@ -30,6 +30,9 @@ struct cli_entry {
 	const char		*name;
 	const char		*usage;		/* what follows the name */
 	const char		*about;		/* one line for --help */
+	const char		*help;		/* NULL, or what COMMAND
+						 * --help prints after the
+						 * usage line */
 	struct cli_option	 options[CLI_MAX_OPTIONS + 1];	/* { 0 } ends */
 	int			 lower;		/* operands, at least */
 	int			 upper;		/* at most; -1: any number */
@@ -72,6 +75,11 @@ int	cli_usage(const struct cli_entry *, const char *, ...)
  * opening the log only for a command that writes); 0, or -1 after a
  * message. */
 int	cli_load_config(const struct cli *, struct config *);
+/* The secret that sign and send sign with: secret_file's (-s), or else
+ * the config's first; *key is the caller's to wipe and free. 0, or -1
+ * after a message. */
+int	cli_load_key(const struct cli *, const char *secret_file,
+	    unsigned char **key, size_t *keylen);
 /* Loads the config, opens the spool (making its directories only for a
  * command that writes), runs fn with both, closes them. */
 int	cli_with_spool(struct cli *, int (*fn)(struct cli *,
@@ -103,11 +111,12 @@ int		 cli_find_failed(const char *id);
  * a hook log holds whatever a hook printed, so none of it reaches a
  * terminal raw (cli.c says how). cli_put_line: one line, no newline or
  * tab kept; cli_put_padded: the same, padded to width; cli_put_fd: a file,
- * newlines and tabs kept; cli_json_string: as a JSON string.
+ * newlines and tabs kept (cli_put_text: a buffer so); cli_json_string: as a JSON string.
  */
 void	cli_put_line(const char *s);
 void	cli_put_padded(const char *s, size_t width);
 void	cli_put_fd(int fd);
+void	cli_put_text(const char *s, size_t n);
 void	cli_json_string(FILE *, const char *s);
 /* t as the log writes times, or "-" for 0. */
 void	cli_format_utc(char *buf, size_t n, time_t t);

@@ -10,8 +10,8 @@ requeue_one(struct spool *sp, const char *id)
 {
 	if (spool_requeue(sp, id) == -1) {
 		if (errno == EBUSY)
-			return cli_fail("%s: pending, and a run holds the lock: "
-			    "it runs the event when it falls due", id);
+			return cli_fail("%s: pending or retrying, and a run holds "
+			    "the lock: it runs the event when it falls due", id);
 		return errno == ENOENT || errno == EINVAL ? cli_find_failed(id) :
 		    cli_fail("%s: %s", id, strerror(errno));
 	}

@@ -55,7 +55,7 @@ show_in(struct cli *c, const struct config *cfg, struct spool *sp)
 		cli_put_fd(e.body_fd);
 	printf("\n--- hook log (");
 	cli_put_line(e.log_path);
-	printf(")\n");
+	printf("): each run that printed something or failed\n");
 	if ((fd = spool_log(&e)) != -1)
 		cli_put_fd(fd);
 	else

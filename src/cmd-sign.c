@@ -14,72 +14,22 @@
 #include "signature.h"
 
 static int
-read_all(int fd, char **out, size_t *len)
-{
-	size_t cap = 65536, off = 0;
-	char *buf = malloc(cap), *grown;
-	ssize_t n;
-
-	if (buf == NULL)
-		return -1;
-	for (;;) {
-		if (off == cap) {
-			if (cap >= (size_t)SIGN_MAX_BYTES) {
-				free(buf);
-				errno = EFBIG;
-				return -1;
-			}
-			cap *= 2;
-			if ((grown = realloc(buf, cap)) == NULL) {
-				free(buf);
-				return -1;
-			}
-			buf = grown;
-		}
-		if ((n = io_read_full(fd, buf + off, cap - off)) == -1) {
-			free(buf);
-			return -1;
-		}
-		off += (size_t)n;
-		if (off < cap)
-			break;	/* the end of the input */
-	}
-	*out = buf;
-	*len = off;
-	return 0;
-}
-
-static int
 cmd_sign(struct cli *c)
 {
-	struct config cfg;
 	unsigned char *key = NULL;
 	size_t keylen = 0, len;
-	char err[MESSAGE_BYTES], hex[SIGNATURE_HEX_CHARS + 1], *body;
+	char hex[SIGNATURE_HEX_CHARS + 1], *body;
 	const char *secret_file = cli_value(c, "s");
 	int fd = STDIN_FILENO, rc = 1;
 
-	if (secret_file != NULL) {
-		if (config_read_secret_file(secret_file, &key, &keylen, err,
-		    sizeof err) == -1)
-			return cli_fail("%s", err);
-	} else {
-		if (cli_load_config(c, &cfg) == -1)
-			return 1;
-		keylen = cfg.secrets[0].len;
-		if ((key = malloc(keylen)) == NULL) {
-			config_free(&cfg);
-			return cli_fail("out of memory");
-		}
-		memcpy(key, cfg.secrets[0].key, keylen);
-		config_free(&cfg);
-	}
+	if (cli_load_key(c, secret_file, &key, &keylen) == -1)
+		return 1;
 	if (c->nargs == 1 && strcmp(c->args[0], "-") != 0 &&
 	    (fd = open(c->args[0], O_RDONLY | O_CLOEXEC)) == -1) {
 		cli_fail("%s: %s", c->args[0], strerror(errno));
 		goto done;
 	}
-	if (read_all(fd, &body, &len) == -1) {
+	if (io_read_all(fd, SIGN_MAX_BYTES, &body, &len) == -1) {
 		cli_fail("%s: %s", c->nargs ? c->args[0] : "stdin",
 		    strerror(errno));
 		goto done;

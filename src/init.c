@@ -31,6 +31,9 @@
 #ifndef DATADIR
 #define DATADIR "/usr/local/share"
 #endif
+#ifndef DOCDIR
+#define DOCDIR DATADIR "/doc/huskyhook"
+#endif
 
 /* init_hook: examples/hooks/log-csv, as a C string (made by make). */
 #include "init-hook.h"
@@ -50,7 +53,13 @@ static const char init_config[] =
     "# Only accept requests the web server received over HTTPS.\n"
     "# require_https = yes\n"
     "# Only accept events of your HuskyVoice organisation.\n"
-    "# org_id = org_...\n";
+    "# org_id = org_...\n"
+    "# Where only cron runs the hooks (shared hosting), yes makes the receiver\n"
+    "# start huskyhook run after each new event: hooks within a second, not at\n"
+    "# cron's next minute. Only where the receiver runs as this layout's owner\n"
+    "# (suexec, or a server of your own running it as you): hooks run as the\n"
+    "# receiver's user. Keep the cron line; it reports failures and retries.\n"
+    "# kick = yes\n";
 
 static const char text_made[] =
     "A huskyhook layout is ready in @DIR@:\n\n"
@@ -80,6 +89,10 @@ static const char text_cron[] =
     "   it in @DIR@/cron.log; for mail instead, put MAILTO=you@example.org\n"
     "   above it and drop the \">> ... 2>&1\".\n\n";
 
+static const char text_env[] =
+    "   To run huskyhook without -c, add this line to ~/.profile too:\n\n"
+    "     export HUSKYHOOK_CONFIG=\"@DIR@/huskyhook.conf\"\n\n";
+
 static const char text_path[] =
     "   @SELFDIR@ is not on your PATH; to run huskyhook by its name,\n"
     "   add this line to ~/.profile:\n\n"
@@ -101,7 +114,9 @@ static const char text_lighttpd[] =
     "var.huskyhook_receive = \"@SBINDIR@/huskyhook-receive\"\n"
     "var.huskyhook_config  = \"@DIR@/huskyhook.conf\"\n"
     "var.huskyhook_socket  = \"@DIR@/run/huskyhook.socket\"\n"
-    "include \"@DATADIR@/huskyhook/lighttpd/huskyhook-fastcgi.conf\"\n\n";
+    "include \"@DATADIR@/huskyhook/lighttpd/huskyhook-fastcgi.con[f]\"\n\n"
+    "   (The [f] is a pattern that matches the file while it is installed and\n"
+    "   nothing once huskyhook is removed: lighttpd then still starts.)\n\n";
 
 static const char text_long_socket[] =
     "   (@DIR@ is too long a path for a Unix socket in it; make the layout\n"
@@ -124,11 +139,11 @@ static const char text_apache[] =
     "   User @USER@ (or suexec running the receiver as @USER@):\n\n"
     "Define HUSKYHOOK_RECEIVE @SBINDIR@/huskyhook-receive\n"
     "Define HUSKYHOOK_CONFIG  @DIR@/huskyhook.conf\n"
-    "Include @DATADIR@/huskyhook/apache/huskyhook-fcgid.conf\n\n"
+    "IncludeOptional @DATADIR@/huskyhook/apache/huskyhook-fcgid.conf\n\n"
     "   shared hosting (Apache, a cgi-bin): let init write the receiver's entry\n"
     "   there (huskyhook.cgi and the .htaccess lines):\n"
     "     @SELF@ init @DIR@ --cgi-bin ~/public_html/cgi-bin\n\n"
-    "   See the README for each server.\n\n";
+    "   See the README for each server (@DOCDIR@/README.md).\n\n";
 
 static const char text_dashboard[] =
     "3. In the HuskyVoice dashboard (Integrations -> Outbound Webhooks ->\n"
@@ -159,7 +174,9 @@ static const char text_cgi_exec[] =
     "\n   The directory must allow CGI programs (Options ExecCGI), as a host's\n"
     "   cgi-bin does. If CGI programs there run as the web server's user, not as\n"
     "   @USER@ (no suexec: see the README's shared hosting section), the receiver\n"
-    "   cannot write @DIR@/spool.\n\n";
+    "   cannot write @DIR@/spool. If they run as @USER@ (suexec), uncomment\n"
+    "   \"kick = yes\" in huskyhook.conf: hooks then run within a second of a\n"
+    "   delivery, not at cron's next minute.\n\n";
 
 static const char text_cgi_open[] =
     "   @WEBDIR@ is writable by others than you: suexec refuses to run\n"
@@ -187,11 +204,20 @@ static const char text_cgi_exact[] =
     "   and the secret from @DIR@/secret.\n\n";
 
 static const char text_check[] =
-    "4. Check the whole setup:  @SELF@ check -c @DIR@/huskyhook.conf\n";
+    "4. Check the whole setup, and that the web server hands the receiver's URL\n"
+    "   (from step 3) to a receiver with this config (nothing is stored):\n\n"
+    "     @SELF@ check -c @DIR@/huskyhook.conf --url @URL@\n\n"
+    "5. Enable a hook (the examples are disabled: events without a hook are\n"
+    "   marked done with nothing run), send a fresh sample, run the hooks:\n\n"
+    "     mv @DIR@/hooks/call.completed.disabled @DIR@/hooks/call.completed\n"
+    "     @SELF@ send -c @DIR@/huskyhook.conf --sample call.completed @URL@\n"
+    "     @SELF@ run -c @DIR@/huskyhook.conf -v\n\n"
+    "   (huskyhook requeue EVENT_ID runs a done event's hooks again.)\n";
 
 /* The values the templates name. */
 struct init_vars {
 	const char	*dir, *user, *self, *selfdir, *open, *sbindir, *datadir;
+	const char	*docdir;
 	const char	*webdir, *receive, *htaccess, *how, *url, *rel;
 };
 
@@ -210,7 +236,7 @@ init_say(const char *text, const struct init_vars *v)
 		INIT_VAR("RECEIVE", receive), INIT_VAR("HTACCESS", htaccess),
 		INIT_VAR("HOW", how), INIT_VAR("URL", url),
 		INIT_VAR("REL", rel), INIT_VAR("SBINDIR", sbindir),
-		INIT_VAR("DATADIR", datadir),
+		INIT_VAR("DATADIR", datadir), INIT_VAR("DOCDIR", docdir),
 #undef INIT_VAR
 	};
 	const char *p = text, *at, *value;
@@ -356,11 +382,11 @@ init_make_layout(const char *dir)
 /* init --cgi-bin: what was written, and the URL for the dashboard. */
 static void
 init_say_cgi(const struct cli *c, const struct cgibin *cb,
-    struct init_vars *v)
+    struct init_vars *v, char *exact, size_t exactlen)
 {
 	const char *url = cli_value(c, "url");
 	struct passwd pw, *pwp = NULL;
-	char buf[PASSWD_BUF_BYTES], home[PATH_MAX], exact[PATH_MAX * 2];
+	char buf[PASSWD_BUF_BYTES], home[PATH_MAX];
 	size_t n;
 
 	v->webdir = cb->dir;
@@ -377,7 +403,7 @@ init_say_cgi(const struct cli *c, const struct cgibin *cb,
 		n = strlen(url);
 		while (n > 0 && url[n - 1] == '/')
 			n--;
-		snprintf(exact, sizeof exact, "%.*s/huskyhook.cgi", (int)n, url);
+		snprintf(exact, exactlen, "%.*s/huskyhook.cgi", (int)n, url);
 		v->url = exact;
 		init_say(text_cgi_url, v);
 		return;
@@ -405,12 +431,17 @@ cmd_init(struct cli *c)
 	struct cgibin cb;
 	struct stat sb;
 	char dir[PATH_MAX], path[PATH_MAX + 64], open_dir[PATH_MAX];
-	char selfdir[PATH_MAX], buf[PASSWD_BUF_BYTES];
+	char selfdir[PATH_MAX], buf[PASSWD_BUF_BYTES], url[PATH_MAX * 2];
 	int exists, fd;
 
 	if (cli_value(c, "url") != NULL && cgi_bin == NULL)
 		return cli_usage(c->entry, "init: --url goes with --cgi-bin");
 	umask(DEFAULT_UMASK);
+	/* The web directory first: one that cannot be used leaves no
+	 * layout behind. */
+	if (cgi_bin != NULL && cgibin_prepare(&cb, cgi_bin, cli_self(),
+	    SBINDIR) == -1)
+		return cli_fail("%s", cb.err);
 	if (mkdir(c->args[0], 0700) == -1 && errno != EEXIST)
 		return cli_fail("%s: %s", c->args[0], strerror(errno));
 	/* DIR itself is not followed as a link: one another user left in
@@ -450,9 +481,8 @@ cmd_init(struct cli *c)
 		return cli_fail("%s exists already; nothing changed", path);
 	/* The config's path goes into huskyhook.cgi: refused before
 	 * anything is written if it cannot be. */
-	if (cgi_bin != NULL && (cgibin_prepare(&cb, cgi_bin, cli_self(),
-	    SBINDIR) == -1 || cgibin_path_check(path, cb.err, sizeof cb.err) ==
-	    -1))
+	if (cgi_bin != NULL && cgibin_path_check(path, cb.err, sizeof cb.err) ==
+	    -1)
 		return cli_fail("%s", cb.err);
 	/* With --cgi-bin for a layout made before, only the entry. */
 	if (!exists && init_make_layout(dir) != 0)
@@ -470,6 +500,7 @@ cmd_init(struct cli *c)
 	v.user = pwp != NULL ? pwp->pw_name : "USER";
 	v.sbindir = SBINDIR;
 	v.datadir = DATADIR;
+	v.docdir = DOCDIR;
 
 	init_say(exists ? text_there : text_made, &v);
 	init_say(text_docroot, &v);
@@ -480,8 +511,10 @@ cmd_init(struct cli *c)
 	init_say(text_cron, &v);
 	if (!init_on_path(selfdir))
 		init_say(text_path, &v);
+	init_say(text_env, &v);
+	v.url = cgi_bin != NULL ? "URL" : "https://HOST/huskyhook";
 	if (cgi_bin != NULL) {
-		init_say_cgi(c, &cb, &v);
+		init_say_cgi(c, &cb, &v, url, sizeof url);
 	} else {
 		init_say(text_lighttpd, &v);
 		if (strlen(dir) + sizeof "/run/huskyhook.socket-99" >
@@ -503,6 +536,20 @@ const struct cli_entry cmd_init_entry = {
 		{ 0, "cgi-bin", 1 },
 		{ 0, "url", 1 },
 	},
+	.help =
+	    "Makes DIR (mode 700) with huskyhook.conf, a random secret, spool/,\n"
+	    "hooks/ (an example hook per event type, disabled) and run/, each on\n"
+	    "disk before it prints the lines to paste: the crontab line, the\n"
+	    "HUSKYHOOK_CONFIG line, the web server's lines and the URL for the\n"
+	    "HuskyVoice dashboard. It refuses a DIR that is a link, another\n"
+	    "user's or writable by others, and one with a huskyhook.conf already\n"
+	    "(unless --cgi-bin, which then adds only the entry).\n"
+	    "\n"
+	    "  --cgi-bin WEBDIR  shared hosting: also write the receiver's entry\n"
+	    "                    there (huskyhook.cgi and its .htaccess lines);\n"
+	    "                    WEBDIR's parent must exist\n"
+	    "  --url URL         the URL WEBDIR is served at: the exact\n"
+	    "                    receiver URL is printed",
 	.lower = 1, .upper = 1,
 	.flags = 0,
 	.exec = cmd_init,

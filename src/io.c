@@ -5,8 +5,10 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <stdlib.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "io.h"
 
 int
@@ -60,4 +62,43 @@ io_strerror(int err)
 	if (err == EPERM)
 		return "it belongs to another user: refused; remove it";
 	return strerror(err);
+}
+
+int
+io_read_all(int fd, size_t max, char **out, size_t *len)
+{
+	size_t cap = IO_BLOCK_BYTES, off = 0;
+	char *buf, *grown;
+	ssize_t n;
+
+	if (cap > max)
+		cap = max;
+	if ((buf = malloc(cap + 1)) == NULL)
+		return -1;
+	for (;;) {
+		if (off == cap) {
+			if (cap >= max) {
+				free(buf);
+				errno = EFBIG;
+				return -1;
+			}
+			cap = cap > max / 2 ? max : cap * 2;
+			if ((grown = realloc(buf, cap + 1)) == NULL) {
+				free(buf);
+				return -1;
+			}
+			buf = grown;
+		}
+		if ((n = io_read_full(fd, buf + off, cap - off)) == -1) {
+			free(buf);
+			return -1;
+		}
+		off += (size_t)n;
+		if (off < cap)
+			break;	/* the end of the input */
+	}
+	buf[off] = '\0';
+	*out = buf;
+	*len = off;
+	return 0;
 }

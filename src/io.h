@@ -15,5 +15,8 @@ ssize_t io_read_full(int fd, void *buf, size_t n);
  * this user's own with one link (the spool's locks and hook logs, the
  * log file), what the refusal means. */
 const char *io_strerror(int err);
+/* Reads fd to its end into a new buffer (*out, the caller's to free, with
+ * a NUL after its *len bytes): 0, or -1 with errno (EFBIG past max). */
+int     io_read_all(int fd, size_t max, char **out, size_t *len);
 
 #endif

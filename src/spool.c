@@ -442,6 +442,25 @@ spool_move(struct spool *sp, const struct spool_meta *m,
 	return 0;
 }
 
+/* A line in the event's hook log: its attempts count from 1 again, and
+ * the log says where. The requeue stands without it (logged). */
+static void
+spool_requeue_note(struct spool *sp, const char *id)
+{
+	char stamp[32], line[96];
+	int fd;
+
+	log_format_time(stamp, sizeof stamp, time(NULL), -1);
+	snprintf(line, sizeof line, "=== %s requeued: attempts from 1 again\n",
+	    stamp);
+	if ((fd = spool_log_open(sp, id)) == -1 ||
+	    io_write_all(fd, line, strlen(line)) == -1 || fdatasync(fd) == -1)
+		log_msg(LOG_LEVEL_WARN, "event %s: logs/%s.log: %s (requeued "
+		    "all the same)", id, id, io_strerror(errno));
+	if (fd != -1)
+		close(fd);
+}
+
 int
 spool_requeue(struct spool *sp, const char *id)
 {
@@ -456,9 +475,13 @@ spool_requeue(struct spool *sp, const char *id)
 	m.last_error[0] = '\0';
 	if (st == SPOOL_DONE)
 		m.hooks_done[0] = '\0';	/* all hooks run again */
-	if (st >= SPOOL_DONE)
-		return spool_move(sp, &m, (enum spool_state)st, SPOOL_PENDING,
-		    SPOOL_SYNC_ALL) == -1 ? -1 : st;
+	if (st >= SPOOL_DONE) {
+		if (spool_move(sp, &m, (enum spool_state)st, SPOOL_PENDING,
+		    SPOOL_SYNC_ALL) == -1)
+			return -1;
+		spool_requeue_note(sp, id);
+		return st;
+	}
 	/* A pending or retrying event may be in a run's hands, its outcome
 	 * about to be saved over the meta written here (or this one moved to
 	 * failed/ in its place): it is requeued only while no run holds the
@@ -476,6 +499,8 @@ spool_requeue(struct spool *sp, const char *id)
 	    SPOOL_SYNC_ALL)) == -1 ? -1 : st;
 	if (locked)
 		spool_unlock(sp, SPOOL_LOCK_RUN);
+	if (r != -1)
+		spool_requeue_note(sp, id);
 	return r;
 }
 

@@ -187,8 +187,9 @@ int spool_save(struct spool_event *e);
 #define SPOOL_UNTOUCHED	(-1)
 int spool_finish(struct spool_event *e, int to);
 
-/* Puts id back to pending, due now, its attempts and error cleared; a
- * done event's hooks all run again. Returns the state it was in, or -1
+/* Puts id back to pending, due now, its attempts and error cleared (its
+ * hook log says so in a line of its own); a done event's hooks all run
+ * again. Returns the state it was in, or -1
  * (errno as spool_find's, or the move's; EBUSY: it is pending or
  * retrying and a run holds the run lock, so may be running its hooks). Durable when it
  * returns. Call it under the state lock (which also lets spool_find

@@ -107,6 +107,31 @@ EOF2
 	return 1
 }
 
+# lighttpd_must_start SNIPPET: lighttpd_start, or a failed test point
+# with lighttpd's logs and the end of the test.
+lighttpd_must_start() {
+	lighttpd_start "$1" && return 0
+	not_ok "lighttpd starts with $1"
+	cat "$T"/lighttpd-*.log 2>/dev/null | sed 's/^/# /'
+	done_testing
+	exit 1
+}
+
+# lighttpd_start_as USER LINES: lighttpd_start - with the lines in file
+# LINES, lighttpd running as USER (started as root), its error log and
+# run directory made USER's first; its config lines in $T/lighttpd.site.
+lighttpd_start_as() {
+	{
+		echo "server.username = \"$1\""
+		echo "server.groupname = \"$(id -gn "$1")\""
+		cat "$2"
+	} > "$T/lighttpd.site"
+	mkdir -p "$T/run"
+	touch "$T/lighttpd-error.log"
+	chown "$1" "$T/lighttpd-error.log" "$T/run"
+	lighttpd_start - "$T/lighttpd.site"
+}
+
 # lighttpd_stop: stops the lighttpd lighttpd_start started, if it runs.
 lighttpd_stop() {
 	server_stop LIGHTTPD_PID

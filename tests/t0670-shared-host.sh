@@ -6,15 +6,20 @@
 # Options), mod_cgid, mod_fcgid and suexec. Like hosts that offer a
 # cgi-bin, the server config allows CGI programs (Options +ExecCGI) in
 # ~/public_html/cgi-bin; that is the only thing it adds.
-# Then, as that user, what the README says: make install into
-# ~/huskyhook-dist, huskyhook init ~/huskyhook --cgi-bin
-# ~/public_html/cgi-bin, the vendor's sample signed with openssl, a
+# Then, as that user, what the README's shared hosting steps say, their
+# commands taken from the README and from what init prints: the release
+# tarball (make dist) built and installed into ~/huskyhook-dist,
+# huskyhook init ~/huskyhook --cgi-bin ~/public_html/cgi-bin, the PATH and
+# HUSKYHOOK_CONFIG lines, check --url, a hook enabled, a sample sent and
+# run, kick = yes; the vendor's sample signed with openssl, a
 # redelivery, a bad signature, and the hook run by init's crontab line
 # (by the real cron when it can be started, else by sh -c).
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 # shellcheck source=tests/servers.sh
 . "${top_srcdir:-.}/tests/servers.sh"
+# shellcheck source=tests/wait.sh
+. "$top_srcdir/tests/wait.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root (a user of its own, suexec)"
 APACHE=$(command -v apache2 || echo /usr/sbin/apache2)
 [ -x "$APACHE" ] || skip_all "apache2 is not installed"
@@ -146,19 +151,25 @@ trap cleanup_host EXIT	# server_ready set its own
 BASEURL=http://127.0.0.1:$port/~$U
 
 # --- the user: the README's steps -----------------------------------
-# make install into the user's prefix, as the user, from the build
-# directory if the user can read it, else as root into a staging
-# directory (the same files) and handed over.
-if as_user "test -r '$top_builddir/Makefile' && make -s -C '$top_builddir' install prefix=\$HOME/huskyhook-dist" > "$T/install.out" 2>&1; then
-	ok "make install prefix=~/huskyhook-dist, as the user"
+# Step 1: the release tarball, made here with make dist, built and
+# installed as the user with the README's own line.
+if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$top_builddir" dist \
+    > "$T/dist.log" 2>&1 && cp "$top_builddir"/huskyhook-*.tar.gz "$HOMEDIR/"; then
+	ok "make dist: $(basename "$HOMEDIR"/huskyhook-*.tar.gz)"
 else
-	diag "the user cannot install from $top_builddir; staged by root instead:"
-	sed 's/^/# /' "$T/install.out" | tail -n 5
-	make -s -C "$top_builddir" install prefix="$HOMEDIR/huskyhook-dist" \
-	    DESTDIR="$T/stage" > "$T/install.out" 2>&1 &&
-	    cp -a "$T/stage$HOMEDIR/huskyhook-dist" "$HOMEDIR/" &&
-	    chown -R "$U:" "$HOMEDIR/huskyhook-dist"
-	check "make install prefix=~/huskyhook-dist (staged)" [ -x "$HOMEDIR/huskyhook-dist/sbin/huskyhook-receive" ]
+	not_ok "make dist"
+	tail -n 5 "$T/dist.log" | sed 's/^/# /'
+fi
+chown "$U:" "$HOMEDIR"/huskyhook-*.tar.gz
+STEP1=$(sed -n 's/^   `\(tar xzf huskyhook-.* && make install\)`$/\1/p' "$top_srcdir/README.md")
+tarball=$(echo "$STEP1" | sed 's/^tar xzf \([^ ]*\) .*/\1/')
+check "the README's step 1 names the tarball make dist made ($tarball)" \
+    '[ -n "$STEP1" ] && [ -f "$HOMEDIR/$tarball" ]'
+if as_user "$STEP1" > "$T/install.out" 2>&1; then
+	ok "the README's step 1 as the user: $STEP1"
+else
+	not_ok "the README's step 1 as the user: $STEP1"
+	tail -n 10 "$T/install.out" | sed 's/^/# /'
 fi
 DIST=$HOMEDIR/huskyhook-dist
 as_user "huskyhook-dist/bin/huskyhook init ~/huskyhook --cgi-bin ~/public_html/cgi-bin --url '$BASEURL/cgi-bin'" > "$T/init.out" 2> "$T/init.err"
@@ -180,9 +191,35 @@ check "init prints the exact URL for the dashboard" [ "$URL" = "$BASEURL/cgi-bin
 CRONLINE=$(sed -n 's/^   \(\* \* \* \* \* .*\)$/\1/p' "$T/init.out")
 check "init prints the crontab line with absolute paths" [ "$CRONLINE" = "* * * * * $DIST/bin/huskyhook run -c $HOMEDIR/huskyhook/huskyhook.conf >> $HOMEDIR/huskyhook/cron.log 2>&1" ]
 
-# The README: the sample is from June 2026; max_age = 0 to replay it.
-as_user "sed -i 's/^max_age = .*/max_age = 0/' huskyhook/huskyhook.conf && mv huskyhook/hooks/call.completed.disabled huskyhook/hooks/call.completed"
 USECRET=$(cat "$HOMEDIR/huskyhook/secret")
+
+# Steps 4 to 6, with the lines init printed: ~/.profile gets the PATH and
+# HUSKYHOOK_CONFIG lines; check --url, the hook enabled, a sample sent,
+# the hooks run, each as printed, in a login shell of the user's.
+sed -n 's/^     \(export [A-Z_]*=.*\)$/\1/p' "$T/init.out" > "$T/profile"
+check "init prints the PATH and HUSKYHOOK_CONFIG lines" [ "$(wc -l < "$T/profile")" = 2 ]
+as_user "cat '$T/profile' >> .profile"
+sed -n 's/^     \(.* check -c .*\)$/\1/p' "$T/init.out" > "$T/step4"
+as_user ". ./.profile && sh -e '$T/step4'" > "$T/step4.out" 2>&1
+check "step 4, init's check --url line: exit 0 through suexec" \
+    grep -q "^ok: .*answered 400 by the receiver" "$T/step4.out"
+grep -v '^ok' "$T/step4.out" | sed 's/^/# /'
+sed -n 's/^     \(mv .*\)$/\1/p; s/^     \(.* send -c .*\)$/\1/p; s/^     \(.* run -c .*\)$/\1/p' "$T/init.out" > "$T/step5"
+as_user ". ./.profile && sh -e '$T/step5'" > "$T/step5.out" 2>&1
+check "step 5, init's lines: the sample accepted" grep -q '^HTTP 200 {"status":"accepted"' "$T/step5.out"
+check "and its hook run as the user: calls.csv" \
+    '[ "$(stat -c %U "$HOMEDIR/huskyhook/calls.csv" 2>/dev/null)" = "$U" ] && grep -q "\"call.completed\",\"call_987654321\"" "$HOMEDIR/huskyhook/calls.csv"'
+as_user ". ./.profile && huskyhook show $(sed -n 's/^sample call.completed as //p' "$T/step5.out")" > "$T/show.out" 2>&1
+check "with the profile's lines, show needs no -c" grep -q '^state *done$' "$T/show.out"
+# Step 7: kick = yes, under suexec: the hook runs without cron or run.
+as_user "sed -i 's/^# kick = yes$/kick = yes/' huskyhook/huskyhook.conf && . ./.profile && huskyhook send --sample call.completed '$URL'" > "$T/kick.out" 2>&1
+kid=$(sed -n 's/^sample call.completed as //p' "$T/kick.out")
+check "step 7, kick = yes: the sample's hook runs within 5 s, no run started by hand" \
+    wait_until 5 grep -q "\"$kid\"" "$HOMEDIR/huskyhook/calls.csv"
+as_user "sed -i 's/^kick = yes$/# kick = yes/' huskyhook/huskyhook.conf"
+
+# The README: the sample is from June 2026; max_age = 0 to replay it.
+as_user "sed -i 's/^max_age = .*/max_age = 0/' huskyhook/huskyhook.conf"
 
 STATUS=$(curl -s -o "$T/out" -w '%{http_code}' "$BASEURL/cgi-bin/id.cgi")
 check "the README's id.cgi: CGI programs run as the user (suexec)" sh -c "[ '$STATUS' = 200 ] && grep -qx '$U' '$T/out'"

@@ -51,7 +51,8 @@ for f in ./usr/bin/huskyhook ./usr/sbin/huskyhook-receive \
     ./usr/share/huskyhook/apache/huskyhook-fcgid.conf \
     ./usr/share/huskyhook/apache/huskyhook-receive.service \
     ./usr/share/huskyhook/apache/huskyhook-receive.socket \
-    ./usr/share/huskyhook/examples/hooks/log-csv; do
+    ./usr/share/huskyhook/examples/hooks/log-csv \
+    ./usr/share/doc/huskyhook/README.md; do
 	check "the package has $f" grep -qxF "$f" "$T/contents"
 done
 if command -v lintian > /dev/null; then
@@ -68,6 +69,7 @@ purge() {
 	lighttpd_stop
 	dpkg --purge huskyhook > /dev/null 2>&1
 	[ -z "${SOCKDIR:-}" ] || rm -rf "$SOCKDIR"
+	[ -z "${VPS:-}" ] || rm -rf "$VPS"
 }
 trap purge EXIT
 check "dpkg -i installs it" sh -c "dpkg -i '$DEB' > '$T/install.log' 2>&1"
@@ -84,6 +86,8 @@ check "the forward hook signs with the package's huskyhook" grep -qx 'HUSKYHOOK=
 : > "$T/installed.txt"
 for f in $(dpkg -L huskyhook); do
 	[ -f "$f" ] || continue
+	# The README tells of other installs too (/usr/local, @bindir@).
+	case $f in /usr/share/doc/*) continue ;; esac
 	case $f in
 	*.gz) zcat "$f" ;;
 	/usr/bin/* | /usr/sbin/*) strings "$f" ;;
@@ -130,6 +134,68 @@ else
 	skip "lighttpd is not installed"
 fi
 check "/usr/bin/huskyhook list shows it" sh -c "/usr/bin/huskyhook -c '$CONF' list | grep -q evt_test123"
+
+# The README's commands for a server of one's own, as written, with the
+# layout in a directory of root's under /run rather than /srv: made for
+# the web server's user, init run as that user, lighttpd with init's
+# lines as that user; then the package's check --url and send.
+if ! id "$APACHE_USER" > /dev/null 2>&1; then
+	skip "no user $APACHE_USER"
+	done_testing
+	exit
+fi
+if ! VPS=$(mktemp -d /run/hh680.XXXXXX); then
+	not_ok "a directory in /run"
+	done_testing
+	exit 1
+fi
+chmod 755 "$VPS"
+L=$VPS/huskyhook
+install -d -o "$APACHE_USER" -g "$APACHE_USER" -m 700 "$L"
+runuser -u "$APACHE_USER" -- huskyhook init "$L" > "$T/init-vps.out" 2>&1
+check "the README's runuser line: init as $APACHE_USER" [ -f "$L/huskyhook.conf" ]
+sed 's/^/# /' "$T/init-vps.out" | grep -i 'denied\|huskyhook: ' || true
+check "init points to the package's README" grep -qF '(/usr/share/doc/huskyhook/README.md)' "$T/init-vps.out"
+huskyhook -c "$L/huskyhook.conf" check > "$T/check-vps.out" 2>&1
+check "check warns that $APACHE_USER may change what the hooks run" \
+    grep -q "^warning: $L/huskyhook.conf is writable by $APACHE_USER, .*A user of its own" "$T/check-vps.out"
+mv "$L/hooks/call.completed.disabled" "$L/hooks/call.completed"
+sed -n '/^var\.huskyhook_receive = /,/^include /p' "$T/init-vps.out" > "$T/lighttpd.lines"
+CONF=$L/huskyhook.conf
+if lighttpd_start_as "$APACHE_USER" "$T/lighttpd.lines"; then
+	trap purge EXIT
+	ok "lighttpd starts with init's lines, as $APACHE_USER"
+	huskyhook -c "$CONF" check --url "$URL" > "$T/check-url.out" 2>&1
+	check "the package's check --url passes" [ $? = 0 ]
+	sed 's/^/# /' "$T/check-url.out" | grep -v '^# ok' || true
+	runuser -u "$APACHE_USER" -- huskyhook -c "$CONF" send --sample call.completed "$URL" > "$T/send.out" 2>&1
+	check "the package's send --sample: 200" grep -q '^HTTP 200 {"status":"accepted"' "$T/send.out"
+	huskyhook -c "$CONF" run > "$T/run.out" 2>&1
+	check "run as root runs the hook as $APACHE_USER" \
+	    '[ "$(stat -c %U "$L/calls.csv" 2>/dev/null)" = "$APACHE_USER" ] && grep -q call_987654321 "$L/calls.csv"'
+	lighttpd_stop
+else
+	not_ok "lighttpd starts with init's lines, as $APACHE_USER"
+	sed 's/^/# /' "$T/lighttpd-error.log" "$T/lighttpd-stderr.log" 2>/dev/null | tail -n 20
+fi
+
+# A crontab that still has init's line when the package goes: its
+# prerm names it (a user of the test's own, not www-data's crontab).
+CU=hh680$$
+if command -v crontab > /dev/null && useradd --system --no-create-home "$CU" 2> /dev/null; then
+	sed -n 's/^   \(\* \* \* \* \* .*\)$/\1/p' "$T/init-vps.out" | crontab -u "$CU" -
+fi
 dpkg --purge huskyhook > "$T/purge.log" 2>&1
 check "dpkg --purge removes it" sh -c "! dpkg -s huskyhook > /dev/null 2>&1 && [ ! -e /usr/bin/huskyhook ] && [ ! -e /usr/share/huskyhook ]"
+if id "$CU" > /dev/null 2>&1; then
+	check "the purge names the crontab that still runs huskyhook" \
+	    '[ -f "/var/spool/cron/crontabs/$CU" ] && grep -qx "  /var/spool/cron/crontabs/$CU" "$T/purge.log"'
+	crontab -r -u "$CU" 2> /dev/null
+	userdel "$CU"
+else
+	skip "no crontab or useradd"
+fi
+lt_bin=$(command -v lighttpd || echo /usr/sbin/lighttpd)
+check "lighttpd still takes init's lines once the package is gone" \
+    "$lt_bin" -tt -f "$T/lighttpd.conf"
 done_testing

@@ -261,7 +261,7 @@ check "init prints the crontab line: this huskyhook by its absolute path, output
 check "init: cron's mail as the other way" grep -q 'MAILTO=' "$T/init.out"
 check "init: the binary's directory is not on PATH: how to add it" grep -qxF "     export PATH=\"${self%/*}:\$PATH\"" "$T/init.out"
 check "init: with it on PATH, no such advice" sh -c "PATH='${self%/*}:$PATH' '$HUSKYHOOK' init '$T/site2' | grep -c 'export PATH=' | grep -qx 0"
-check "init: check's line names this huskyhook too" grep -qxF "4. Check the whole setup:  $self check -c $T/site/huskyhook.conf" "$T/init.out"
+check "init: check's line names this huskyhook too" grep -qxF "     $self check -c $T/site/huskyhook.conf --url https://HOST/huskyhook" "$T/init.out"
 check "init: the dashboard URL of a server" grep -qxF "       https://HOST/huskyhook" "$T/init.out"
 check "init: the dashboard URL of a CGI script in a user's cgi-bin" grep -qF "https://HOST/~$(id -un)/cgi-bin/huskyhook.cgi" "$T/init.out"
 check "init: the dashboard URL of a CGI script in the site's cgi-bin" grep -qF "https://HOST/cgi-bin/huskyhook.cgi" "$T/init.out"

@@ -2,6 +2,7 @@
  * file and the line. */
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <dirent.h>
 
 #include <fcntl.h>
 #include <limits.h>
@@ -111,6 +112,22 @@ expect_error(const char *text, const char *want, const char *name)
 	    "%s", name);
 	if (strncmp(err, full, strlen(full)) != 0)
 		printf("#   got '%s'\n#   want '%s...'\n", err, full);
+}
+
+/* The scratch directory and the files the tests wrote in it, gone. */
+static void
+remove_dir(void)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	(void)rmdir(dir);
 }
 
 int
@@ -283,5 +300,7 @@ main(void)
 		snprintf(missing, sizeof missing, "%s/nope.conf", dir);
 		tap_ok(config_load(missing, &c2, err, sizeof err) == -1 && strstr(err, "nope.conf: No such file") != NULL, "missing file named");
 	}
+	remove_dir();
+	tap_ok(access(dir, F_OK) == -1, "the scratch directory is removed");
 	return tap_done();
 }
