@@ -127,7 +127,7 @@ deliver evt_fail2
 wait_for '^attempts=1$' "$T/spool/retrying/evt_fail2" 5
 hh requeue evt_fail2 > "$T/requeue2.out" 2>&1
 check "requeue of a retrying event beside the watcher: exit 1" [ $? = 1 ]
-check "... saying a run holds the lock and runs it when due" grep -q 'pending, and a run holds the lock' "$T/requeue2.out"
+check "... saying a run holds the lock and runs it when due" grep -q 'pending or retrying, and a run holds the lock' "$T/requeue2.out"
 wait_for "^end evt_fail2 " "$T/times" 10
 check "... which it does" wait_state evt_fail2 "done" 10
 hh purge --done > "$T/purge.out" 2>&1
