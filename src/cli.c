@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "io.h"
 #include "log.h"
+#include "metrics.h"
 #include "text.h"
 
 #ifndef BINDIR
@@ -524,17 +525,16 @@ cli_state_spool(enum cli_state cs)
 	}
 }
 
+/* The states as metrics.c tells them, which status counts with. */
+_Static_assert(CLI_PENDING == (int)METRICS_PENDING && CLI_RETRYING ==
+    (int)METRICS_RETRYING && CLI_FAILED == (int)METRICS_FAILED &&
+    CLI_DONE == (int)METRICS_DONE && CLI_NSTATES == (int)METRICS_NSTATES,
+    "cli_state and metrics_state are one list");
+
 enum cli_state
 cli_state_of(const struct spool_meta *m, enum spool_state st)
 {
-	switch (st) {
-	case SPOOL_FAILED:
-		return CLI_FAILED;
-	case SPOOL_DONE:
-		return CLI_DONE;
-	default:
-		return m->attempts > 0 ? CLI_RETRYING : CLI_PENDING;
-	}
+	return (enum cli_state)metrics_state_of(m, st);
 }
 
 /* The state named s, or CLI_NSTATES if none is. */

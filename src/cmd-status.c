@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "metrics.h"
 #include "text.h"
 
 /* "  (oldest received 5m ago)" after a count of events. */
@@ -44,26 +45,6 @@ status_lock_holder(struct spool *sp)
 	    h.host : "?", h.pid, stamp);
 }
 
-struct status_tally {
-	long	count[CLI_NSTATES];
-	long	oldest[CLI_NSTATES];
-	time_t	now;
-};
-
-/* One pending event into the tally (spool_each: one meta at a time). */
-static int
-status_tally_one(const struct spool_meta *m, void *arg)
-{
-	struct status_tally *t = arg;
-	enum cli_state cs = cli_state_of(m, SPOOL_PENDING);
-	long age = (long)(t->now - m->received.tv_sec);
-
-	t->count[cs]++;
-	if (age > t->oldest[cs])
-		t->oldest[cs] = age;
-	return 0;
-}
-
 /*
  * Counts per state. The oldest event is told for pending and retrying
  * each, on its own line: a pending count beside the age of an event that
@@ -72,33 +53,28 @@ status_tally_one(const struct spool_meta *m, void *arg)
 static int
 status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
-	struct status_tally t;
-	long *count = t.count, *oldest = t.oldest;
-	enum cli_state cs;
+	struct metrics_tally t;
+	const long *count = t.count, *oldest = t.oldest;
 	time_t now = time(NULL), last;
 	char stamp[32], agebuf[32];
 
-	for (cs = 0; cs < CLI_NSTATES; cs++) {
-		count[cs] = 0;
-		oldest[cs] = -1;
+	if (metrics_tally(sp, cfg->spool, now, &t) == -1)
+		return cli_fail("%s: %s", cfg->spool, strerror(errno));
+	if (cli_value(c, "prometheus") != NULL) {
+		metrics_write_prometheus(stdout, &t);
+		return 0;
 	}
-	t.now = now;
-	if (spool_each(sp, SPOOL_PENDING, status_tally_one, &t) == -1)
-		return cli_fail("%s: %s events: %s", cfg->spool,
-		    spool_state_name(SPOOL_PENDING), strerror(errno));
-	count[CLI_DONE] = spool_count(sp, SPOOL_DONE);
-	count[CLI_FAILED] = spool_count(sp, SPOOL_FAILED);
-	last = spool_stamp_get(sp, SPOOL_STAMP_LAST_RUN);
-
+	last = t.last_run;
 	cli_format_utc(stamp, sizeof stamp, last);
 	if (cli_value(c, "json") != NULL) {
 		printf("{\"pending\":%ld,\"retrying\":%ld,\"failed\":%ld,"
-		    "\"done\":%ld", count[CLI_PENDING], count[CLI_RETRYING],
-		    count[CLI_FAILED], count[CLI_DONE]);
+		    "\"done\":%ld", count[METRICS_PENDING],
+		    count[METRICS_RETRYING], count[METRICS_FAILED],
+		    count[METRICS_DONE]);
 		status_json_age("oldest_pending_age_seconds",
-		    oldest[CLI_PENDING]);
+		    oldest[METRICS_PENDING]);
 		status_json_age("oldest_retrying_age_seconds",
-		    oldest[CLI_RETRYING]);
+		    oldest[METRICS_RETRYING]);
 		printf(",\"last_run\":");
 		if (last != 0)
 			printf("\"%s\",\"last_run_age_seconds\":%ld}\n", stamp,
@@ -107,12 +83,12 @@ status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 			printf("null,\"last_run_age_seconds\":null}\n");
 		return 0;
 	}
-	printf("pending   %ld", count[CLI_PENDING]);
-	status_oldest(oldest[CLI_PENDING]);
-	printf("\nretrying  %ld", count[CLI_RETRYING]);
-	status_oldest(oldest[CLI_RETRYING]);
-	printf("\nfailed    %ld\ndone      %ld\n", count[CLI_FAILED],
-	    count[CLI_DONE]);
+	printf("pending   %ld", count[METRICS_PENDING]);
+	status_oldest(oldest[METRICS_PENDING]);
+	printf("\nretrying  %ld", count[METRICS_RETRYING]);
+	status_oldest(oldest[METRICS_RETRYING]);
+	printf("\nfailed    %ld\ndone      %ld\n", count[METRICS_FAILED],
+	    count[METRICS_DONE]);
 	if (last != 0) {
 		text_format_age(agebuf, sizeof agebuf, (long)(now - last));
 		printf("last run  %s (%s ago)\n", stamp, agebuf);
@@ -126,15 +102,19 @@ status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 static int
 cmd_status(struct cli *c)
 {
+	if (cli_value(c, "json") != NULL && cli_value(c, "prometheus") != NULL)
+		return cli_usage(c->entry, "--json and --prometheus: one or "
+		    "the other");
 	return cli_with_spool(c, status_in);
 }
 
 const struct cli_entry cmd_status_entry = {
 	.name = "status",
-	.usage = "[--json]",
+	.usage = "[--json | --prometheus]",
 	.about = "counts per state, last run",
 	.options = {
 		{ 0, "json", 0 },
+		{ 0, "prometheus", 0 },
 	},
 	.lower = 0, .upper = 0,
 	.flags = CLI_CONFIG,

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "counters.h"
 #include "event.h"
 #include "hook.h"
 #include "log.h"
@@ -364,6 +365,8 @@ run_record(struct run_ctx *ctx, struct spool_meta *m,
 	if (spool_record(ctx->sp, m, to) == -1)
 		log_msg(LOG_LEVEL_ERR, "event %s: cannot record it as %s: %s",
 		    m->id, spool_state_name(to), strerror(errno));
+	else
+		counters_record(cfg->spool, to);
 	switch (to) {
 	case SPOOL_DONE:
 		ctx->done++;
@@ -1212,6 +1215,8 @@ run_finish(struct run_ctx *ctx)
 		log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
 		    strerror(errno));
 	spool_stamp_set(ctx->sp, SPOOL_STAMP_LAST_RUN, time(NULL));
+	counters_run_ended(ctx->cfg->spool, ctx->base, ctx->done,
+	    ctx->retrying, ctx->failed);
 	if (ctx->verbose)
 		fprintf(ctx->out, "%d done, %d to retry, %d failed\n",
 		    ctx->done, ctx->retrying, ctx->failed);
