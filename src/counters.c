@@ -7,8 +7,15 @@
  *
  *   counters        "name value" lines, replaced whole: written to
  *                   counters.tmp, fsync'd, renamed over it
- *   counters.lock   flock(2)ed around each read-add-write, as run's
- *                   children record outcomes at once (run -j, --watch)
+ *   counters.lock   flock(2)ed around each read-add-write (one run holds
+ *                   the run lock at a time, but the file is not the run
+ *                   lock's to guard)
+ *
+ * A run adds its tallies (which its scheduler keeps for its children
+ * too) when it ends, and a run --watch every time it rescans: one write
+ * and one fsync a run, not one an event beside the event's own. A run
+ * killed before it adds them leaves its outcomes uncounted: a count may
+ * fall short, never go back.
  *
  * A reader takes no lock: the rename shows it the old file or the new.
  * The file is read as untrusted input (others may share the spool):
@@ -41,13 +48,6 @@ const char *
 counters_result_name(enum counters_result r)
 {
 	return r < COUNTERS_NRESULTS ? counters_results[r] : "?";
-}
-
-enum counters_result
-counters_result_of(enum spool_state st)
-{
-	return st == SPOOL_DONE ? COUNTERS_DONE : st == SPOOL_FAILED ?
-	    COUNTERS_FAILED : COUNTERS_RETRY;
 }
 
 /* One "name value" line into c; unknown names and bad values are left
@@ -157,11 +157,14 @@ fail:
 
 /* What to change under the lock. */
 struct counters_change {
-	int			 attempt;	/* -1: none */
+	long			 add[COUNTERS_NRESULTS];	/* attempts */
 	int			 run;		/* 1: a run ended */
 	time_t			 run_start;
 	long			 run_events[COUNTERS_NRESULTS];
 };
+
+/* What this process added so far of its run's tallies. */
+static long counters_added[COUNTERS_NRESULTS];
 
 static int
 counters_update(const char *spool, const struct counters_change *ch)
@@ -183,8 +186,9 @@ counters_update(const char *spool, const struct counters_change *ch)
 	 * that went backwards would look like a reset. */
 	if (counters_read_at(dirfd, &c) == -1)
 		goto done;
-	if (ch->attempt >= 0)
-		c.attempts[ch->attempt]++;
+	for (r = 0; r < COUNTERS_NRESULTS; r++)
+		if (ch->add[r] > 0)
+			c.attempts[r] += (unsigned long long)ch->add[r];
 	if (ch->run) {
 		c.run_known = 1;
 		c.run_start = ch->run_start;
@@ -219,14 +223,44 @@ counters_read(const char *spool, struct counters *c)
 	return rc;
 }
 
+/* The change that adds what is not yet added of the tallies. */
+static void
+counters_delta(struct counters_change *ch, long done, long retrying,
+    long failed)
+{
+	const long now[COUNTERS_NRESULTS] = { done, retrying, failed };
+	int r;
+
+	memset(ch, 0, sizeof *ch);
+	for (r = 0; r < COUNTERS_NRESULTS; r++) {
+		ch->add[r] = now[r] - counters_added[r];
+		ch->run_events[r] = now[r];
+	}
+}
+
+static int
+counters_apply(const char *spool, const struct counters_change *ch)
+{
+	int r;
+
+	if (counters_update(spool, ch) == -1)
+		return -1;	/* added next time */
+	for (r = 0; r < COUNTERS_NRESULTS; r++)
+		counters_added[r] += ch->add[r];
+	return 0;
+}
+
 int
-counters_record(const char *spool, enum spool_state st)
+counters_run_progress(const char *spool, long done, long retrying,
+    long failed)
 {
 	struct counters_change ch;
 
-	memset(&ch, 0, sizeof ch);
-	ch.attempt = (int)counters_result_of(st);
-	return counters_update(spool, &ch);
+	counters_delta(&ch, done, retrying, failed);
+	if (ch.add[COUNTERS_DONE] <= 0 && ch.add[COUNTERS_RETRY] <= 0 &&
+	    ch.add[COUNTERS_FAILED] <= 0)
+		return 0;
+	return counters_apply(spool, &ch);
 }
 
 int
@@ -235,12 +269,8 @@ counters_run_ended(const char *spool, time_t start, long done,
 {
 	struct counters_change ch;
 
-	memset(&ch, 0, sizeof ch);
-	ch.attempt = -1;
+	counters_delta(&ch, done, retrying, failed);
 	ch.run = 1;
 	ch.run_start = start;
-	ch.run_events[COUNTERS_DONE] = done;
-	ch.run_events[COUNTERS_RETRY] = retrying;
-	ch.run_events[COUNTERS_FAILED] = failed;
-	return counters_update(spool, &ch);
+	return counters_apply(spool, &ch);
 }

@@ -5,7 +5,6 @@
 
 #include <time.h>
 
-#include "spool.h"
 
 /* What an attempt at an event's hooks came to. */
 enum counters_result {
@@ -26,15 +25,16 @@ struct counters {
 };
 
 const char *counters_result_name(enum counters_result r);
-/* The result an event's record in state st stands for. */
-enum counters_result counters_result_of(enum spool_state st);
-
 /* Reads the spool's counters; all zero where there are none yet. 0, or
  * -1 with errno. */
 int counters_read(const char *spool, struct counters *c);
-/* One more attempt that came to st (run, as it records an outcome). */
-int counters_record(const char *spool, enum spool_state st);
-/* The end of a run: its start (0: unknown) and its tallies. */
+/* A run's tallies so far (done, to retry, failed for good: what it
+ * recorded since it started, counted up in this process): what was not
+ * yet added to the attempts is added. A run --watch calls it as it goes. */
+int counters_run_progress(const char *spool, long done, long retrying,
+    long failed);
+/* The same at the end of a run, which is also recorded as the last run:
+ * its start (0: unknown) and its tallies. */
 int counters_run_ended(const char *spool, time_t start, long done,
     long retrying, long failed);
 

@@ -365,8 +365,6 @@ run_record(struct run_ctx *ctx, struct spool_meta *m,
 	if (spool_record(ctx->sp, m, to) == -1)
 		log_msg(LOG_LEVEL_ERR, "event %s: cannot record it as %s: %s",
 		    m->id, spool_state_name(to), strerror(errno));
-	else
-		counters_record(cfg->spool, to);
 	switch (to) {
 	case SPOOL_DONE:
 		ctx->done++;
@@ -1140,6 +1138,8 @@ run_sched_loop(struct run_sched *s, int nfd, int sfd, char *err,
 				log_msg(LOG_LEVEL_ERR, "%s/pending: %s",
 				    ctx->cfg->spool, strerror(errno));
 			spool_stamp_set(ctx->sp, SPOOL_STAMP_LAST_RUN, now);
+			counters_run_progress(ctx->cfg->spool, ctx->done,
+			    ctx->retrying, ctx->failed);
 			rescan = 0;
 			rescan_at = now + RUN_WATCH_RESCAN_SEC;
 		}

@@ -8,6 +8,8 @@
 # shellcheck disable=SC2034
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/wait.sh
+. "$top_srcdir/tests/wait.sh"
 setup_hooks "retry_base = 1h"
 
 if ! command -v promtool > /dev/null; then
@@ -75,7 +77,8 @@ check "the counters outlive a purge" \
 check "the counters file is whole and no temporary is left" \
     '[ "$(wc -l < "$T/spool/counters")" = 7 ] && [ ! -e "$T/spool/counters.tmp" ]'
 
-# Children recording at once (run -j): every count kept.
+# Children recording at once (run -j): every count kept (the run adds up
+# its children's outcomes).
 hook call.completed 'exit 0'
 i=0
 while [ $i -lt 40 ]; do
@@ -86,6 +89,24 @@ hh run -j 8 > /dev/null 2>&1
 scrape
 check "40 events run by 8 children at once: 40 more counted" \
     [ "$(metric 'huskyhook_hook_attempts_total{result="done"}')" = 41 ]
+
+# run --watch adds its count as it goes (when it next looks at pending/:
+# a new event, or its rescan), not only when it stops.
+"$HUSKYHOOK" -c "$CONF" run --watch > "$T/watch.out" 2>&1 &
+watcher=$!
+deliver evt_m_w1 call.completed
+wait_state evt_m_w1 "done" 20
+deliver evt_m_w2 call.completed
+watch_counted() {
+	scrape
+	[ "$(metric 'huskyhook_hook_attempts_total{result="done"}')" -ge 42 ]
+}
+check "run --watch counts while it runs" wait_until 40 watch_counted
+kill "$watcher"
+wait "$watcher"
+scrape
+check "and the rest when it stops; its start is not told" \
+    '[ "$(metric "huskyhook_hook_attempts_total{result=\"done\"}")" = 43 ] && [ -z "$(metric huskyhook_last_run_start_timestamp_seconds)" ]'
 
 # A counters file that does not read is not overwritten with zeros (a
 # counter that went down would be taken for a reset).
