@@ -5,7 +5,8 @@
 # Prometheus (its HTTP API asked for the values) and loaded in a real
 # headless Chromium (counts and chart there, hostile sender bytes shown
 # as text and run as nothing, the requeue button works, a cross-site
-# form post does not).
+# form post does not); last, init's lines for a cgi-bin under a real
+# Apache with basic authentication.
 # The variables the checks' scripts use are set for eval:
 # shellcheck disable=SC2034
 # shellcheck source=tests/lib.sh
@@ -317,4 +318,46 @@ check "and the event is pending" [ "$(state_of evt_page_xss)" = pending ]
 
 kill "$ppid" 2> /dev/null
 wait "$ppid" 2> /dev/null
+ppid=
+
+## Shared hosting: Apache, a cgi-bin, init's script and .htaccess lines
+
+needs apache2 apache2
+AP=$T/ap
+"$HUSKYHOOK" init "$AP" > "$AP.init" 2>&1
+htpasswd -c -B -b "$AP/htpasswd" carol 'pw-carol-2' 2> /dev/null
+mkdir -p "$T/www/cgi-bin"
+# The two lines init prints, the program's path made this build's.
+sed -n '/^#!\/bin\/sh$/,/ exec .*huskyhook-status$/p' "$AP.init" |
+    sed "s# exec .*/huskyhook-status\$# exec $PAGE#" > "$T/www/cgi-bin/huskyhook-status.cgi"
+chmod 755 "$T/www/cgi-bin/huskyhook-status.cgi"
+sed -n '/^<Files "huskyhook-status.cgi">$/,/^<\/Files>$/p' "$AP.init" > "$T/www/cgi-bin/.htaccess"
+check "init's script and .htaccess block are there to copy" \
+    '[ "$(wc -l < "$T/www/cgi-bin/huskyhook-status.cgi")" = 2 ] && [ "$(wc -l < "$T/www/cgi-bin/.htaccess")" = 7 ]'
+cat > "$T/apache.lines" <<EOF2
+LoadModule auth_basic_module $APACHE_MODULES/mod_auth_basic.so
+LoadModule authn_core_module $APACHE_MODULES/mod_authn_core.so
+LoadModule authn_file_module $APACHE_MODULES/mod_authn_file.so
+LoadModule authz_user_module $APACHE_MODULES/mod_authz_user.so
+<Directory $T/www/cgi-bin>
+	Options +ExecCGI
+</Directory>
+EOF2
+# As root, Apache's children (and so the page) run as $APACHE_USER: the
+# layout is made that user's, as suexec would run the page as its owner.
+[ "$(id -u)" = 0 ] && chown -R "$APACHE_USER" "$AP" "$T/www"
+if apache_start lines "$T/apache.lines"; then
+	AURL=http://127.0.0.1:$APACHE_PORT/cgi-bin/huskyhook-status.cgi
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$AURL")
+	check "Apache: no password, 401" [ "$code" = 401 ]
+	code=$(curl -s -o "$T/ap.page" -w '%{http_code}' -u carol:pw-carol-2 "$AURL")
+	check "Apache: signed in, the page, for that user" \
+	    '[ "$code" = 200 ] && grep -q "signed in as carol" "$T/ap.page" && grep -q "id=\"n-pending\">0<" "$T/ap.page"'
+	curl -s -o "$T/ap.prom" -u carol:pw-carol-2 "$AURL?format=prometheus"
+	check "Apache: the metrics pass promtool check metrics" \
+	    'grep -q "^huskyhook_events{state=\"done\"} 0$" "$T/ap.prom" && promtool check metrics < "$T/ap.prom" > "$T/promtool.out" 2>&1 && [ ! -s "$T/promtool.out" ]'
+else
+	not_ok "Apache starts"
+	sed 's/^/# /' "$T/apache/error.log" "$T/apache/stderr.log" 2>/dev/null | tail -n 20
+fi
 done_testing
