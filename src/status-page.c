@@ -473,8 +473,13 @@ chart_draw(const struct overview *o)
 	}
 	fputs("</svg>\n<p>", stdout);
 	for (k = 0; k <= c->ntypes && k <= STATUS_CHART_TYPES; k++) {
-		if (k == c->ntypes && k < STATUS_CHART_TYPES)
-			break;
+		if (k == c->ntypes) {
+			/* "other" only when some event was drawn as one */
+			for (total = 0, i = 0; i < STATUS_CHART_HOURS; i++)
+				total += c->count[i][STATUS_CHART_TYPES];
+			if (total == 0)
+				break;
+		}
 		printf("<span style=\"color:%s\">&#9632;</span> ",
 		    status_palette[k]);
 		html(k < c->ntypes ? c->types[k] : "other");

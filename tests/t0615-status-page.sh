@@ -360,4 +360,21 @@ else
 	not_ok "Apache starts"
 	sed 's/^/# /' "$T/apache/error.log" "$T/apache/stderr.log" 2>/dev/null | tail -n 20
 fi
+
+# The chart names six types; the rest are drawn as one, "other".
+page REMOTE_USER=alice
+check "three types: three in the legend, no other" \
+    '[ "$(grep -o "&#9632;</span> [^&]*" "$T/page.body" | wc -l)" = 3 ] && ! grep -q "&#9632;</span> other" "$T/page.body"'
+for t in call.a call.b call.c; do
+	deliver "evt_page_$t" "$t"
+done
+page REMOTE_USER=alice
+check "six types: six in the legend, no other" \
+    '[ "$(grep -o "&#9632;</span> [^&]*" "$T/page.body" | wc -l)" = 6 ] && ! grep -q "&#9632;</span> other" "$T/page.body"'
+for t in call.d call.e; do
+	deliver "evt_page_$t" "$t"
+done
+page REMOTE_USER=alice
+check "eight types: six by name and other" \
+    '[ "$(grep -o "&#9632;</span> [^&]*" "$T/page.body" | wc -l)" = 7 ] && grep -q "&#9632;</span> other" "$T/page.body"'
 done_testing
