@@ -12,7 +12,7 @@ shellcheck apache2 libapache2-mod-fcgid spawn-fcgi libfcgi-bin systemd \
 valgrind procps glusterfs-server glusterfs-client redis-server \
 apache2-suexec-pristine cron dpkg-dev debhelper lintian cmake g++ \
 libfuse3-dev fuse3 libtoml11-dev libspdlog-dev libfmt-dev nginx-light \
-fcgiwrap caddy h2o"
+fcgiwrap caddy h2o prometheus chromium nodejs apache2-utils"
 
 # install_deps demo|test: the packages of that set that are missing.
 install_deps() {

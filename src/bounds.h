@@ -192,6 +192,20 @@ _Static_assert(SPOOL_HOOKS_DONE_BYTES >= ORG_ID_MAX_BYTES + 1 &&
 #define MAX_ATTEMPTS_LIMIT          1000L
 #define RETRY_SEC_LIMIT             (30L * 86400L)	/* retry_base, retry_max */
 
+/* The status page (huskyhook-status). A request reads at most
+ * STATUS_SCAN_BUDGET_MSEC of metas (a backlog of 300,000 takes seconds
+ * to read whole; the page says what it did not look at), lists rows a
+ * page, and reads at most so much of a hook log (its end) and a form. A
+ * requeue's token is good in the hour it was made and the next. */
+#define STATUS_SCAN_BUDGET_MSEC     600L
+#define STATUS_ROWS_PER_PAGE        50
+#define STATUS_PAGE_MAX             100000L
+#define STATUS_LOG_MAX_BYTES        (256L * 1024L)
+#define STATUS_FORM_MAX_BYTES       4096L
+#define STATUS_TOKEN_WINDOW_SEC     3600L
+#define STATUS_CHART_HOURS          48
+#define STATUS_CHART_TYPES          6	/* the rest are drawn as one */
+
 /* Limits that feed each other. */
 _Static_assert(ORG_ID_MAX_CHARS <= ORG_ID_MAX_BYTES,
     "an org_id the receiver takes fits the meta's field");

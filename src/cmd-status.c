@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "metrics.h"
 #include "text.h"
 
 /* "  (oldest received 5m ago)" after a count of events. */
@@ -44,25 +45,6 @@ status_lock_holder(struct spool *sp)
 	    h.host : "?", h.pid, stamp);
 }
 
-struct status_tally {
-	long	count[SPOOL_NSTATES];
-	long	oldest[SPOOL_NSTATES];
-	time_t	now;
-};
-
-/* One retrying event into the tally (spool_each: one meta at a time). */
-static int
-status_tally_one(const struct spool_meta *m, void *arg)
-{
-	struct status_tally *t = arg;
-	long age = (long)(t->now - m->received.tv_sec);
-
-	t->count[SPOOL_RETRYING]++;
-	if (age > t->oldest[SPOOL_RETRYING])
-		t->oldest[SPOOL_RETRYING] = age;
-	return 0;
-}
-
 /*
  * Counts per state. The oldest event is told for pending and retrying
  * each, on its own line: a pending count beside the age of an event that
@@ -73,35 +55,24 @@ status_tally_one(const struct spool_meta *m, void *arg)
 static int
 status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 {
-	struct status_tally t;
-	long *count = t.count, *oldest = t.oldest;
-	enum spool_state cs;
-	struct spool_runs runs;
-	time_t now = time(NULL), last, received;
+	struct metrics_tally t;
+	const long *count = t.count, *oldest = t.oldest;
+	time_t now = time(NULL), last;
 	char stamp[32], agebuf[32];
 
-	for (cs = 0; cs < SPOOL_NSTATES; cs++) {
-		count[cs] = 0;
-		oldest[cs] = -1;
+	if (metrics_tally(sp, cfg->spool, now, &t) == -1)
+		return cli_fail("%s: %s", cfg->spool, strerror(errno));
+	if (cli_value(c, "prometheus") != NULL) {
+		metrics_write_prometheus(stdout, &t);
+		return 0;
 	}
-	t.now = now;
-	if ((count[SPOOL_PENDING] = spool_each(sp, SPOOL_PENDING, NULL,
-	    &received)) == -1 || spool_each(sp, SPOOL_RETRYING,
-	    status_tally_one, &t) == -1)
-		return cli_fail("%s: pending and retrying events: %s",
-		    cfg->spool, strerror(errno));
-	if (received != 0)
-		oldest[SPOOL_PENDING] = now > received ? (long)(now - received) :
-		    0;
-	count[SPOOL_DONE] = spool_each(sp, SPOOL_DONE, NULL, NULL);
-	count[SPOOL_FAILED] = spool_each(sp, SPOOL_FAILED, NULL, NULL);
-	last = spool_runs(sp, &runs) == -1 ? 0 : runs.last;
-
+	last = t.last_run;
 	cli_format_utc(stamp, sizeof stamp, last);
 	if (cli_value(c, "json") != NULL) {
 		printf("{\"pending\":%ld,\"retrying\":%ld,\"failed\":%ld,"
-		    "\"done\":%ld", count[SPOOL_PENDING], count[SPOOL_RETRYING],
-		    count[SPOOL_FAILED], count[SPOOL_DONE]);
+		    "\"done\":%ld", count[SPOOL_PENDING],
+		    count[SPOOL_RETRYING], count[SPOOL_FAILED],
+		    count[SPOOL_DONE]);
 		status_json_age("oldest_pending_age_seconds",
 		    oldest[SPOOL_PENDING]);
 		status_json_age("oldest_retrying_age_seconds",
@@ -133,15 +104,19 @@ status_in(struct cli *c, const struct config *cfg, struct spool *sp)
 static int
 cmd_status(struct cli *c)
 {
+	if (cli_value(c, "json") != NULL && cli_value(c, "prometheus") != NULL)
+		return cli_usage(c->entry, "--json and --prometheus: one or "
+		    "the other");
 	return cli_with_spool(c, status_in);
 }
 
 const struct cli_entry cmd_status_entry = {
 	.name = "status",
-	.usage = "[--json]",
+	.usage = "[--json | --prometheus]",
 	.about = "counts per state, last run",
 	.options = {
 		{ 0, "json", 0 },
+		{ 0, "prometheus", 0 },
 	},
 	.lower = 0, .upper = 0,
 	.flags = CLI_CONFIG,

@@ -756,3 +756,27 @@ done:
 	json_object_put(root);
 	return r;
 }
+
+char *
+event_format_pretty(const char *body, size_t len)
+{
+	struct json_tokener *tok;
+	json_object *root;
+	const char *text;
+	char *out = NULL;
+
+	if (len > (size_t)INT32_MAX ||
+	    (tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1)) == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, body, (int)len);
+	json_tokener_free(tok);
+	if (root == NULL)
+		return NULL;
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (text != NULL)
+		out = strdup(text);
+	json_object_put(root);
+	return out;
+}

@@ -60,4 +60,9 @@ typedef int (*event_data_fn)(const char *key, const char *value, size_t len,
     void *arg);
 int event_each_data_scalar(const struct event *ev, event_data_fn fn, void *arg);
 
+/* body, a JSON document, indented for a person to read (malloc'd, the
+ * caller's to free); NULL if it is not JSON json-c reads, or memory ran
+ * out. */
+char *event_format_pretty(const char *body, size_t len);
+
 #endif

@@ -214,6 +214,29 @@ static const char text_check[] =
     "     @SELF@ run -c @DIR@/huskyhook.conf -v\n\n"
     "   (huskyhook requeue EVENT_ID runs a done event's hooks again.)\n";
 
+/* The status page, huskyhook-status(8): behind a password, as the
+ * layout's owner, as the receiver. */
+static const char text_status_page[] =
+    "\n5. The status page (optional), behind a password. Make its password file:\n"
+    "     htpasswd -c -B @DIR@/htpasswd YOURNAME\n\n"
+    "   lighttpd, after the receiver's lines (which set huskyhook_config;\n"
+    "   as @USER@, over HTTPS):\n\n"
+    "var.huskyhook_status   = \"@SBINDIR@/huskyhook-status\"\n"
+    "var.huskyhook_htpasswd = \"@DIR@/htpasswd\"\n"
+    "include \"@DATADIR@/huskyhook/lighttpd/huskyhook-status.conf\"\n\n"
+    "   Apache with a cgi-bin that runs as @USER@ (suexec): huskyhook-status.cgi\n"
+    "   there (mode 755), two lines:\n\n"
+    "#!/bin/sh\n"
+    "HUSKYHOOK_CONFIG=@DIR@/huskyhook.conf exec @SBINDIR@/huskyhook-status\n\n"
+    "   and in that directory's .htaccess:\n\n"
+    "<Files \"huskyhook-status.cgi\">\n"
+    "\tSetHandler cgi-script\n"
+    "\tAuthType Basic\n"
+    "\tAuthName \"huskyhook status\"\n"
+    "\tAuthUserFile @DIR@/htpasswd\n"
+    "\tRequire valid-user\n"
+    "</Files>\n";
+
 /* The values the templates name. */
 struct init_vars {
 	const char	*dir, *user, *self, *selfdir, *open, *sbindir, *datadir;
@@ -525,6 +548,7 @@ cmd_init(struct cli *c)
 		init_say(text_dashboard, &v);
 	}
 	init_say(text_check, &v);
+	init_say(text_status_page, &v);
 	return 0;
 }
 

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "counters.h"
 #include "event.h"
 #include "hook.h"
 #include "io.h"
@@ -325,19 +326,17 @@ run_record(struct run_ctx *ctx, struct spool_event *e,
 	if (spool_finish(e, (int)to) == -1)
 		log_msg(LOG_LEVEL_ERR, "event %s: cannot record it as %s: %s",
 		    m->id, spool_state_name(to), strerror(errno));
+	/* Counted by run_sched_outcome, in the process that schedules. */
 	switch (to) {
 	case SPOOL_DONE:
-		ctx->done++;
 		if (ctx->verbose)
 			fprintf(ctx->out, "%s %s: done\n", m->id, m->type);
 		break;
 	case SPOOL_FAILED:
-		ctx->failed++;
 		fprintf(ctx->out, "%s %s: failed for good after attempt %ld: "
 		    "%s\n", m->id, m->type, attempt, o->error);
 		break;
 	default:
-		ctx->retrying++;
 		fprintf(ctx->out, "%s %s: attempt %ld of %ld failed, retry in "
 		    "%lds: %s\n", m->id, m->type, attempt, cfg->max_attempts,
 		    delay, o->error);
@@ -913,6 +912,8 @@ run_sched_loop(struct run_sched *s, int nfd, char *err, size_t errlen)
 			/* The sync notes the watcher's sign of life. */
 			s->synced = 0;
 			run_sched_sync(s, 1);
+			counters_run_progress(ctx->cfg->spool, ctx->done,
+			    ctx->retrying, ctx->failed);
 			rescan = 0;
 			rescan_at = now + RUN_WATCH_RESCAN_SEC;
 		}
@@ -992,6 +993,8 @@ run_finish(struct run_ctx *ctx)
 	if (spool_sync(ctx->sp) == -1)
 		log_msg(LOG_LEVEL_ERR, "cannot sync the spool: %s",
 		    strerror(errno));
+	counters_run_ended(ctx->cfg->spool, ctx->base, ctx->done,
+	    ctx->retrying, ctx->failed);
 	if (ctx->verbose)
 		fprintf(ctx->out, "%d done, %d to retry, %d failed\n",
 		    ctx->done, ctx->retrying, ctx->failed);

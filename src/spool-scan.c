@@ -754,23 +754,68 @@ done:
 	return rc;
 }
 
-/* The earliest mtime (the time of receipt) of the bodies named; 0 if
- * none. A stat each, no meta read: `status` at a backlog of hundreds of
- * thousands. */
+/* The earliest mtime (the time of receipt) of the bodies named, the
+ * ith of every step names from first; 0 if none. A stat each, no meta
+ * read: `status` at a backlog of hundreds of thousands. */
+struct spool_oldest {
+	struct spool		*sp;
+	const struct spool_names *nm;
+	size_t			 first, step;
+	time_t			 oldest;
+};
+
+static void *
+spool_oldest_part(void *arg)
+{
+	struct spool_oldest *o = arg;
+	char name[EVENT_ID_MAX_CHARS + 8];
+	struct stat sb;
+	size_t i;
+
+	o->oldest = 0;
+	for (i = o->first; i < o->nm->n; i += o->step) {
+		snprintf(name, sizeof name, "%s.json", o->nm->v[i]);
+		if (fstatat(o->sp->eventsfd, name, &sb, AT_SYMLINK_NOFOLLOW) ==
+		    0 && (o->oldest == 0 || sb.st_mtime < o->oldest))
+			o->oldest = sb.st_mtime;
+	}
+	return NULL;
+}
+
+static size_t spool_each_nloaders(size_t);
+
+/* Split across the loaders' threads where spool_each would use them. */
 static time_t
 spool_oldest_body(struct spool *sp, const struct spool_names *nm)
 {
-	char name[EVENT_ID_MAX_CHARS + 8];
-	struct stat sb;
+	struct spool_oldest part[SPOOL_EACH_THREADS];
+	pthread_t tid[SPOOL_EACH_THREADS];
+	size_t i, n = spool_each_nloaders(nm->n), started = 0;
 	time_t oldest = 0;
-	size_t i;
 
-	for (i = 0; i < nm->n; i++) {
-		snprintf(name, sizeof name, "%s.json", nm->v[i]);
-		if (fstatat(sp->eventsfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    (oldest == 0 || sb.st_mtime < oldest))
-			oldest = sb.st_mtime;
+	if (n == 0)
+		n = 1;
+	for (i = 0; i < n; i++) {
+		part[i].sp = sp;
+		part[i].nm = nm;
+		part[i].first = i;
+		part[i].step = n;
 	}
+	/* Part 0 here; the others in threads (or here, if none starts). */
+	for (i = 1; i < n; i++)
+		if (pthread_create(&tid[i], NULL, spool_oldest_part, &part[i]) !=
+		    0)
+			break;
+	started = i;
+	spool_oldest_part(&part[0]);
+	for (i = started; i < n; i++)
+		spool_oldest_part(&part[i]);
+	for (i = 1; i < started; i++)
+		pthread_join(tid[i], NULL);
+	for (i = 0; i < n; i++)
+		if (part[i].oldest != 0 && (oldest == 0 || part[i].oldest <
+		    oldest))
+			oldest = part[i].oldest;
 	return oldest;
 }
 

@@ -8,7 +8,7 @@ setup
 MAN=$top_srcdir/man
 
 if command -v mandoc > /dev/null; then
-	for page in huskyhook.1 huskyhook.conf.5 huskyhook-receive.8; do
+	for page in huskyhook.1 huskyhook.conf.5 huskyhook-receive.8 huskyhook-status.8; do
 		check "$page: mandoc -Tlint finds nothing" 'mandoc -Tlint -Wwarning "$MAN/$page" > "$T/lint" 2>&1; [ ! -s "$T/lint" ]'
 		[ -s "$T/lint" ] && sed 's/^/# /' "$T/lint"
 	done
