@@ -177,9 +177,9 @@ check "init --cgi-bin: exit 0" [ $? = 0 ]
 sed 's/^/# /' "$T/init.err"
 CGI=$HOMEDIR/public_html/cgi-bin
 check "init wrote huskyhook.cgi: the installed receiver, the config" \
-    sh -c "grep -qx 'exec $DIST/sbin/huskyhook-receive' '$CGI/huskyhook.cgi' && grep -qx 'export HUSKYHOOK_CONFIG=$HOMEDIR/huskyhook/huskyhook.conf' '$CGI/huskyhook.cgi'"
+    'grep -qx "exec $DIST/sbin/huskyhook-receive" "$CGI/huskyhook.cgi" && grep -qx "export HUSKYHOOK_CONFIG=$HOMEDIR/huskyhook/huskyhook.conf" "$CGI/huskyhook.cgi"'
 check "huskyhook.cgi: the user's, mode 755 (as suexec wants)" [ "$(stat -c '%U %a' "$CGI/huskyhook.cgi")" = "$U 755" ]
-check "the user's .htaccess keeps its lines" sh -c "head -n 2 '$CGI/.htaccess' | grep -qx 'AddHandler cgi-script .cgi'"
+check "the user's .htaccess keeps its lines" 'head -n 2 "$CGI/.htaccess" | grep -qx "AddHandler cgi-script .cgi"'
 check "init says it appended its block" grep -q 'appended to the one there' "$T/init.out"
 # The block init writes is the shipped apache/htaccess's, word for word.
 sed -n '/^# BEGIN huskyhook/,/^# END huskyhook/p' "$DIST/share/huskyhook/apache/htaccess" |
@@ -222,7 +222,7 @@ as_user "sed -i 's/^kick = yes$/# kick = yes/' huskyhook/huskyhook.conf"
 as_user "sed -i 's/^max_age = .*/max_age = 0/' huskyhook/huskyhook.conf"
 
 STATUS=$(curl -s -o "$T/out" -w '%{http_code}' "$BASEURL/cgi-bin/id.cgi")
-check "the README's id.cgi: CGI programs run as the user (suexec)" sh -c "[ '$STATUS' = 200 ] && grep -qx '$U' '$T/out'"
+check "the README's id.cgi: CGI programs run as the user (suexec)" '[ "$STATUS" = 200 ] && grep -qx "$U" "$T/out"'
 STATUS=$(curl -s -o /dev/null -w '%{http_code}' "$BASEURL/cgi-bin/notes.txt")
 check "the user's other files in cgi-bin are still served" [ "$STATUS" = 200 ]
 
@@ -233,17 +233,17 @@ doc_sig=$(echo -n "$PAYLOAD" | openssl dgst -sha256 -hmac "$USECRET" | sed 's/^.
 STATUS=$(curl -s -o "$T/out" -w '%{http_code}' -X POST "$URL" \
     -H "Content-Type: application/json" \
     -H "X-Husky-Signature: $doc_sig" -d "$PAYLOAD")
-check "the vendor's sample at init's URL: 200 accepted" sh -c "[ '$STATUS' = 200 ] && grep -q '\"accepted\"' '$T/out'"
+check "the vendor's sample at init's URL: 200 accepted" '[ "$STATUS" = 200 ] && grep -q "\"accepted\"" "$T/out"'
 [ "$STATUS" = 200 ] || { sed 's/^/# /' "$T/out" "$A/error.log"; tail -n 5 /var/log/apache2/suexec.log 2>/dev/null | sed 's/^/# /'; }
 EV=$HOMEDIR/huskyhook/spool/events/evt_test123.json
 check "stored by the receiver running as the user" [ "$(stat -c %U "$EV" 2>/dev/null)" = "$U" ]
 STATUS=$(curl -s -o "$T/out" -w '%{http_code}' -X POST "$URL" \
     -H "Content-Type: application/json" \
     -H "X-Husky-Signature: $doc_sig" -d "$PAYLOAD")
-check "redelivery: 200 duplicate" sh -c "[ '$STATUS' = 200 ] && grep -q duplicate '$T/out'"
+check "redelivery: 200 duplicate" '[ "$STATUS" = 200 ] && grep -q duplicate "$T/out"'
 event evt_forged > "$T/forged.json"
 SIG=$(sign "$T/forged.json" wrong) curl_post "$T/forged.json"
-check "bad signature: 401, nothing stored" sh -c "[ '$STATUS' = 401 ] && [ ! -e '$HOMEDIR/huskyhook/spool/events/evt_forged.json' ]"
+check "bad signature: 401, nothing stored" '[ "$STATUS" = 401 ] && [ ! -e "$HOMEDIR/huskyhook/spool/events/evt_forged.json" ]'
 STATUS=$(curl -s -o "$T/out" -w '%{http_code}' "$URL")
 check "GET: the receiver's 405" [ "$STATUS" = 405 ]
 STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/x")
@@ -273,7 +273,7 @@ check "the shipped apache/htaccess under Debian's userdir overrides: 200" [ "$ST
 STATUS=$(curl -s -o /dev/null -w '%{http_code}' "$BASEURL/cgi-bin/shipped/notes.txt")
 check "the shipped apache/htaccess leaves the directory's other files alone" [ "$STATUS" = 200 ]
 
-check "init on an existing layout: the layout is left as it was" sh -c "grep -q 'is there already' '$T/init-fileinfo.out' && [ \"\$(grep -c . '$HOMEDIR/huskyhook/secret')\" = 1 ]"
+check "init on an existing layout: the layout is left as it was" 'grep -q "is there already" "$T/init-fileinfo.out" && [ "$(grep -c . "$HOMEDIR/huskyhook/secret")" = 1 ]'
 
 # The config's and the receiver's paths go into huskyhook.cgi and the
 # .htaccess block unquoted: init refuses one with anything but letters,
@@ -336,7 +336,7 @@ check "a 200 KB event: 500 through mod_fcgid (FcgidMaxRequestLen 128 KiB)" [ "$b
 printf '%s\n' "$CRONLINE" > "$T/crontab"
 chmod 644 "$T/crontab"
 as_user "crontab '$T/crontab'"
-check "the user installs init's line with crontab" sh -c "crontab -l -u '$U' | grep -qxF '$CRONLINE'"
+check "the user installs init's line with crontab" 'crontab -l -u "$U" | grep -qxF "$CRONLINE"'
 CSV=$HOMEDIR/huskyhook/calls.csv
 if command -v cron > /dev/null; then
 	# Debian's cron: the machine's own if it runs (it rereads crontabs

@@ -72,13 +72,13 @@ purge() {
 	[ -z "${VPS:-}" ] || rm -rf "$VPS"
 }
 trap purge EXIT
-check "dpkg -i installs it" sh -c "dpkg -i '$DEB' > '$T/install.log' 2>&1"
+check "dpkg -i installs it" 'dpkg -i "$DEB" > "$T/install.log" 2>&1'
 check "the nginx snippet names the package's receiver" grep -q '/usr/sbin/huskyhook-receive$' /usr/share/huskyhook/nginx/huskyhook-fastcgi.conf
 check "the unit names the package's receiver" grep -qx 'ExecStart=/usr/sbin/huskyhook-receive' /usr/share/huskyhook/apache/huskyhook-receive.service
 check "the wrapper names the package's receiver" grep -qx 'exec /usr/sbin/huskyhook-receive' /usr/share/huskyhook/apache/huskyhook.cgi
 check "the run unit names the package's huskyhook" grep -q '^ExecStart=/usr/bin/huskyhook run ' /usr/share/huskyhook/apache/huskyhook-run.service
 check "the mod_fcgid snippet names the package's receiver and config" \
-    sh -c "grep -qx 'Define HUSKYHOOK_RECEIVE /usr/sbin/huskyhook-receive' /usr/share/huskyhook/apache/huskyhook-fcgid.conf && grep -qx 'Define HUSKYHOOK_CONFIG  /etc/huskyhook.conf' /usr/share/huskyhook/apache/huskyhook-fcgid.conf"
+    'grep -qx "Define HUSKYHOOK_RECEIVE /usr/sbin/huskyhook-receive" /usr/share/huskyhook/apache/huskyhook-fcgid.conf && grep -qx "Define HUSKYHOOK_CONFIG  /etc/huskyhook.conf" /usr/share/huskyhook/apache/huskyhook-fcgid.conf'
 check "the forward hook signs with the package's huskyhook" grep -qx 'HUSKYHOOK=/usr/bin/huskyhook' /usr/share/huskyhook/examples/hooks/forward
 # Every path an installed file names is the package's: no /usr/local
 # (but in hook_path's default, a PATH for hooks) and no @...@ left for
@@ -133,7 +133,7 @@ if command -v lighttpd > /dev/null || [ -x /usr/sbin/lighttpd ]; then
 else
 	skip "lighttpd is not installed"
 fi
-check "/usr/bin/huskyhook list shows it" sh -c "/usr/bin/huskyhook -c '$CONF' list | grep -q evt_test123"
+check "/usr/bin/huskyhook list shows it" '/usr/bin/huskyhook -c "$CONF" list | grep -q evt_test123'
 
 # The README's commands for a server of one's own, as written, with the
 # layout in a directory of root's under /run rather than /srv: made for
@@ -186,7 +186,7 @@ if command -v crontab > /dev/null && useradd --system --no-create-home "$CU" 2> 
 	sed -n 's/^   \(\* \* \* \* \* .*\)$/\1/p' "$T/init-vps.out" | crontab -u "$CU" -
 fi
 dpkg --purge huskyhook > "$T/purge.log" 2>&1
-check "dpkg --purge removes it" sh -c "! dpkg -s huskyhook > /dev/null 2>&1 && [ ! -e /usr/bin/huskyhook ] && [ ! -e /usr/share/huskyhook ]"
+check "dpkg --purge removes it" '! dpkg -s huskyhook > /dev/null 2>&1 && [ ! -e /usr/bin/huskyhook ] && [ ! -e /usr/share/huskyhook ]'
 if id "$CU" > /dev/null 2>&1; then
 	check "the purge names the crontab that still runs huskyhook" \
 	    '[ -f "/var/spool/cron/crontabs/$CU" ] && grep -qx "  /var/spool/cron/crontabs/$CU" "$T/purge.log"'

@@ -28,7 +28,8 @@ sed -i "s/^received=.*/received=$old.000000000/; s/^received_at=.*/received_at=$
 hh status > "$T/status-ages.out"
 check "status: pending, the age of the oldest pending one" grep -q '^pending *1  (oldest received [0-9]*s ago)$' "$T/status-ages.out"
 check "status: retrying, the age of the oldest retrying one" grep -q '^retrying *1  (oldest received 3h ago)$' "$T/status-ages.out"
-check "status --json: both ages" sh -c "'$HUSKYHOOK' -c '$CONF' status --json | grep -q '\"oldest_pending_age_seconds\":[0-9]\{1,3\},\"oldest_retrying_age_seconds\":108[0-9][0-9],'"
+"$HUSKYHOOK" -c "$CONF" status --json > "$T/status-ages.json"
+check "status --json: both ages" grep -q '"oldest_pending_age_seconds":[0-9]\{1,3\},"oldest_retrying_age_seconds":108[0-9][0-9],' "$T/status-ages.json"
 
 hh list > "$T/list.out"
 check "list shows all four" [ "$(grep -c . "$T/list.out")" = 4 ]
@@ -149,12 +150,12 @@ write_conf "hooks = $T/hooks"
 chmod -x "$T/hooks/call.failed"
 hh check > "$T/check.out"
 check "check: a hook that is not executable is a problem" grep -q "^problem: .*hooks/call.failed is not an executable file" "$T/check.out"
-check "check: then the hooks are not also ok" sh -c "! grep -q '^ok: hooks' '$T/check.out'"
+check "check: then the hooks are not also ok" '! grep -q "^ok: hooks" "$T/check.out"'
 check "check: 1 problem, singular" grep -qx '1 problem, [0-9]* warnings*' "$T/check.out"
 chmod +x "$T/hooks/call.failed"
 write_conf "spool = $T/secret"
 hh check > "$T/check.out"
-check "check: a spool that is not a directory is a problem, not ok" sh -c "grep -q '^problem: spool .* is not a directory' '$T/check.out' && ! grep -q '^ok: spool' '$T/check.out'"
+check "check: a spool that is not a directory is a problem, not ok" 'grep -q "^problem: spool .* is not a directory" "$T/check.out" && ! grep -q "^ok: spool" "$T/check.out"'
 # Without -c, no config where the default is: say what to do.
 default=$("$HUSKYHOOK" --help | sed -n 's/.*else \(.*huskyhook\.conf\))$/\1/p')
 if [ -e "$default" ]; then
@@ -163,7 +164,7 @@ else
 	HUSKYHOOK_CONFIG='' "$HUSKYHOOK" check > "$T/check.out" 2> "$T/check.err"
 	check "check, no config at the default path: exit 1" [ $? = 1 ]
 	check "check, no config at the default path: says what to do" grep -qxF "huskyhook: no config at $default: give -c FILE, set HUSKYHOOK_CONFIG, or make one with huskyhook init DIR" "$T/check.err"
-	check "status, no config at the default path: the same" sh -c "HUSKYHOOK_CONFIG= '$HUSKYHOOK' status 2>&1 | grep -q '^huskyhook: no config at '"
+	check "status, no config at the default path: the same" 'HUSKYHOOK_CONFIG= "$HUSKYHOOK" status 2>&1 | grep -q "^huskyhook: no config at "'
 fi
 HUSKYHOOK_CONFIG=$T/none.conf "$HUSKYHOOK" check > "$T/check.out" 2> "$T/check.err"
 check "check, HUSKYHOOK_CONFIG names no file: says so" grep -qxF "huskyhook: no config at $T/none.conf (HUSKYHOOK_CONFIG): give -c FILE, or make one with huskyhook init DIR" "$T/check.err"
@@ -197,7 +198,7 @@ for cmd in run status list show requeue purge sign check; do
 	check "$cmd --frob: exit 2, $cmd's usage" refused "$cmd" --frob
 	check "$cmd -Z: exit 2, $cmd's usage" refused "$cmd" -Z
 done
-check "init --frob: exit 2, init's usage" sh -c "'$HUSKYHOOK' init --frob 2>&1 >/dev/null | grep -q '^usage: huskyhook init DIR \[--cgi-bin WEBDIR \[--url URL\]\]$'"
+check "init --frob: exit 2, init's usage" '"$HUSKYHOOK" init --frob 2>&1 > /dev/null | grep -q "^usage: huskyhook init DIR \[--cgi-bin WEBDIR \[--url URL\]\]\$"'
 check "status --failed is refused" refused status --failed
 check "status --failed --older-than 5m -s foo is refused" refused status --failed --older-than 5m -s foo
 check "list --done is refused" refused list --done
@@ -214,25 +215,25 @@ check "show with two ids is refused" refused show evt_a evt_b
 check "the message names the option" grep -q '^huskyhook: show: too many operands$' "$T/refused.err"
 refused list --done
 check "the message names the refused option" grep -q '^huskyhook: list: unknown option --done$' "$T/refused.err"
-check "a command's option before the command is refused" sh -c "'$HUSKYHOOK' -c '$CONF' --json status 2>/dev/null; [ \$? = 2 ]"
-check "init takes no -c" sh -c "'$HUSKYHOOK' -c '$CONF' init '$T/never' 2>/dev/null; [ \$? = 2 ] && [ ! -e '$T/never' ]"
+check "a command's option before the command is refused" '"$HUSKYHOOK" -c "$CONF" --json status 2> /dev/null; [ $? = 2 ]'
+check "init takes no -c" '"$HUSKYHOOK" -c "$CONF" init "$T/never" 2> /dev/null; [ $? = 2 ] && [ ! -e "$T/never" ]'
 check "COMMAND --help: its usage, exit 0" [ "$("$HUSKYHOOK" purge --help)" = "usage: huskyhook [-c FILE] purge --failed|--done [--older-than DURATION]" ]
 # Every documented form still works: -c before or after the command,
 # options before or after operands, even under POSIXLY_CORRECT.
 check "run -c FILE (the crontab line)" "$HUSKYHOOK" run -c "$CONF"
-check "check -c FILE" sh -c "'$HUSKYHOOK' check -c '$CONF' > /dev/null"
-check "status --config FILE --json" sh -c "'$HUSKYHOOK' status --config '$CONF' --json | grep -q '^{\"pending\"'"
-check "list failed --json, under POSIXLY_CORRECT" sh -c "POSIXLY_CORRECT=1 '$HUSKYHOOK' -c '$CONF' list failed --json | grep -q '^\\[.*\\]$'"
-check "list --json failed" sh -c "'$HUSKYHOOK' -c '$CONF' list --json failed | grep -q '^\\[.*\\]$'"
-check "run -v" sh -c "'$HUSKYHOOK' -c '$CONF' run -v > /dev/null"
-check "show EVENT_ID -c FILE" sh -c "'$HUSKYHOOK' show evt_a -c '$CONF' | grep -q '^event_id *evt_a$'"
-check "sign -s SECRET_FILE - (stdin)" sh -c "'$HUSKYHOOK' sign -s '$T/other.secret' - < '$T/sign.json' | grep -q '^[0-9a-f]\\{64\\}$'"
-check "requeue ID ID" sh -c "'$HUSKYHOOK' -c '$CONF' requeue evt_a evt_b | grep -c requeued | grep -q '^2$'"
-check "requeue --failed" sh -c "'$HUSKYHOOK' -c '$CONF' requeue --failed > /dev/null"
+check "check -c FILE" '"$HUSKYHOOK" check -c "$CONF" > /dev/null'
+check "status --config FILE --json" '"$HUSKYHOOK" status --config "$CONF" --json | grep -q "^{\"pending\""'
+check "list failed --json, under POSIXLY_CORRECT" 'POSIXLY_CORRECT=1 "$HUSKYHOOK" -c "$CONF" list failed --json | grep -q "^\[.*\]\$"'
+check "list --json failed" '"$HUSKYHOOK" -c "$CONF" list --json failed | grep -q "^\[.*\]\$"'
+check "run -v" '"$HUSKYHOOK" -c "$CONF" run -v > /dev/null'
+check "show EVENT_ID -c FILE" '"$HUSKYHOOK" show evt_a -c "$CONF" | grep -q "^event_id *evt_a\$"'
+check "sign -s SECRET_FILE - (stdin)" '"$HUSKYHOOK" sign -s "$T/other.secret" - < "$T/sign.json" | grep -q "^[0-9a-f]\{64\}\$"'
+check "requeue ID ID" '"$HUSKYHOOK" -c "$CONF" requeue evt_a evt_b | grep -c requeued | grep -q "^2\$"'
+check "requeue --failed" '"$HUSKYHOOK" -c "$CONF" requeue --failed > /dev/null'
 check "requeue ID --failed is refused" refused requeue evt_a --failed
-check "purge --done --older-than 30d" sh -c "'$HUSKYHOOK' -c '$CONF' purge --done --older-than 30d | grep -q '^0 done events purged$'"
+check "purge --done --older-than 30d" '"$HUSKYHOOK" -c "$CONF" purge --done --older-than 30d | grep -q "^0 done events purged\$"'
 check "purge --failed --done is refused" refused purge --failed --done
-check "-- ends the options" sh -c "'$HUSKYHOOK' -c '$CONF' show -- evt_a | grep -q '^event_id *evt_a$'"
+check "-- ends the options" '"$HUSKYHOOK" -c "$CONF" show -- evt_a | grep -q "^event_id *evt_a\$"'
 "$HUSKYHOOK" --help > "$T/help.out"
 for cmd in run status list show requeue purge sign check init; do
 	"$HUSKYHOOK" "$cmd" --help > "$T/cmd-help.out"
@@ -260,7 +261,7 @@ self=$(readlink -f "$HUSKYHOOK")
 check "init prints the crontab line: this huskyhook by its absolute path, output to a log" grep -qxF "   * * * * * $self run -c $T/site/huskyhook.conf >> $T/site/cron.log 2>&1" "$T/init.out"
 check "init: cron's mail as the other way" grep -q 'MAILTO=' "$T/init.out"
 check "init: the binary's directory is not on PATH: how to add it" grep -qxF "     export PATH=\"${self%/*}:\$PATH\"" "$T/init.out"
-check "init: with it on PATH, no such advice" sh -c "PATH='${self%/*}:$PATH' '$HUSKYHOOK' init '$T/site2' | grep -c 'export PATH=' | grep -qx 0"
+check "init: with it on PATH, no such advice" 'PATH="${self%/*}:$PATH" "$HUSKYHOOK" init "$T/site2" | grep -c "export PATH=" | grep -qx 0'
 check "init: check's line names this huskyhook too" grep -qxF "     $self check -c $T/site/huskyhook.conf --url https://HOST/huskyhook" "$T/init.out"
 check "init: the dashboard URL of a server" grep -qxF "       https://HOST/huskyhook" "$T/init.out"
 check "init: the dashboard URL of a CGI script in a user's cgi-bin" grep -qF "https://HOST/~$(id -un)/cgi-bin/huskyhook.cgi" "$T/init.out"
@@ -303,11 +304,11 @@ post "$T/site-csv.json"
 check "init's hook: a formula call_id stays text" grep -qF ',"'"'"'=HYPERLINK(""http://evil.invalid/"") forged,row",' "$T/site/calls.csv"
 check "init's hook: no forged row" '! grep -q "^forged" "$T/site/calls.csv"'
 SIG=0000 post "$T/site.json"
-check "init's layout: the receiver logs to huskyhook.log in it" sh -c "[ '$STATUS' = 401 ] && grep -q 'huskyhook-receive.*refused 401' '$T/site/huskyhook.log'"
+check "init's layout: the receiver logs to huskyhook.log in it" '[ "$STATUS" = 401 ] && grep -q "huskyhook-receive.*refused 401" "$T/site/huskyhook.log"'
 
 # status names the run lock's holder while a run holds it, and nothing
 # once it is let go; check names the spool's filesystem.
-check "status: no run line while no run holds the lock" sh -c "! '$HUSKYHOOK' -c '$CONF' status | grep -q '^run '"
+check "status: no run line while no run holds the lock" '! "$HUSKYHOOK" -c "$CONF" status | grep -q "^run "'
 printf '#!/bin/sh\nsleep 3\n' > "$T/site/hooks/call.answered"
 chmod 755 "$T/site/hooks/call.answered"
 event evt_held call.answered > "$T/held.json"
@@ -318,8 +319,8 @@ sleep 1
 "$HUSKYHOOK" -c "$CONF" status > "$T/status-held.out"
 check "status: the holder of the run lock, host, pid and time" grep -q "^run       held by $(hostname) pid $held_pid since 20.*Z$" "$T/status-held.out"
 wait "$held_pid"
-check "status: no run line once the run ended" sh -c "! '$HUSKYHOOK' -c '$CONF' status | grep -q '^run '"
-check "check: names the spool's filesystem" sh -c "'$HUSKYHOOK' -c '$CONF' check | grep -q '^ok: spool .* is on /.* ([a-z0-9.]*)$'"
+check "status: no run line once the run ended" '! "$HUSKYHOOK" -c "$CONF" status | grep -q "^run "'
+check "check: names the spool's filesystem" '"$HUSKYHOOK" -c "$CONF" check | grep -q "^ok: spool .* is on /.* ([a-z0-9.]*)\$"'
 # Under a directory every user may write (sticky, as /tmp): a spool right
 # in it is a problem (another user could have made that name first); one
 # below a directory of ours there, a warning (it may be cleaned away).

@@ -53,7 +53,7 @@ check "root's run: the log is the owner's" [ "$(stat -c %u "$T/home/site/huskyho
 check "root's requeue: nothing of root's in the layout" [ "$(rootfiles)" = 0 ]
 "$HUSKYHOOK" -c "$CONF" run > /dev/null 2>&1
 check "the requeued event ran again, its meta whole (not torn)" '! grep -q torn "$T/home/site/huskyhook.log"'
-check "show: its remote_addr kept" sh -c "'$HUSKYHOOK' -c '$CONF' show evt_owner1 | grep -q '^remote_addr *192.0.2.7'"
+check "show: its remote_addr kept" '"$HUSKYHOOK" -c "$CONF" show evt_owner1 | grep -q "^remote_addr *192.0.2.7"'
 "$HUSKYHOOK" -c "$CONF" purge --done > /dev/null 2>&1
 check "root's purge: nothing of root's in the layout" [ "$(rootfiles)" = 0 ]
 RUN_AS="setpriv --reuid=$OWNER --regid=$OWNER --clear-groups"
@@ -97,7 +97,7 @@ chmod 600 "$T/home/site/huskyhook.log"
 as_owner "$HUSKYHOOK" -c "$CONF" check > "$T/check.out"
 check "check (owner): a log the owner cannot write is a problem" grep -q "^problem: log $T/home/site/huskyhook.log is not writable" "$T/check.out"
 chown $OWNER:$OWNER "$T/home/site/huskyhook.log"
-check "check: with that mended, no problem" sh -c "'$HUSKYHOOK' -c '$CONF' check | grep -qx '0 problems, [0-9]* warnings*'"
+check "check: with that mended, no problem" '"$HUSKYHOOK" -c "$CONF" check | grep -qx "0 problems, [0-9]* warnings*"'
 
 # root's own layout: run stays root, so its hooks directory must be root's
 # alone; one another user may write is refused, nothing run.

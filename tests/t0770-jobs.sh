@@ -72,11 +72,11 @@ check "order_by = none, jobs = 4: one call's events ran side by side" [ "$(cat "
 
 for bad in data.a.b call_id 'data.' 'data.x y' data.$(printf '%065d' 0); do
 	write_conf "hooks = $T/hooks" "order_by = $bad"
-	check "order_by = $bad is refused" sh -c "! '$HUSKYHOOK' -c '$CONF' run 2> '$T/err' && grep -q 'order_by' '$T/err'"
+	check "order_by = $bad is refused" '! "$HUSKYHOOK" -c "$CONF" run 2> "$T/err" && grep -q order_by "$T/err"'
 done
 write_conf "hooks = $T/hooks" "jobs = 65"
-check "jobs = 65 is refused" sh -c "! '$HUSKYHOOK' -c '$CONF' run 2> /dev/null"
-check "run -j 0 is a usage error" sh -c "'$HUSKYHOOK' -c '$CONF' run -j 0 2> /dev/null; [ \$? = 2 ]"
+check "jobs = 65 is refused" '! "$HUSKYHOOK" -c "$CONF" run 2> /dev/null'
+check "run -j 0 is a usage error" '"$HUSKYHOOK" -c "$CONF" run -j 0 2> /dev/null; [ $? = 2 ]'
 
 # A retry is taken by the cron tick it falls due at: its delay counts
 # from the start of the run that tried it, not from the end of a slow

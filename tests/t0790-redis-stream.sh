@@ -98,7 +98,7 @@ for id in evt_r1 evt_r2 evt_r3 evt_hostile; do
 	check "$id: in the stream once" [ "$(rcli --no-raw xrange huskyvoice:events - + | grep -cx " *2) \"$id\"")" = 1 ]
 done
 check "one of the two spools found evt_r1 forwarded before" \
-    sh -c "cat '$BASE'/*/spool/logs/evt_r1.log 2>/dev/null | grep -q 'was forwarded before'"
+    'cat "$BASE"/*/spool/logs/evt_r1.log 2> /dev/null | grep -q "was forwarded before"'
 # The hostile body, as the stream holds it, is the stored body.
 rcli --raw eval 'local e = redis.call("XRANGE", KEYS[1], "-", "+") for _, x in ipairs(e) do if x[2][2] == "evt_hostile" then return x[2][6] end end' 1 huskyvoice:events > "$BASE/hostile.out"
 { cat "$BASE/evt_hostile.json"; echo; } > "$BASE/hostile.want"	# --raw adds a newline
@@ -110,7 +110,7 @@ check "the dedupe key has a TTL of 30 days" [ "$(rcli ttl huskyhook:forwarded:ev
 to one
 hh requeue evt_r1 > /dev/null
 hh run > "$BASE/run-again.out" 2>&1
-check "a requeued event forwarded again: done, still 4 entries" sh -c "[ '$(state_of evt_r1)' = done ] && [ '$(rcli xlen huskyvoice:events)' = 4 ]"
+check "a requeued event forwarded again: done, still 4 entries" '[ "$(state_of evt_r1)" = done ] && [ "$(rcli xlen huskyvoice:events)" = 4 ]'
 
 # Redis down: the hook fails, not for good; nothing is lost.
 stop_redis
@@ -120,7 +120,7 @@ hh run > "$BASE/run-down.out" 2>&1
 check "Redis down: the event is kept for a retry" [ "$(state_of evt_down)" = retrying ]
 check "after one failed attempt" [ "$(meta evt_down attempts)" = 1 ]
 check "the hook said why, with an exit status to retry (75), not 100" \
-    sh -c "grep -q 'redis-cli failed' '$T/spool/logs/evt_down.log' && grep -q 'exit 75' '$T/spool/logs/evt_down.log'"
+    'grep -q "redis-cli failed" "$T/spool/logs/evt_down.log" && grep -q "exit 75" "$T/spool/logs/evt_down.log"'
 start_redis
 check "Redis back (its data kept)" [ "$(rcli xlen huskyvoice:events)" = 4 ]
 sleep 1	# retry_base
@@ -131,6 +131,6 @@ check "and it is in the stream once: 5 entries" [ "$(rcli xlen huskyvoice:events
 to two
 post "$BASE/down.json"
 hh run > "$BASE/run-two-late.out" 2>&1
-check "the other spool hands it over later: done, still 5 entries" sh -c "[ '$(state_of evt_down)' = done ] && [ '$(rcli xlen huskyvoice:events)' = 5 ]"
+check "the other spool hands it over later: done, still 5 entries" '[ "$(state_of evt_down)" = done ] && [ "$(rcli xlen huskyvoice:events)" = 5 ]'
 T=$BASE
 done_testing
