@@ -79,7 +79,7 @@ struct spool_names {
 #define SPOOL_STAMP_LAST_PURGE	"last-purge"
 #define SPOOL_STAMP_LAST_KICK	"last-kick"
 #define SPOOL_STAMP_KICK_WANTED	"kick-wanted"
-/* When pending/ was last cleared of retrying events (spool-scan.c). */
+/* When pending/ was cleared of retrying events (spool_migrate). */
 #define SPOOL_STAMP_LAYOUT	"layout-2"
 int spool_stamp_set(struct spool *sp, const char *name, time_t t);
 time_t spool_stamp_get(struct spool *sp, const char *name);

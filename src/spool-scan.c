@@ -421,41 +421,6 @@ spool_later_has(const struct spool_names *names, enum spool_state st,
  * Runs under the run lock and the state lock (requeue and purge hold
  * the latter).
  */
-/*
- * Spools of the first layout kept a retrying event's meta in pending/
- * (attempts above 0). Once, under the run lock, every such meta is moved
- * to retrying/ with one rename, and the stamp SPOOL_STAMP_LAYOUT says it
- * was done: after that `status` counts pending/ by its names.
- */
-static int
-spool_migrate(struct spool *sp)
-{
-	struct spool_names nm;
-	struct spool_meta m;
-	size_t i;
-	int moved = 0;
-
-	if (spool_stamp_get(sp, SPOOL_STAMP_LAYOUT) != 0 ||
-	    sp->statefd[SPOOL_RETRYING] == -1 ||
-	    spool_scan(sp->statefd[SPOOL_PENDING], NULL, 0, &nm) == -1)
-		return 0;
-	for (i = 0; i < nm.n; i++)
-		if (spool_meta_load(sp, SPOOL_PENDING, nm.v[i], &m) == 0 &&
-		    m.attempts > 0 && renameat(sp->statefd[SPOOL_PENDING],
-		    nm.v[i], sp->statefd[SPOOL_RETRYING], nm.v[i]) == 0)
-			moved++;
-	spool_names_free(&nm);
-	if (fsync(sp->statefd[SPOOL_RETRYING]) == -1 ||
-	    fsync(sp->statefd[SPOOL_PENDING]) == -1 ||
-	    spool_stamp_set(sp, SPOOL_STAMP_LAYOUT, time(NULL)) == -1)
-		return moved;
-	if (moved > 0)
-		log_msg(LOG_LEVEL_INFO, "%s: %d retrying events moved from "
-		    "pending/ to retrying/ (the spool's newer layout)", sp->path,
-		    moved);
-	return moved;
-}
-
 int
 spool_recover(struct spool *sp, time_t now)
 {
@@ -469,7 +434,6 @@ spool_recover(struct spool *sp, time_t now)
 
 	memset(names, 0, sizeof names);
 	memset(&events, 0, sizeof events);
-	fixed = spool_migrate(sp);
 	for (s = 0; s < SPOOL_NSTATES; s++)
 		if (spool_scan(sp->statefd[s], NULL, 1, &names[s]) == -1)
 			goto done;

@@ -136,6 +136,41 @@ spool_clean_tmp(struct spool *sp, time_t now, long max_age)
 	return removed;
 }
 
+/*
+ * Spools of the first layout kept a retrying event's meta in pending/
+ * (attempts above 0). Once, under the run lock, every such meta is moved
+ * to retrying/ with one rename, and the stamp SPOOL_STAMP_LAYOUT says it
+ * was done: after that `status` counts pending/ by its names.
+ */
+static int
+spool_migrate(struct spool *sp)
+{
+	struct spool_names nm;
+	struct spool_meta m;
+	size_t i;
+	int moved = 0;
+
+	if (spool_stamp_get(sp, SPOOL_STAMP_LAYOUT) != 0 ||
+	    sp->statefd[SPOOL_RETRYING] == -1 ||
+	    spool_scan(sp->statefd[SPOOL_PENDING], NULL, 0, &nm) == -1)
+		return 0;
+	for (i = 0; i < nm.n; i++)
+		if (spool_find(sp, nm.v[i], SPOOL_PENDING, &m) == SPOOL_PENDING &&
+		    m.attempts > 0 && renameat(sp->statefd[SPOOL_PENDING],
+		    nm.v[i], sp->statefd[SPOOL_RETRYING], nm.v[i]) == 0)
+			moved++;
+	spool_names_free(&nm);
+	if (fsync(sp->statefd[SPOOL_RETRYING]) == -1 ||
+	    fsync(sp->statefd[SPOOL_PENDING]) == -1 ||
+	    spool_stamp_set(sp, SPOOL_STAMP_LAYOUT, time(NULL)) == -1)
+		return moved;
+	if (moved > 0)
+		log_msg(LOG_LEVEL_INFO, "%s: %d retrying events moved from "
+		    "pending/ to retrying/ (the spool's newer layout)", sp->path,
+		    moved);
+	return moved;
+}
+
 int
 spool_upkeep(struct spool *sp, int what, time_t now, long keep_sec,
     struct spool_upkeep *u)
@@ -146,9 +181,11 @@ spool_upkeep(struct spool *sp, int what, time_t now, long keep_sec,
 	memset(u, 0, sizeof *u);
 	if ((r = spool_lock(sp, SPOOL_LOCK_STATE, 0)) != 1)
 		return r;
-	if ((what & SPOOL_UPKEEP_RECOVER) &&
-	    (u->restored = spool_recover(sp, now)) == -1)
-		u->restored = 0;
+	if (what & SPOOL_UPKEEP_RECOVER) {
+		u->restored = spool_migrate(sp);
+		if ((r = spool_recover(sp, now)) > 0)
+			u->restored += r;
+	}
 	if (what & SPOOL_UPKEEP_CLEAN) {
 		last = spool_stamp_get(sp, SPOOL_STAMP_LAST_PURGE);
 		if ((last > now || now - last >= SPOOL_PURGE_INTERVAL_SEC) &&
