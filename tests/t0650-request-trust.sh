@@ -8,6 +8,8 @@
 # log nor the spool.
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
+# shellcheck source=tests/wait.sh
+. "${top_srcdir:-.}/tests/wait.sh"
 command -v spawn-fcgi > /dev/null || skip_all "spawn-fcgi is not installed"
 command -v cgi-fcgi > /dev/null || skip_all "cgi-fcgi (libfcgi-bin) is not installed"
 setup
@@ -116,12 +118,7 @@ mkdir "$SOCKDIR/open"
 chmod 1777 "$SOCKDIR/open"
 HUSKYHOOK_CONFIG=$CONF spawn-fcgi -s "$SOCKDIR/open/trust.sock" \
     -P "$T/spawn2.pid" -- "$RECEIVE" > /dev/null 2> "$T/stderr2"
-i=0
-while [ $i -lt 50 ] && ! grep -q "every user may write" "$T/receive.log"; do
-	sleep 0.1
-	i=$((i + 1))
-done
 check "a socket in a world-writable directory: the receiver says so at start" \
-    grep -q "warning: the FastCGI socket is in $SOCKDIR/open, which every user may write" "$T/receive.log"
+    wait_for "warning: the FastCGI socket is in $SOCKDIR/open, which every user may write" "$T/receive.log" 5
 [ -s "$T/spawn2.pid" ] && kill "$(cat "$T/spawn2.pid")" 2>/dev/null
 done_testing

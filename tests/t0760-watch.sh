@@ -107,12 +107,7 @@ check "after a restart it runs again and is done" [ "$(state_of evt_slow3)" = "d
 # wait for it, and the watcher runs what was requeued at once.
 deliver evt_dead1
 wait_for "^start evt_dead1 " "$T/times" 10
-i=0
-while [ $i -lt 50 ] && [ "$(state_of evt_dead1)" != failed ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-check "a hook exiting 100: failed for good" [ "$(state_of evt_dead1)" = failed ]
+check "a hook exiting 100: failed for good" wait_state evt_dead1 failed 5
 touch "$T/revive"
 t0=$(now_ms)
 hh requeue evt_dead1 > "$T/requeue.out" 2>&1
