@@ -42,7 +42,8 @@ for kind in ok fails; do
 					diag "$id: done without its hook succeeding"
 				fi
 				[ "$st" = "done" ] && n_ok_done=$((n_ok_done + 1))
-				rm -f "$T/spool/pending/$id" "$T/spool/done/$id" "$T/spool/failed/$id" \
+				rm -f "$T/spool/pending/$id" "$T/spool/retrying/$id" \
+				    "$T/spool/done/$id" "$T/spool/failed/$id" \
 				    "$T/spool/events/$id.json" "$T/spool/logs/$id.log"
 				points=$((points + fired))
 				[ $fired = 1 ] || break
