@@ -140,7 +140,12 @@ cgibin_prepare(struct cgibin *cb, const char *dir, const char *self,
 	if (cgibin_path_check(cb->receive, cb->err, sizeof cb->err) == -1)
 		return -1;
 
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+	/* 755 whatever the umask (init's is 077): the web server's user
+	 * must enter it. */
+	if (mkdir(dir, 0755) == 0) {
+		if (chmod(dir, 0755) == -1)
+			return cgibin_fail(cb, strerror(errno), dir);
+	} else if (errno != EEXIST)
 		return cgibin_fail(cb, errno != ENOENT ? strerror(errno) :
 		    "its parent directory is missing (init makes only the "
 		    "last one): give the cgi-bin your host serves, or make its "

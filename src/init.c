@@ -90,7 +90,7 @@ static const char text_cron[] =
     "   above it and drop the \">> ... 2>&1\".\n\n";
 
 static const char text_env[] =
-    "   To run huskyhook without -c, add this line to ~/.profile too:\n\n"
+    "   To run huskyhook without -c, add this line to ~/.profile:\n\n"
     "     export HUSKYHOOK_CONFIG=\"@DIR@/huskyhook.conf\"\n\n";
 
 static const char text_path[] =
@@ -127,7 +127,7 @@ static const char text_long_socket[] =
 static const char text_nginx[] =
     "   nginx, its workers running as @USER@ (user @USER@; in nginx.conf): start\n"
     "   the receiver (and again after each boot: an @reboot line in crontab -e)\n\n"
-    "HUSKYHOOK_CONFIG=@DIR@/huskyhook.conf spawn-fcgi -s @DIR@/run/huskyhook.sock -M 0600 -F 2 -- @SBINDIR@/huskyhook-receive\n\n"
+    "HUSKYHOOK_CONFIG=@DIR@/huskyhook.conf spawn-fcgi -s @DIR@/run/huskyhook.sock -M 0600 -U @USER@ -u @USER@ -F 2 -- @SBINDIR@/huskyhook-receive\n\n"
     "   and put this in nginx's server { } block:\n\n"
     "location = /huskyhook {\n"
     "\tinclude @DATADIR@/huskyhook/nginx/huskyhook-fastcgi.conf;\n"
@@ -217,7 +217,7 @@ static const char text_check[] =
 /* The status page, huskyhook-status(8): behind a password, as the
  * layout's owner, as the receiver. */
 static const char text_status_page[] =
-    "\n5. The status page (optional), behind a password. Make its password file:\n"
+    "\n6. The status page (optional), behind a password. Make its password file:\n"
     "     htpasswd -c -B @DIR@/htpasswd YOURNAME\n\n"
     "   lighttpd, after the receiver's lines (which set huskyhook_config;\n"
     "   as @USER@, over HTTPS):\n\n"

@@ -720,6 +720,28 @@ receive_check_socket_dir(void)
 	    "web server's user may write (see huskyhook-receive(8))", dir);
 }
 
+/*
+ * A receiver started as root on a layout another user owns (a spawner's
+ * line pasted in a root shell) would store root-owned files the owner's
+ * run cannot read: it answers 200, and the event is never run. Refused
+ * at start, saying so on stderr (the spawner's terminal; not in the
+ * config's log, which root would make root's). 0, or -1 to exit.
+ */
+static int
+receive_check_root(void)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || stat(receive_config, &st) == -1 ||
+	    st.st_uid == 0)
+		return 0;
+	fprintf(stderr, "huskyhook-receive: started as root, but %s is "
+	    "uid %ld's: start it as that user (spawn-fcgi -u USER -U "
+	    "USER), or the events it stores are root's and no run of that "
+	    "user's can read them\n", receive_config, (long)st.st_uid);
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -756,6 +778,8 @@ main(int argc, char **argv)
 		log_msg(LOG_LEVEL_ERR, "cannot set up FastCGI");
 		return 111;
 	}
+	if (receive_check_root() == -1)
+		return 111;
 	receive_check_socket_dir();
 	/* libfcgi catches SIGTERM and SIGUSR1 to finish the request in
 	 * hand, but threads waiting in accept(2) never look: the server

@@ -23,6 +23,12 @@ check "init --cgi-bin into a missing parent: exit 1" [ "$rc" = 1 ]
 check "it says what is missing" grep -q "parent directory is missing" "$T/init0.out"
 check "and leaves no layout behind" [ ! -e "$L" ]
 
+# A cgi-bin init makes is 755 whatever the umask (init's own is 077):
+# the web server's user must enter it, or every request is a 403.
+mkdir "$T/public_html"
+(umask 077 && "$HUSKYHOOK" init "$T/cgi-layout" --cgi-bin "$T/public_html/cgi-bin" > /dev/null 2>&1)
+check "init --cgi-bin makes the cgi-bin mode 755 under umask 077" [ "$(stat -c %a "$T/public_html/cgi-bin")" = 755 ]
+
 "$HUSKYHOOK" init --help > "$T/help.out" 2>&1
 check "init --help: more than the usage line" \
     'grep -q "^  --cgi-bin WEBDIR  shared hosting" "$T/help.out" && [ "$(wc -l < "$T/help.out")" -gt 10 ]'

@@ -29,6 +29,19 @@ RUN_AS=
 rm -f "$T/home/site/huskyhook.log"
 rootfiles() { find "$T/home" -uid 0 | wc -l | tr -d ' '; }
 
+# A receiver started as root on the owner's layout (a spawner's line
+# pasted in a root shell) refuses to start, saying why, and stores
+# nothing root's.
+if command -v spawn-fcgi > /dev/null; then
+	HUSKYHOOK_CONFIG=$CONF timeout 10 spawn-fcgi -n -s "$T/root.sock" -- "$RECEIVE" \
+	    > /dev/null 2> "$T/root-receive.err"
+	rc=$?
+	check "a receiver started as root on the owner's config: it exits" [ "$rc" != 0 ]
+	check "... saying to start it as that user" \
+	    grep -q "started as root, but $CONF is uid $OWNER's: start it as that user" "$T/root-receive.err"
+	check "... nothing root's in the layout" [ "$(rootfiles)" = 0 ]
+fi
+
 # Commands that only read, as root: nothing made, nothing root's.
 rmdir "$T/home/site/spool/failed"
 for cmd in "status" "list" "show evt_owner1" "check" "sign $top_srcdir/tests/data/call-completed.json"; do
