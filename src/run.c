@@ -64,6 +64,9 @@ struct run_ctx {
 	 * attempt's end. */
 	time_t			 base;
 	int			 done, retrying, failed;
+	/* Outcomes that could not be recorded: the events run again. */
+	int			 unrecorded;
+	int			 stopping;	/* a signal: start nothing more */
 	int			 upkeep_left;	/* the state lock was held */
 	/* Why an event found the hooks directory unusable: it was left as
 	 * it was, and no other is run (see run_hooks_dir_failed). */
@@ -297,9 +300,14 @@ run_hooks(struct run_ctx *ctx, struct spool_event *e, struct run_outcome *o)
 	hook_list_free(&hooks);
 }
 
+/* What run_record and run_event return when the outcome could not be
+ * recorded (the event stays as it was, and runs again). */
+#define RUN_NOT_RECORDED	(-2)
+
 /* Records what running the event came to: done, another attempt later,
- * or failed for good (told so, or out of attempts). */
-static enum spool_state
+ * or failed for good (told so, or out of attempts). The state it went
+ * to, or RUN_NOT_RECORDED. */
+static int
 run_record(struct run_ctx *ctx, struct spool_event *e,
     const struct run_outcome *o)
 {
@@ -323,9 +331,14 @@ run_record(struct run_ctx *ctx, struct spool_event *e,
 	} else {
 		m->finished = time(NULL);
 	}
-	if (spool_finish(e, (int)to) == -1)
+	if (spool_finish(e, (int)to) == -1) {
 		log_msg(LOG_LEVEL_ERR, "event %s: cannot record it as %s: %s",
 		    m->id, spool_state_name(to), strerror(errno));
+		fprintf(ctx->out, "%s %s: %s, but that could not be recorded "
+		    "(%s); it runs again\n", m->id, m->type,
+		    spool_state_name(to), strerror(errno));
+		return RUN_NOT_RECORDED;
+	}
 	/* Counted by run_sched_outcome, in the process that schedules. */
 	switch (to) {
 	case SPOOL_DONE:
@@ -362,7 +375,7 @@ run_event(struct run_ctx *ctx, const char *id)
 		spool_finish(&e, SPOOL_UNTOUCHED);
 		return SPOOL_PENDING;
 	}
-	return (int)run_record(ctx, &e, &o);
+	return run_record(ctx, &e, &o);
 }
 
 /*
@@ -414,6 +427,9 @@ run_upkeep(struct run_ctx *ctx, int what)
 			    "lock: recovery and housekeeping left for later\n");
 		return -1;
 	}
+	if (ctx->verbose && u.moved > 0)
+		fprintf(ctx->out, "moved %d retrying events to retrying/ (the "
+		    "spool's newer layout)\n", u.moved);
 	if (ctx->verbose && u.restored > 0)
 		fprintf(ctx->out, "restored the meta of %d events\n",
 		    u.restored);
@@ -433,6 +449,7 @@ run_upkeep(struct run_ctx *ctx, int what)
 #define RUN_CHILD_LOST		3	/* its parent went: ran nothing */
 #define RUN_CHILD_NO_HOOKS	4	/* no hooks directory: recorded nothing */
 #define RUN_CHILD_GONE		5	/* no longer pending: ran nothing */
+#define RUN_CHILD_UNRECORDED	6	/* ran, but recorded nothing */
 
 struct run_sched {
 	struct run_ctx	*ctx;
@@ -443,7 +460,6 @@ struct run_sched {
 	int		 sfd;		/* the signals, or -1 */
 	const char	*member;	/* order_by's data member, or NULL */
 	pid_t		 self;
-	int		 stopping;	/* told to stop: start nothing more */
 	int		 held;		/* no hooks directory: start nothing
 					 * (--watch: until it is back) */
 	int		 synced;	/* no record since the last spool_sync */
@@ -596,7 +612,15 @@ run_sched_outcome(struct run_sched *s, const char *id, int code)
 			run_sched_note(s, id, time(NULL) +
 			    RUN_WATCH_HOOKS_RETRY_SEC);
 		else
-			s->stopping = s->held = 1;
+			s->ctx->stopping = s->held = 1;
+		break;
+	case RUN_CHILD_UNRECORDED:
+		/* Still as it was: not at once again (a spool that cannot
+		 * be written would run its hooks as fast as it can). */
+		ctx->unrecorded++;
+		if (s->watch)
+			run_sched_note(s, id, time(NULL) +
+			    (ctx->cfg->retry_base > 0 ? ctx->cfg->retry_base : 1));
 		break;
 	case RUN_CHILD_GONE:
 		break;
@@ -609,6 +633,8 @@ run_code(struct run_ctx *ctx, int st)
 {
 	if (ctx->hooks_error[0] != '\0')
 		return RUN_CHILD_NO_HOOKS;
+	if (st == RUN_NOT_RECORDED)
+		return RUN_CHILD_UNRECORDED;
 	switch (st) {
 	case SPOOL_DONE:
 		return RUN_CHILD_DONE;
@@ -653,11 +679,14 @@ run_sched_signals(struct run_sched *s)
 	    (ssize_t)sizeof si) {
 		if (si.ssi_signo == SIGCHLD)
 			continue;
-		if (!s->stopping && s->ctx->verbose)
+		if (!s->ctx->stopping && s->ctx->verbose && s->inline_)
+			fprintf(s->ctx->out, "signal %u: stopping after this "
+			    "event\n", si.ssi_signo);
+		else if (!s->ctx->stopping && s->ctx->verbose)
 			fprintf(s->ctx->out, "signal %u: stopping once %zu "
 			    "running events are recorded\n", si.ssi_signo,
 			    s->q.njobs);
-		s->stopping = 1;
+		s->ctx->stopping = 1;
 	}
 }
 
@@ -676,7 +705,7 @@ run_sched_start(struct run_sched *s, struct sched_item *it)
 		run_sched_outcome(s, id, run_code(ctx, run_event(ctx, id)));
 		run_sched_sync(s, 0);
 		run_sched_signals(s);
-		s->q.hold = s->stopping || s->held;
+		s->q.hold = s->ctx->stopping || s->held;
 		return 0;
 	}
 	fflush(ctx->out);	/* or the child prints it again */
@@ -700,7 +729,7 @@ run_sched_dispatch(struct run_sched *s, time_t *next)
 	struct spool_meta m;
 	struct sched_item *it;
 
-	s->q.hold = s->stopping || s->held;
+	s->q.hold = s->ctx->stopping || s->held;
 	sched_begin(&s->q, time(NULL));
 	while ((it = sched_next(&s->q)) != NULL) {
 		/* Read again: its run may have just recorded it. Listed
@@ -736,7 +765,8 @@ run_sched_reap(struct run_sched *s)
 		if (sched_ended(&s->q, pid, id) == -1)
 			continue;
 		if (WIFEXITED(status) && WEXITSTATUS(status) !=
-		    RUN_CHILD_LOST && WEXITSTATUS(status) <= RUN_CHILD_GONE) {
+		    RUN_CHILD_LOST && WEXITSTATUS(status) <=
+		    RUN_CHILD_UNRECORDED) {
 			run_sched_outcome(s, id, WEXITSTATUS(status));
 			continue;
 		}
@@ -866,17 +896,17 @@ run_sched_loop(struct run_sched *s, int nfd, char *err, size_t errlen)
 	 * in a second, not at the next housekeeping. */
 	keep_at = now + (ctx->upkeep_left ? 1 : RUN_WATCH_HOUSEKEEPING_SEC);
 	for (;;) {
-		if (s->watch && !s->stopping)
+		if (s->watch && !s->ctx->stopping)
 			run_watch_hooks_dir(s);
 		waiting = run_sched_dispatch(s, &next);
 		run_sched_sync(s, s->q.njobs == 0);
-		if (s->q.njobs == 0 && (s->stopping || (!s->watch &&
+		if (s->q.njobs == 0 && (s->ctx->stopping || (!s->watch &&
 		    waiting == 0)))
 			break;
 		timeout = -1;	/* a cron run waits for its children only */
 		if (waiting > 0 && s->q.njobs == 0)
 			timeout = 1000;	/* fork failed: try again */
-		if (s->watch && !s->stopping) {
+		if (s->watch && !s->ctx->stopping) {
 			timeout = run_ms_until(rescan_at < keep_at ? rescan_at :
 			    keep_at);
 			if (next != 0 && s->q.njobs < (size_t)s->q.jobs &&
@@ -902,7 +932,7 @@ run_sched_loop(struct run_sched *s, int nfd, char *err, size_t errlen)
 		run_sched_reap(s);
 		if (nfd != -1)
 			run_sched_notified(s, nfd, &rescan);
-		if (!s->watch || s->stopping)
+		if (!s->watch || s->ctx->stopping)
 			continue;
 		now = time(NULL);
 		if (rescan || now >= rescan_at) {
@@ -1016,9 +1046,10 @@ run_cron_pass(struct run_ctx *ctx, long jobs, char *err, size_t errlen)
 			return run_hooks_dir_failed(ctx, err, errlen);
 		if (run_sched(ctx, 0, jobs, err, errlen) == -1)
 			return -1;
-		/* Taken away before the next listing. */
-		if (!ctx->cfg->kick || spool_kick(ctx->sp, SPOOL_KICK_TAKE) !=
-		    1)
+		/* Taken away before the next listing; told to stop, the
+		 * next run (cron's) lists again. */
+		if (!ctx->cfg->kick || ctx->stopping ||
+		    spool_kick(ctx->sp, SPOOL_KICK_TAKE) != 1)
 			break;
 	}
 	run_upkeep(ctx, SPOOL_UPKEEP_CLEAN);
@@ -1088,7 +1119,7 @@ run_spool(const struct config *cfg, const struct run_options *opt,
 			/* With kick = yes, an event stored after the last
 			 * listing and before the lock is let go left the mark,
 			 * and no run was started for it: this one looks. */
-			if (!cfg->kick)
+			if (!cfg->kick || ctx.stopping)
 				break;
 			spool_unlock(ctx.sp, SPOOL_LOCK_RUN);
 			if (spool_kick(ctx.sp, SPOOL_KICK_LOOK) != 1 ||
@@ -1103,6 +1134,12 @@ run_spool(const struct config *cfg, const struct run_options *opt,
 	run_finish(&ctx);
 	rc = 0;
 done:
+	if (rc == 0 && ctx.unrecorded > 0) {
+		snprintf(err, errlen, "%d outcome%s could not be recorded in %s "
+		    "(see the log): those events run again", ctx.unrecorded,
+		    ctx.unrecorded == 1 ? "" : "s", cfg->spool);
+		rc = -1;
+	}
 	spool_close(ctx.sp);
 	return rc;
 }

@@ -32,6 +32,7 @@ spool_take(struct spool *sp, const char *id, enum spool_take how,
 	    SPOOL_ANY, &e->meta)) == -1)
 		return -1;
 	e->state = (enum spool_state)st;
+	e->fresh = e->meta.attempts == 0 && e->meta.hooks_done[0] == '\0';
 	if ((e->body_fd = spool_body_open(sp, e->meta.id)) == -1)
 		e->body_errno = errno;
 	if (how == SPOOL_TAKE_READ) {
@@ -100,10 +101,12 @@ spool_file_sync(int dirfd, const char *name)
 	return rc;
 }
 
-/* The meta of an event taken from state from, recorded in state to. */
+/* The meta of an event taken from state from, recorded in state to;
+ * fresh: the meta on disk holds no attempt and no hook done (the
+ * receiver's, or a requeued one that never ran). */
 static int
 spool_record(struct spool *sp, struct spool_meta *m, enum spool_state from,
-    enum spool_state to)
+    enum spool_state to, int fresh)
 {
 	if (to == from) {
 		m->revised = 1;
@@ -114,8 +117,8 @@ spool_record(struct spool *sp, struct spool_meta *m, enum spool_state from,
 	 * ctime (spool_meta_load reads it back so). The receiver did not
 	 * sync that file: its data is, before the rename, or a power cut
 	 * could leave an empty done/ meta. */
-	if (to == SPOOL_DONE && from == SPOOL_PENDING && m->attempts == 0 &&
-	    !m->revised) {
+	if (to == SPOOL_DONE && from == SPOOL_PENDING && fresh &&
+	    m->attempts == 0 && !m->revised) {
 		if (spool_file_sync(sp->statefd[from], m->id) == -1)
 			return -1;
 		return renameat(sp->statefd[from], m->id, sp->statefd[to],
@@ -132,7 +135,7 @@ spool_finish(struct spool_event *e, int to)
 	if (to != SPOOL_UNTOUCHED && e->how == SPOOL_TAKE_RUN) {
 		spool_log_sync(e);
 		if ((rc = spool_record(e->sp, &e->meta, e->state,
-		    (enum spool_state)to)) == -1)
+		    (enum spool_state)to, e->fresh)) == -1)
 			saved = errno;
 	}
 	if (e->log_fd != -1)

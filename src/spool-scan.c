@@ -818,6 +818,7 @@ spool_find(struct spool *sp, const char *id, int st, struct spool_meta *m)
 	static const enum spool_state order[SPOOL_NSTATES] = {
 		SPOOL_DONE, SPOOL_FAILED, SPOOL_RETRYING, SPOOL_PENDING
 	};
+	struct stat sb;
 	int i, damaged = ENOENT;
 
 	if (!event_id_is_valid(id, strlen(id))) {
@@ -827,8 +828,19 @@ spool_find(struct spool *sp, const char *id, int st, struct spool_meta *m)
 	if (st >= 0)
 		return spool_meta_load_or_repair(sp, (enum spool_state)st, id,
 		    m) == -1 ? -1 : st;
-	/* A later state wins over a meta written late (see spool_recover). */
-	for (i = st == SPOOL_UNFINISHED ? 2 : 0; i < SPOOL_NSTATES; i++) {
+	/* A later state wins over a meta written late (see spool_recover):
+	 * an event with a done or failed meta is not unfinished, whatever
+	 * else is there. */
+	for (i = 0; i < SPOOL_NSTATES; i++) {
+		if (st == SPOOL_UNFINISHED && order[i] >= SPOOL_DONE) {
+			if (sp->statefd[order[i]] != -1 &&
+			    fstatat(sp->statefd[order[i]], id, &sb,
+			    AT_SYMLINK_NOFOLLOW) == 0) {
+				errno = ENOENT;
+				return -1;
+			}
+			continue;
+		}
 		if (st == SPOOL_UNFINISHED) {
 			if (spool_meta_load_or_repair(sp, order[i], id, m) == 0)
 				return order[i];

@@ -182,9 +182,9 @@ spool_upkeep(struct spool *sp, int what, time_t now, long keep_sec,
 	if ((r = spool_lock(sp, SPOOL_LOCK_STATE, 0)) != 1)
 		return r;
 	if (what & SPOOL_UPKEEP_RECOVER) {
-		u->restored = spool_migrate(sp);
-		if ((r = spool_recover(sp, now)) > 0)
-			u->restored += r;
+		u->moved = spool_migrate(sp);
+		if ((u->restored = spool_recover(sp, now)) == -1)
+			u->restored = 0;
 	}
 	if (what & SPOOL_UPKEEP_CLEAN) {
 		last = spool_stamp_get(sp, SPOOL_STAMP_LAST_PURGE);

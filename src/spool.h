@@ -129,7 +129,9 @@ int spool_notify_open(struct spool *sp);
 int spool_each(struct spool *sp, enum spool_state st,
     int (*fn)(const struct spool_meta *, void *), void *arg);
 /* The meta of id in state st, read (and repaired) as spool_each reads
- * each; with SPOOL_UNFINISHED, retrying or pending; with SPOOL_ANY, in
+ * each; with SPOOL_UNFINISHED, retrying or pending, and neither done nor
+ * failed (a meta written late beside a finished one is no event to run);
+ * with SPOOL_ANY, in
  * whichever state it is, done and failed before retrying before
  * pending. Returns the state, or -1: errno ENOENT if there is none,
  * EINVAL if there is a meta that does not pass the checks. */
@@ -161,6 +163,7 @@ struct spool_event {
 	/* The spool's own. */
 	struct spool		*sp;
 	enum spool_take		 how;
+	int			 fresh;		/* no attempt, no hook done */
 	int			 log_fd;
 	int			 log_refused;
 };
@@ -229,6 +232,7 @@ int spool_sync(struct spool *sp);
 #define SPOOL_UPKEEP_RECOVER	0x1
 #define SPOOL_UPKEEP_CLEAN	0x2
 struct spool_upkeep {
+	int	 moved;		/* retrying metas moved out of pending/ */
 	int	 restored;	/* metas put right */
 	int	 purged;	/* done events removed */
 	int	 cleaned;	/* stale tmp/ files removed */

@@ -64,4 +64,18 @@ faulty_run fsync 1 EIO
 hh run
 check "after failed runs, a clean run marks the event done" [ "$(state_of evt_after)" = "done" ]
 check "its hook ran" grep -qx evt_after "$T/hooks/ran.log"
+
+# An outcome that cannot be recorded is not told as recorded: run says
+# so and exits 1, and the event runs again.
+deliver evt_unrecorded
+faulty_run renameat 1 EIO
+rc=$?
+check "an outcome that cannot be recorded: run exits 1" [ "$rc" = 1 ]
+LD_PRELOAD=$FAULTLIB FAULT_CALL=renameat FAULT_NTH=1 FAULT_ERRNO=EIO \
+    FAULT_MARK="$T/fired" "$HUSKYHOOK" -c "$CONF" run -v > "$T/unrec.out" 2>&1
+check "... saying so, not that it is done" \
+    'grep -q "^evt_unrecorded .*: done, but that could not be recorded" "$T/unrec.out" && ! grep -q "^1 done" "$T/unrec.out"'
+check "... and it is still pending" [ "$(state_of evt_unrecorded)" = pending ]
+hh run
+check "the next run records it" [ "$(state_of evt_unrecorded)" = "done" ]
 done_testing

@@ -132,6 +132,18 @@ check "the watcher still runs" alive "$WATCH"
 deliver evt_after_purge
 wait_for "^end evt_after_purge " "$T/times" 10
 check "... and still runs new events" wait_state evt_after_purge "done" 10
+# A receiver's pending meta that lands late, beside the done one (a
+# receiver stalled between its link and its rename while a run rebuilt
+# and ran the event): the watcher is notified of it, and runs nothing.
+# The next delivery's hook ending says the notification was handled.
+cp "$T/spool/done/evt_after_purge" "$T/late.meta"
+sed -i 's/^finished=.*/finished=0/' "$T/late.meta"
+mv "$T/late.meta" "$T/spool/pending/evt_after_purge"
+deliver evt_after_late
+wait_for "^end evt_after_late " "$T/times" 10
+check "a late pending meta beside a done one runs nothing" \
+    [ "$(grep -c '^start evt_after_purge ' "$T/times")" = 1 ]
+rm -f "$T/spool/pending/evt_after_purge"
 kill -TERM "$WATCH"
 wait "$WATCH"
 check "nothing pending or failed at the end" '[ "$(count_files "$T/spool/pending")" = 0 ] && [ "$(count_files "$T/spool/failed")" = 0 ]'

@@ -90,4 +90,23 @@ if command -v spawn-fcgi > /dev/null && command -v cgi-fcgi > /dev/null; then
 else
 	skip "spawn-fcgi or cgi-fcgi is not installed"
 fi
+
+# SIGTERM stops a cron-style run after the event in hand, though
+# deliveries meanwhile bring the kick's mark back (which would have it
+# list pending/ again).
+write_conf "hooks = $T/hooks" "kick = yes" "kick_program = /bin/true"
+hook call.answered "echo \"\$HUSKY_EVENT_ID\" >> '$T/term.ran'; sleep 1"
+for i in 1 2 3 4; do
+	deliver "evt_term_$i" call.answered
+done
+hh run -v > "$T/term.out" 2>&1 &
+R=$!
+wait_until 10 test -s "$T/term.ran"
+deliver evt_term_5 call.answered
+kill -TERM "$R"
+wait "$R"
+check "SIGTERM, kick = yes, a delivery meanwhile: the run stops after the event in hand" \
+    [ "$(wc -l < "$T/term.ran")" = 1 ]
+check "... the others stay pending" \
+    '[ "$(state_of evt_term_2)" = pending ] && [ "$(state_of evt_term_5)" = pending ]'
 done_testing
