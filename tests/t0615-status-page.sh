@@ -361,6 +361,52 @@ else
 	sed 's/^/# /' "$T/apache/error.log" "$T/apache/stderr.log" 2>/dev/null | tail -n 20
 fi
 
+# nginx, with the shipped nginx/huskyhook-status.conf (its program's path
+# made this build's) and its header's location block, the page run by
+# fcgiwrap as the layout's owner.
+if { command -v nginx > /dev/null || [ -x /usr/sbin/nginx ]; } &&
+    { command -v fcgiwrap > /dev/null || [ -x /usr/sbin/fcgiwrap ]; }; then
+	sed "s#@sbindir@/huskyhook-status#$PAGE#" "$top_srcdir/nginx/huskyhook-status.conf" \
+	    > "$T/ng-status.conf"
+	# spawn_receiver names its socket and pid file after $T, and passes
+	# $CONF: the page's layout is $AP's.
+	save_T=$T
+	save_CONF=$CONF
+	T=$T/ng-spawn
+	CONF=$AP/huskyhook.conf
+	mkdir -p "$T"
+	spawn_receiver "$(command -v fcgiwrap || echo /usr/sbin/fcgiwrap)" -f
+	T=$save_T
+	CONF=$save_CONF
+	NG_SOCK=$SOCKET
+	sed -n 's/^#   //p' "$T/ng-status.conf" | sed -n '/^location = \/huskyhook-status {$/,/^}$/p' |
+	    sed -e "s#/home/me/huskyhook/htpasswd#$AP/htpasswd#" \
+	    -e "s#@pkgdatadir@/nginx/huskyhook-status.conf#$T/ng-status.conf#" \
+	    -e "s#/home/me/huskyhook/huskyhook.conf#$AP/huskyhook.conf#" \
+	    -e "s#unix:/run/huskyhook/fcgiwrap.sock#unix:$NG_SOCK#" > "$T/ng-site.conf"
+	check "nginx: the snippet's location block is there to copy" \
+	    '[ "$(wc -l < "$T/ng-site.conf")" = 7 ] && grep -q "^    fastcgi_pass unix:$NG_SOCK;" "$T/ng-site.conf"'
+	if nginx_start "$T/ng-site.conf"; then
+		NURL=http://127.0.0.1:$NGINX_PORT/huskyhook-status
+		code=$(curl -s -o /dev/null -w '%{http_code}' "$NURL")
+		check "nginx: no password, 401" [ "$code" = 401 ]
+		code=$(curl -s -o "$T/ng.page" -w '%{http_code}' -u carol:pw-carol-2 "$NURL")
+		check "nginx: signed in, the page, for that user" \
+		    '[ "$code" = 200 ] && grep -q "signed in as carol" "$T/ng.page" && grep -q "id=\"n-pending\">0<" "$T/ng.page"'
+		curl -s -o "$T/ng.prom" -u carol:pw-carol-2 "$NURL?format=prometheus"
+		check "nginx: the metrics" grep -q '^huskyhook_events{state="done"} 0$' "$T/ng.prom"
+		nginx_stop
+	else
+		not_ok "nginx starts with nginx/huskyhook-status.conf"
+		sed 's/^/# /' "$T/nginx/error.log" 2>/dev/null | tail -n 20
+	fi
+	spawn_stop
+elif [ -n "${CI:-}" ]; then
+	not_ok "nginx and fcgiwrap are installed (CI installs them)"
+else
+	skip "nginx or fcgiwrap is not installed"
+fi
+
 # The chart names six types; the rest are drawn as one, "other".
 page REMOTE_USER=alice
 check "three types: three in the legend, no other" \

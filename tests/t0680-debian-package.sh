@@ -46,6 +46,8 @@ for f in ./usr/bin/huskyhook ./usr/sbin/huskyhook-receive \
     ./usr/share/huskyhook/lighttpd/huskyhook-fastcgi.conf \
     ./usr/share/huskyhook/nginx/huskyhook-fastcgi.conf \
     ./usr/share/huskyhook/nginx/huskyhook-cgi.conf \
+    ./usr/share/huskyhook/nginx/huskyhook-status.conf \
+    ./usr/sbin/huskyhook-status \
     ./usr/share/huskyhook/caddy/Caddyfile \
     ./usr/share/huskyhook/h2o/huskyhook.conf \
     ./usr/share/huskyhook/apache/huskyhook-fcgid.conf \
