@@ -218,12 +218,16 @@ static const char text_check[] =
  * layout's owner, as the receiver. */
 static const char text_status_page[] =
     "\n6. The status page (optional), behind a password. Make its password file:\n"
-    "     htpasswd -c -B @DIR@/htpasswd YOURNAME\n\n"
+    "     htpasswd -c -B @DIR@/htpasswd YOURNAME\n\n";
+
+static const char text_status_lighttpd[] =
     "   lighttpd, after the receiver's lines (which set huskyhook_config;\n"
     "   as @USER@, over HTTPS):\n\n"
     "var.huskyhook_status   = \"@SBINDIR@/huskyhook-status\"\n"
     "var.huskyhook_htpasswd = \"@DIR@/htpasswd\"\n"
-    "include \"@DATADIR@/huskyhook/lighttpd/huskyhook-status.conf\"\n\n"
+    "include \"@DATADIR@/huskyhook/lighttpd/huskyhook-status.conf\"\n\n";
+
+static const char text_status_apache[] =
     "   Apache with a cgi-bin that runs as @USER@ (suexec): huskyhook-status.cgi\n"
     "   there (mode 755), two lines:\n\n"
     "#!/bin/sh\n"
@@ -549,6 +553,9 @@ cmd_init(struct cli *c)
 	}
 	init_say(text_check, &v);
 	init_say(text_status_page, &v);
+	if (cgi_bin == NULL)
+		init_say(text_status_lighttpd, &v);
+	init_say(text_status_apache, &v);
 	return 0;
 }
 

@@ -175,7 +175,7 @@ spool_run_try(struct spool *sp)
 static int
 spool_proc_locked(int fd)
 {
-	char line[256];
+	char line[256], type[16];
 	unsigned long maj, min, ino;
 	struct stat sb;
 	FILE *fp;
@@ -183,9 +183,12 @@ spool_proc_locked(int fd)
 
 	if (fstat(fd, &sb) == -1 || (fp = fopen("/proc/locks", "re")) == NULL)
 		return -1;
+	/* An exclusive lock (WRITE): a run's. status's look at the lock is
+	 * a shared one (READ), held for an instant, and sees no mark. */
 	while (r == 0 && fgets(line, sizeof line, fp) != NULL)
-		if (sscanf(line, "%*s %*s %*s %*s %*s %lx:%lx:%lu", &maj, &min,
-		    &ino) == 3 && ino == (unsigned long)sb.st_ino &&
+		if (sscanf(line, "%*s %*s %*s %15s %*s %lx:%lx:%lu", type, &maj,
+		    &min, &ino) == 4 && strcmp(type, "WRITE") == 0 &&
+		    ino == (unsigned long)sb.st_ino &&
 		    makedev(maj, min) == sb.st_dev)
 			r = 1;
 	fclose(fp);

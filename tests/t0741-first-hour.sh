@@ -26,8 +26,10 @@ check "and leaves no layout behind" [ ! -e "$L" ]
 # A cgi-bin init makes is 755 whatever the umask (init's own is 077):
 # the web server's user must enter it, or every request is a 403.
 mkdir "$T/public_html"
-(umask 077 && "$HUSKYHOOK" init "$T/cgi-layout" --cgi-bin "$T/public_html/cgi-bin" > /dev/null 2>&1)
+(umask 077 && "$HUSKYHOOK" init "$T/cgi-layout" --cgi-bin "$T/public_html/cgi-bin" > "$T/init-cgi.out" 2>&1)
 check "init --cgi-bin makes the cgi-bin mode 755 under umask 077" [ "$(stat -c %a "$T/public_html/cgi-bin")" = 755 ]
+check "init --cgi-bin: the status page's lines for a cgi-bin, not lighttpd's" \
+    'grep -q "^<Files \"huskyhook-status.cgi\">$" "$T/init-cgi.out" && ! grep -q "lighttpd/huskyhook-status.conf" "$T/init-cgi.out"'
 
 "$HUSKYHOOK" init --help > "$T/help.out" 2>&1
 check "init --help: more than the usage line" \
