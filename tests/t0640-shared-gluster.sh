@@ -307,10 +307,11 @@ slow_on_A() {
 slow_on_A evt_slow
 holder=$slow
 # What the holder wrote may take the FUSE client's attribute timeout
-# (1 s) to show on another host.
+# (1 s) to show on another host; until then host B may still read what
+# an earlier run there wrote (another pid).
 i=0
 until "$HUSKYHOOK" -c "$CONF_B" status > "$T/status-B.out" 2>&1 &&
-    grep -q '^run .* pid [1-9]' "$T/status-B.out" || [ $i -gt 30 ]; do
+    grep -q "^run .* pid $holder " "$T/status-B.out" || [ $i -gt 30 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
