@@ -26,7 +26,7 @@ check "the receiver's answer is printed" \
 check "the sample is stored under its new id" stored "$id1"
 created=$(meta "$id1" created_at)
 age=$(($(date -u +%s) - $(date -u -d "$created" +%s)))
-check "its created_at is now ($created, $age s ago)" [ "$age" -ge 0 ] && [ "$age" -lt 60 ]
+check "its created_at is now ($created, $age s ago)" '[ "$age" -ge 0 ] && [ "$age" -lt 60 ]'
 check "the rest of the sample is the shipped one" \
     grep -q '"summary": "Customer confirmed appointment."' "$T/spool/events/$id1.json"
 
